@@ -1,0 +1,405 @@
+//! API clients, OAuth scopes and access grants: who may call which endpoint.
+//!
+//! Clients come from configuration (`API_CLIENTS`, a JSON array) with their secret stored as a
+//! SHA-256 hex digest. A token is issued for a subset of its client's scopes; every endpoint
+//! names the scopes it accepts, and a token passes if one of its scopes implies one of them.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use super::ids::{constant_time_eq, sha256_hex};
+
+/// Default access-token lifetime: 48 hours, as commercetools.
+pub const DEFAULT_ACCESS_TOKEN_TTL_SECONDS: u64 = 172_800;
+/// KV cannot expire keys sooner than this; commercetools' own maximum is 7 days.
+pub const MIN_TTL_SECONDS: u64 = 60;
+pub const MAX_TTL_SECONDS: u64 = 604_800;
+
+/// One configured API client.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ApiClient {
+    pub client_id: String,
+    /// Lower-case hex SHA-256 of the client secret (`printf %s "$secret" | sha256sum`).
+    pub secret_sha256: String,
+    pub project_key: String,
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub access_token_ttl_seconds: Option<u64>,
+}
+
+impl ApiClient {
+    pub fn access_token_ttl(&self) -> u64 {
+        self.access_token_ttl_seconds
+            .unwrap_or(DEFAULT_ACCESS_TOKEN_TTL_SECONDS)
+            .clamp(MIN_TTL_SECONDS, MAX_TTL_SECONDS)
+    }
+}
+
+/// Parses and checks the `API_CLIENTS` configuration: every scope must belong to the client's
+/// own project, and client ids must be unique.
+pub fn parse_clients(config: &str) -> Result<Vec<ApiClient>, String> {
+    let clients: Vec<ApiClient> =
+        serde_json::from_str(config).map_err(|e| format!("API_CLIENTS is not valid: {e}"))?;
+    for (i, client) in clients.iter().enumerate() {
+        if clients[..i].iter().any(|c| c.client_id == client.client_id) {
+            return Err(format!(
+                "API_CLIENTS: duplicate clientId '{}'",
+                client.client_id
+            ));
+        }
+        if client.secret_sha256.len() != 64
+            || !client.secret_sha256.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return Err(format!(
+                "API_CLIENTS: secretSha256 of '{}' must be 64 hex characters",
+                client.client_id
+            ));
+        }
+        for scope in &client.scopes {
+            match Scope::parse(scope) {
+                Some(s) if s.project == client.project_key => {}
+                _ => {
+                    return Err(format!(
+                        "API_CLIENTS: scope '{scope}' of '{}' is not a scope of project '{}'",
+                        client.client_id, client.project_key
+                    ))
+                }
+            }
+        }
+    }
+    Ok(clients)
+}
+
+/// Checks HTTP Basic client credentials against the configured clients.
+pub fn authenticate<'a>(
+    clients: &'a [ApiClient],
+    authorization: Option<&str>,
+) -> Result<&'a ApiClient, ApiError> {
+    let encoded = authorization
+        .and_then(|h| strip_scheme(h, "Basic"))
+        .ok_or(ApiError::InvalidClient)?;
+    let decoded = STANDARD
+        .decode(encoded.trim())
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or(ApiError::InvalidClient)?;
+    let (id, secret) = decoded.split_once(':').ok_or(ApiError::InvalidClient)?;
+    let digest = sha256_hex(secret);
+    clients
+        .iter()
+        .find(|c| c.client_id == id && constant_time_eq(&c.secret_sha256, &digest))
+        .ok_or(ApiError::InvalidClient)
+}
+
+/// The bearer token of an `Authorization` header, if it carries one.
+pub fn bearer(authorization: Option<&str>) -> Option<&str> {
+    authorization
+        .and_then(|h| strip_scheme(h, "Bearer"))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+fn strip_scheme<'a>(header: &'a str, scheme: &str) -> Option<&'a str> {
+    let (given, rest) = header.trim_start().split_once(' ')?;
+    given.eq_ignore_ascii_case(scheme).then_some(rest)
+}
+
+/// The scopes a token gets: all of the client's if none are requested, else the requested
+/// ones, each of which the client's scopes must imply.
+pub fn grant_scopes(client: &ApiClient, requested: Option<&str>) -> Result<Vec<String>, ApiError> {
+    let requested: Vec<&str> = requested
+        .map(|r| r.split_whitespace().collect())
+        .unwrap_or_default();
+    if requested.is_empty() {
+        return Ok(client.scopes.clone());
+    }
+    let held: Vec<Scope> = client
+        .scopes
+        .iter()
+        .filter_map(|s| Scope::parse(s))
+        .collect();
+    let mut granted: Vec<String> = Vec::new();
+    for wanted in requested {
+        let ok = Scope::parse(wanted).is_some_and(|w| held.iter().any(|h| h.implies(&w)));
+        if !ok {
+            return Err(ApiError::InvalidScope {
+                message: format!("The scope '{wanted}' is not allowed for this client."),
+            });
+        }
+        if !granted.iter().any(|g| g == wanted) {
+            granted.push(wanted.to_string());
+        }
+    }
+    Ok(granted)
+}
+
+/// A scope `name:project[:store]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub name: String,
+    pub project: String,
+    pub store: Option<String>,
+}
+
+impl Scope {
+    pub fn new(name: &str, project: &str, store: Option<&str>) -> Self {
+        Scope {
+            name: name.to_string(),
+            project: project.to_string(),
+            store: store.map(str::to_string),
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Scope> {
+        let mut parts = text.split(':');
+        let name = parts.next()?;
+        let project = parts.next()?;
+        let store = parts.next();
+        let well_formed = !name.is_empty()
+            && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+            && !project.is_empty()
+            && store.is_none_or(|s| !s.is_empty())
+            && parts.next().is_none();
+        well_formed.then(|| Scope::new(name, project, store))
+    }
+
+    /// `manage_project:P` implies every scope of P; `manage_X` implies `view_X`; a project-wide
+    /// scope implies the same scope for any store of the project.
+    pub fn implies(&self, wanted: &Scope) -> bool {
+        if self.project != wanted.project {
+            return false;
+        }
+        if self.name == "manage_project" && self.store.is_none() {
+            return true;
+        }
+        let store_ok = match &self.store {
+            None => true,
+            Some(store) => wanted.store.as_deref() == Some(store.as_str()),
+        };
+        let name_ok = self.name == wanted.name
+            || matches!(
+                (self.name.strip_prefix("manage_"), wanted.name.strip_prefix("view_")),
+                (Some(held), Some(asked)) if held == asked
+            );
+        store_ok && name_ok
+    }
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.store {
+            Some(store) => write!(f, "{}:{}:{store}", self.name, self.project),
+            None => write!(f, "{}:{}", self.name, self.project),
+        }
+    }
+}
+
+/// Reading or writing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    View,
+    Manage,
+}
+
+/// The scopes that admit a request to the customers endpoints of `project` (and `store`, for
+/// in-store endpoints, which also accept the store-specific scope).
+pub fn customer_scopes(access: Access, project: &str, store: Option<&str>) -> Vec<Scope> {
+    let name = match access {
+        Access::View => "view_customers",
+        Access::Manage => "manage_customers",
+    };
+    let mut scopes = vec![Scope::new(name, project, None)];
+    if let Some(store) = store {
+        scopes.push(Scope::new(name, project, Some(store)));
+    }
+    scopes
+}
+
+/// What an access token stands for; stored in KV under the SHA-256 of the token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessGrant {
+    pub client_id: String,
+    pub project_key: String,
+    pub scopes: Vec<String>,
+    pub expires_at_ms: i64,
+}
+
+impl AccessGrant {
+    /// Fails with 401 `invalid_token` once the grant has expired (KV's TTL only collects it).
+    pub fn check_live(self, now_ms: i64) -> Result<Self, ApiError> {
+        if now_ms < self.expires_at_ms {
+            Ok(self)
+        } else {
+            Err(invalid_token())
+        }
+    }
+
+    /// Passes if one held scope implies one of `required`; else 403 naming what is missing.
+    pub fn authorize(&self, required: &[Scope]) -> Result<(), ApiError> {
+        let held: Vec<Scope> = self.scopes.iter().filter_map(|s| Scope::parse(s)).collect();
+        if required.iter().any(|r| held.iter().any(|h| h.implies(r))) {
+            Ok(())
+        } else {
+            Err(ApiError::InsufficientScope {
+                required: required.iter().map(Scope::to_string).collect(),
+            })
+        }
+    }
+}
+
+pub fn invalid_token() -> ApiError {
+    ApiError::InvalidToken {
+        message: "invalid_token".into(),
+    }
+}
+
+pub fn missing_token() -> ApiError {
+    ApiError::InvalidToken {
+        message:
+            "This endpoint requires an access token. You can get one from the authorization server."
+                .into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> ApiClient {
+        ApiClient {
+            client_id: "c1".into(),
+            secret_sha256: sha256_hex("s3cret"),
+            project_key: "p".into(),
+            scopes: vec!["manage_customers:p".into()],
+            access_token_ttl_seconds: None,
+        }
+    }
+
+    fn basic(id: &str, secret: &str) -> String {
+        format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
+    }
+
+    #[test]
+    fn basic_credentials_are_checked() {
+        let clients = vec![client()];
+        assert!(authenticate(&clients, Some(&basic("c1", "s3cret"))).is_ok());
+        assert!(authenticate(&clients, Some(&basic("c1", "wrong"))).is_err());
+        assert!(authenticate(&clients, Some(&basic("c2", "s3cret"))).is_err());
+        assert!(authenticate(&clients, Some("Basic !!!")).is_err());
+        assert!(authenticate(&clients, Some("Bearer x")).is_err());
+        assert!(authenticate(&clients, None).is_err());
+    }
+
+    #[test]
+    fn scopes_imply_as_documented() {
+        let p = |s: &str| Scope::parse(s).unwrap();
+        assert!(p("manage_project:p").implies(&p("view_customers:p")));
+        assert!(p("manage_project:p").implies(&p("manage_customers:p:s1")));
+        assert!(!p("manage_project:p").implies(&p("view_customers:q")));
+        assert!(p("manage_customers:p").implies(&p("view_customers:p")));
+        assert!(p("manage_customers:p").implies(&p("view_customers:p:s1")));
+        assert!(!p("view_customers:p").implies(&p("manage_customers:p")));
+        assert!(p("manage_customers:p:s1").implies(&p("view_customers:p:s1")));
+        assert!(!p("manage_customers:p:s1").implies(&p("view_customers:p:s2")));
+        assert!(!p("manage_customers:p:s1").implies(&p("view_customers:p")));
+        assert!(Scope::parse("nocolon").is_none());
+        assert!(Scope::parse("a:b:c:d").is_none());
+        assert!(Scope::parse("Manage:p").is_none());
+    }
+
+    #[test]
+    fn requested_scopes_narrow_the_grant() {
+        let c = client();
+        assert_eq!(grant_scopes(&c, None).unwrap(), vec!["manage_customers:p"]);
+        assert_eq!(
+            grant_scopes(&c, Some("  ")).unwrap(),
+            vec!["manage_customers:p"]
+        );
+        assert_eq!(
+            grant_scopes(&c, Some("view_customers:p view_customers:p")).unwrap(),
+            vec!["view_customers:p"]
+        );
+        assert!(matches!(
+            grant_scopes(&c, Some("manage_project:p")),
+            Err(ApiError::InvalidScope { .. })
+        ));
+        assert!(grant_scopes(&c, Some("view_customers:other")).is_err());
+    }
+
+    #[test]
+    fn grants_authorize_by_scope_and_project() {
+        let grant = AccessGrant {
+            client_id: "c1".into(),
+            project_key: "p".into(),
+            scopes: vec!["view_customers:p".into()],
+            expires_at_ms: 10,
+        };
+        assert!(grant
+            .authorize(&customer_scopes(Access::View, "p", None))
+            .is_ok());
+        assert!(grant
+            .authorize(&customer_scopes(Access::View, "p", Some("s")))
+            .is_ok());
+        assert!(grant
+            .authorize(&customer_scopes(Access::Manage, "p", None))
+            .is_err());
+        assert!(grant
+            .authorize(&customer_scopes(Access::View, "q", None))
+            .is_err());
+        let store_only = AccessGrant {
+            scopes: vec!["manage_customers:p:s".into()],
+            ..grant.clone()
+        };
+        assert!(store_only
+            .authorize(&customer_scopes(Access::Manage, "p", Some("s")))
+            .is_ok());
+        assert!(store_only
+            .authorize(&customer_scopes(Access::View, "p", Some("s")))
+            .is_ok());
+        assert!(store_only
+            .authorize(&customer_scopes(Access::Manage, "p", Some("t")))
+            .is_err());
+        assert!(store_only
+            .authorize(&customer_scopes(Access::Manage, "p", None))
+            .is_err());
+    }
+
+    #[test]
+    fn expiry_is_decided_by_the_given_clock() {
+        let grant = AccessGrant {
+            client_id: "c".into(),
+            project_key: "p".into(),
+            scopes: vec![],
+            expires_at_ms: 1000,
+        };
+        assert!(grant.clone().check_live(999).is_ok());
+        assert!(grant.check_live(1000).is_err());
+    }
+
+    #[test]
+    fn client_configuration_is_validated() {
+        let ok = format!(
+            r#"[{{"clientId":"a","secretSha256":"{}","projectKey":"p","scopes":["manage_project:p"]}}]"#,
+            sha256_hex("x")
+        );
+        assert_eq!(parse_clients(&ok).unwrap().len(), 1);
+        let foreign_scope = ok.replace("manage_project:p", "manage_project:q");
+        assert!(parse_clients(&foreign_scope).is_err());
+        let bad_hash = ok.replace(&sha256_hex("x"), "abc");
+        assert!(parse_clients(&bad_hash).is_err());
+        assert!(parse_clients("{}").is_err());
+    }
+
+    #[test]
+    fn bearer_tokens_are_extracted() {
+        assert_eq!(bearer(Some("Bearer abc")), Some("abc"));
+        assert_eq!(bearer(Some("bearer abc ")), Some("abc"));
+        assert_eq!(bearer(Some("Bearer ")), None);
+        assert_eq!(bearer(Some("Basic abc")), None);
+        assert_eq!(bearer(None), None);
+    }
+}

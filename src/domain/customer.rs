@@ -1,0 +1,261 @@
+//! The Customer resource as the API returns it, and the small value types it is made of
+//! (addresses, references, custom fields, client logging).
+//!
+//! The serialized form is exactly the response body: the password field already holds the
+//! masked value, never the hash (the hash lives beside the customer, see [`StoredCustomer`]).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// `Password` (default) or `ExternalAuth` (no password).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum AuthenticationMode {
+    #[default]
+    Password,
+    ExternalAuth,
+}
+
+/// Who made or last changed a resource (`createdBy` / `lastModifiedBy`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientLogging {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer: Option<Reference>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anonymous_id: Option<String>,
+    pub is_platform_client: bool,
+}
+
+impl ClientLogging {
+    /// Logging for a request made with an API client's token.
+    pub fn client(client_id: &str) -> Self {
+        ClientLogging {
+            client_id: Some(client_id.to_string()),
+            external_user_id: None,
+            customer: None,
+            anonymous_id: None,
+            is_platform_client: false,
+        }
+    }
+}
+
+/// A reference to another resource. commercetools references carry an `id`; resources this
+/// API does not manage yet (customer groups, types) may be referenced by `key` instead, and
+/// are then stored exactly as given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reference {
+    pub type_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+/// `{typeId: "store", key}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreKeyReference {
+    pub type_id: String,
+    pub key: String,
+}
+
+impl StoreKeyReference {
+    pub fn new(key: &str) -> Self {
+        StoreKeyReference {
+            type_id: "store".into(),
+            key: key.to_string(),
+        }
+    }
+}
+
+/// Custom fields: a type reference and free-form field values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomFields {
+    #[serde(rename = "type")]
+    pub type_ref: Reference,
+    pub fields: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerGroupAssignment {
+    pub customer_group: Reference,
+}
+
+/// A postal address. `id` is assigned by the API; everything else is as the client sent it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Address {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub country: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salutation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub street_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub street_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_street_info: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub building: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apartment: Option<String>,
+    #[serde(default, rename = "pOBox", skip_serializing_if = "Option::is_none")]
+    pub p_o_box: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mobile: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fax: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_address_info: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom: Option<CustomFields>,
+}
+
+/// The Customer representation, in the key order real responses use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Customer {
+    pub id: String,
+    pub version: u64,
+    pub version_modified_at: String,
+    pub last_message_sequence_number: u64,
+    pub created_at: String,
+    pub last_modified_at: String,
+    pub last_modified_by: ClientLogging,
+    pub created_by: ClientLogging,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub middle_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salutation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vat_id: Option<String>,
+    /// The masked password (`"****" + last 4 of the hash`), present in `Password` mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    pub addresses: Vec<Address>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_shipping_address_id: Option<String>,
+    pub shipping_address_ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_billing_address_id: Option<String>,
+    pub billing_address_ids: Vec<String>,
+    pub is_email_verified: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_group: Option<Reference>,
+    pub customer_group_assignments: Vec<CustomerGroupAssignment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom: Option<CustomFields>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    pub stores: Vec<StoreKeyReference>,
+    pub authentication_mode: AuthenticationMode,
+}
+
+impl Customer {
+    /// The email as uniqueness and sign-in compare it.
+    pub fn lowercase_email(&self) -> String {
+        self.email.to_lowercase()
+    }
+
+    /// The store keys of a store-specific customer; empty for a global one.
+    pub fn store_keys(&self) -> Vec<&str> {
+        self.stores.iter().map(|s| s.key.as_str()).collect()
+    }
+
+    /// In-store endpoints see a customer of that store, or one with no stores at all.
+    pub fn visible_in_store(&self, store: &str) -> bool {
+        self.stores.is_empty() || self.stores.iter().any(|s| s.key == store)
+    }
+
+    /// The (lower-case email, store) pairs this customer holds: one `""` scope for a global
+    /// customer, one per store for a store customer. Together with the database rule that a
+    /// global claim excludes every other claim on the email, this is the uniqueness rule.
+    pub fn email_claims(&self) -> Vec<(String, String)> {
+        let email = self.lowercase_email();
+        if self.stores.is_empty() {
+            vec![(email, String::new())]
+        } else {
+            self.stores
+                .iter()
+                .map(|s| (email.clone(), s.key.clone()))
+                .collect()
+        }
+    }
+
+    /// `{key?, externalId?, customerNumber?}` for messages, if any is set.
+    pub fn user_provided_identifiers(&self) -> Option<Value> {
+        let mut ids = Map::new();
+        if let Some(key) = &self.key {
+            ids.insert("key".into(), key.clone().into());
+        }
+        if let Some(external_id) = &self.external_id {
+            ids.insert("externalId".into(), external_id.clone().into());
+        }
+        if let Some(number) = &self.customer_number {
+            ids.insert("customerNumber".into(), number.clone().into());
+        }
+        (!ids.is_empty()).then_some(Value::Object(ids))
+    }
+
+    /// The response body: the representation as JSON text.
+    pub fn to_json_string(&self) -> String {
+        serde_json::to_string(self).expect("a Customer always serializes")
+    }
+}
+
+/// A customer together with what is stored beside it but never shown: the password hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredCustomer {
+    pub customer: Customer,
+    pub password_hash: Option<String>,
+}

@@ -1,0 +1,734 @@
+//! Creating a customer: the CustomerDraft body, its validation (every violation is reported,
+//! not only the first), and the new Customer with its `CustomerCreated` message.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::customer::{
+    Address, AuthenticationMode, ClientLogging, CustomFields, Customer, CustomerGroupAssignment,
+    Reference, StoreKeyReference, StoredCustomer,
+};
+use super::error::{ApiError, ApiResult, Rejection};
+use super::ids::{new_address_id, new_uuid, Random};
+use super::message::{Message, Payload};
+use super::password;
+use super::time::iso_millis;
+use super::validate::{self, ResourceIdentifier};
+
+/// CustomFieldsDraft: `{type: TypeResourceIdentifier, fields?}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CustomFieldsDraft {
+    #[serde(rename = "type")]
+    pub type_identifier: ResourceIdentifier,
+    #[serde(default)]
+    pub fields: Option<Map<String, Value>>,
+}
+
+impl CustomFieldsDraft {
+    pub fn resolve(&self, path: &str) -> Result<CustomFields, ApiError> {
+        Ok(CustomFields {
+            type_ref: self
+                .type_identifier
+                .resolve(&format!("{path} -> type"), "type")?,
+            fields: self.fields.clone().unwrap_or_default(),
+        })
+    }
+}
+
+/// A BaseAddress as clients send it (any `id` is replaced by a generated one).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddressDraft {
+    #[serde(flatten)]
+    pub address: Address,
+    #[serde(default, rename = "custom")]
+    pub custom_draft: Option<CustomFieldsDraft>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerGroupAssignmentDraft {
+    pub customer_group: ResourceIdentifier,
+}
+
+/// The CustomerDraft of the seeds. Unknown fields are ignored; `null` equals absent.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerDraft {
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub customer_number: Option<String>,
+    #[serde(default)]
+    pub external_id: Option<String>,
+    pub email: String,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    #[serde(default)]
+    pub middle_name: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub salutation: Option<String>,
+    #[serde(default)]
+    pub date_of_birth: Option<String>,
+    #[serde(default)]
+    pub company_name: Option<String>,
+    #[serde(default)]
+    pub vat_id: Option<String>,
+    #[serde(default)]
+    pub anonymous_cart: Option<ResourceIdentifier>,
+    #[serde(default)]
+    pub anonymous_cart_id: Option<String>,
+    /// Accepted and ignored: there are no anonymous carts or orders here to assign.
+    #[serde(default)]
+    pub anonymous_id: Option<String>,
+    #[serde(default)]
+    pub addresses: Option<Vec<AddressDraft>>,
+    #[serde(default)]
+    pub default_shipping_address: Option<i64>,
+    #[serde(default)]
+    pub shipping_addresses: Option<Vec<i64>>,
+    #[serde(default)]
+    pub default_billing_address: Option<i64>,
+    #[serde(default)]
+    pub billing_addresses: Option<Vec<i64>>,
+    #[serde(default)]
+    pub is_email_verified: Option<bool>,
+    #[serde(default)]
+    pub customer_group: Option<ResourceIdentifier>,
+    #[serde(default)]
+    pub customer_group_assignments: Option<Vec<CustomerGroupAssignmentDraft>>,
+    #[serde(default)]
+    pub custom: Option<CustomFieldsDraft>,
+    #[serde(default)]
+    pub locale: Option<String>,
+    #[serde(default)]
+    pub stores: Option<Vec<ResourceIdentifier>>,
+    #[serde(default)]
+    pub authentication_mode: Option<AuthenticationMode>,
+}
+
+/// Where and by whom a customer is created.
+pub struct CreateContext<'a> {
+    pub now_ms: i64,
+    pub by: ClientLogging,
+    /// The store of an in-store endpoint (`/in-store/key={storeKey}/customers`).
+    pub store: Option<&'a str>,
+}
+
+/// A new customer and the message its creation produces.
+#[derive(Debug)]
+pub struct Created {
+    pub stored: StoredCustomer,
+    pub message: Message,
+}
+
+/// Collects rule violations so one response can list them all.
+#[derive(Default)]
+struct Violations(Vec<ApiError>);
+
+impl Violations {
+    fn check(&mut self, result: Result<(), ApiError>) {
+        if let Err(err) = result {
+            self.0.push(err);
+        }
+    }
+
+    fn take<T>(&mut self, result: Result<T, ApiError>) -> Option<T> {
+        result.map_err(|err| self.0.push(err)).ok()
+    }
+}
+
+fn resolve_index(
+    violations: &mut Violations,
+    field: &str,
+    index: i64,
+    address_ids: &[String],
+) -> Option<String> {
+    let found = usize::try_from(index)
+        .ok()
+        .and_then(|i| address_ids.get(i))
+        .cloned();
+    if found.is_none() {
+        violations.0.push(ApiError::InvalidField {
+            field: field.to_string(),
+            invalid_value: index.into(),
+            message: Some(format!(
+                "The value {index} is not valid for field {field}: the draft has {} address(es), so the index must be between 0 and {}.",
+                address_ids.len(),
+                address_ids.len() as i64 - 1
+            )),
+        });
+    }
+    found
+}
+
+fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}
+
+/// Validates `draft` and builds the new customer. `hash_password` is called only once the
+/// draft is valid, with the plain password of a `Password`-mode customer.
+pub fn create(
+    draft: CustomerDraft,
+    ctx: CreateContext<'_>,
+    rng: &mut dyn Random,
+    hash_password: &mut dyn FnMut(&str) -> String,
+) -> ApiResult<Created> {
+    let mut v = Violations::default();
+
+    v.check(validate::email("email", &draft.email));
+    if let Some(key) = &draft.key {
+        v.check(validate::key("key", key));
+    }
+    if let Some(locale) = &draft.locale {
+        v.check(validate::locale("locale", locale));
+    }
+    if let Some(date) = &draft.date_of_birth {
+        v.check(validate::date("dateOfBirth", date));
+    }
+
+    let mode = draft.authentication_mode.unwrap_or_default();
+    let plain_password = match (mode, draft.password.as_deref()) {
+        (AuthenticationMode::ExternalAuth, _) => None,
+        (AuthenticationMode::Password, None) => {
+            v.0.push(ApiError::RequiredField {
+                field: "password".into(),
+            });
+            None
+        }
+        (AuthenticationMode::Password, Some("")) => {
+            v.0.push(ApiError::InvalidField {
+                field: "password".into(),
+                invalid_value: "".into(),
+                message: Some("The password must not be empty.".into()),
+            });
+            None
+        }
+        (AuthenticationMode::Password, Some(password)) => Some(password),
+    };
+
+    if draft.anonymous_cart.is_some() || draft.anonymous_cart_id.is_some() {
+        let id = draft
+            .anonymous_cart
+            .as_ref()
+            .and_then(|c| c.id.clone())
+            .or_else(|| draft.anonymous_cart_id.clone());
+        let key = draft.anonymous_cart.as_ref().and_then(|c| c.key.clone());
+        v.0.push(ApiError::ReferencedResourceNotFound {
+            type_id: "cart".into(),
+            id,
+            key,
+        });
+    }
+
+    // Addresses: each gets a fresh id; keys must be unique within the customer.
+    let drafts = draft.addresses.clone().unwrap_or_default();
+    let mut addresses = Vec::with_capacity(drafts.len());
+    let mut address_keys: Vec<&str> = Vec::new();
+    for (i, address_draft) in drafts.iter().enumerate() {
+        let mut address = address_draft.address.clone();
+        v.check(validate::country(
+            &format!("addresses[{i}].country"),
+            &address.country,
+        ));
+        if let Some(key) = &address_draft.address.key {
+            v.check(validate::key(&format!("addresses[{i}].key"), key));
+            if address_keys.contains(&key.as_str()) {
+                v.0.push(ApiError::DuplicateField {
+                    field: "addresses.key".into(),
+                    duplicate_value: key.clone().into(),
+                    message: Some(format!(
+                        "The address key '{key}' is used by more than one address of the customer."
+                    )),
+                });
+            }
+            address_keys.push(key);
+        }
+        address.custom = match &address_draft.custom_draft {
+            Some(custom) => v.take(custom.resolve(&format!("addresses[{i}] -> custom"))),
+            None => None,
+        };
+        address.id = Some(new_address_id(rng));
+        addresses.push(address);
+    }
+    let address_ids: Vec<String> = addresses.iter().filter_map(|a| a.id.clone()).collect();
+
+    let default_shipping = draft
+        .default_shipping_address
+        .and_then(|i| resolve_index(&mut v, "defaultShippingAddress", i, &address_ids));
+    let default_billing = draft
+        .default_billing_address
+        .and_then(|i| resolve_index(&mut v, "defaultBillingAddress", i, &address_ids));
+    let mut shipping_ids = Vec::new();
+    for &i in draft.shipping_addresses.iter().flatten() {
+        if let Some(id) = resolve_index(&mut v, "shippingAddresses", i, &address_ids) {
+            push_unique(&mut shipping_ids, id);
+        }
+    }
+    let mut billing_ids = Vec::new();
+    for &i in draft.billing_addresses.iter().flatten() {
+        if let Some(id) = resolve_index(&mut v, "billingAddresses", i, &address_ids) {
+            push_unique(&mut billing_ids, id);
+        }
+    }
+    // A default address is also one of the addresses of its role.
+    if let Some(id) = &default_shipping {
+        push_unique(&mut shipping_ids, id.clone());
+    }
+    if let Some(id) = &default_billing {
+        push_unique(&mut billing_ids, id.clone());
+    }
+
+    // Stores: from the draft, else the store of the path. An in-store create may not make a
+    // customer that its own store cannot see.
+    let mut store_keys: Vec<String> = Vec::new();
+    for (i, identifier) in draft.stores.iter().flatten().enumerate() {
+        if let Some(key) = v.take(identifier.store_key(&format!("stores[{i}]"))) {
+            push_unique(&mut store_keys, key);
+        }
+    }
+    if let Some(path_store) = ctx.store {
+        if store_keys.is_empty() {
+            store_keys.push(path_store.to_string());
+        } else if !store_keys.iter().any(|k| k == path_store) {
+            v.0.push(ApiError::InvalidOperation {
+                message: format!(
+                    "A customer created in store '{path_store}' must belong to that store, but 'stores' does not contain it."
+                ),
+            });
+        }
+    }
+
+    let customer_group = draft
+        .customer_group
+        .as_ref()
+        .and_then(|g| v.take(g.resolve("customerGroup", "customer-group")));
+    let mut assignments: Vec<CustomerGroupAssignment> = Vec::new();
+    for (i, a) in draft
+        .customer_group_assignments
+        .iter()
+        .flatten()
+        .enumerate()
+    {
+        let path = format!("customerGroupAssignments[{i}] -> customerGroup");
+        if let Some(reference) = v.take(a.customer_group.resolve(&path, "customer-group")) {
+            push_unique(
+                &mut assignments,
+                CustomerGroupAssignment {
+                    customer_group: reference,
+                },
+            );
+        }
+    }
+    let custom = draft
+        .custom
+        .as_ref()
+        .and_then(|c| v.take(c.resolve("custom")));
+
+    if !v.0.is_empty() {
+        return Err(Rejection(v.0));
+    }
+
+    let password_hash = plain_password.map(hash_password);
+    let now = iso_millis(ctx.now_ms);
+    let customer = Customer {
+        id: new_uuid(rng),
+        version: 1,
+        version_modified_at: now.clone(),
+        last_message_sequence_number: 1,
+        created_at: now.clone(),
+        last_modified_at: now.clone(),
+        last_modified_by: ctx.by.clone(),
+        created_by: ctx.by.clone(),
+        key: draft.key,
+        customer_number: draft.customer_number,
+        external_id: draft.external_id,
+        email: draft.email,
+        first_name: draft.first_name,
+        last_name: draft.last_name,
+        middle_name: draft.middle_name,
+        title: draft.title,
+        salutation: draft.salutation,
+        date_of_birth: draft.date_of_birth,
+        company_name: draft.company_name,
+        vat_id: draft.vat_id,
+        password: password_hash.as_deref().map(password::mask),
+        addresses,
+        default_shipping_address_id: default_shipping,
+        shipping_address_ids: shipping_ids,
+        default_billing_address_id: default_billing,
+        billing_address_ids: billing_ids,
+        is_email_verified: draft.is_email_verified.unwrap_or(false),
+        customer_group,
+        customer_group_assignments: assignments,
+        custom,
+        locale: draft.locale,
+        stores: store_keys
+            .iter()
+            .map(|k| StoreKeyReference::new(k))
+            .collect(),
+        authentication_mode: mode,
+    };
+    let message = Message {
+        id: new_uuid(rng),
+        version: 1,
+        created_at: now.clone(),
+        last_modified_at: now,
+        created_by: ctx.by.clone(),
+        last_modified_by: ctx.by,
+        sequence_number: 1,
+        resource: customer_reference(&customer.id),
+        resource_version: 1,
+        resource_user_provided_identifiers: customer.user_provided_identifiers(),
+        payload: Payload::CustomerCreated {
+            customer: serde_json::to_value(&customer).expect("a Customer always serializes"),
+        },
+    };
+    Ok(Created {
+        stored: StoredCustomer {
+            customer,
+            password_hash,
+        },
+        message,
+    })
+}
+
+pub fn customer_reference(id: &str) -> Reference {
+    Reference {
+        type_id: "customer".into(),
+        id: Some(id.to_string()),
+        key: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::CountingRandom;
+    use crate::domain::json;
+    use serde_json::json;
+
+    fn draft(value: Value) -> CustomerDraft {
+        json::parse(value.to_string().as_bytes()).expect("draft parses")
+    }
+
+    fn ctx(store: Option<&str>) -> CreateContext<'_> {
+        CreateContext {
+            now_ms: 1_663_598_075_843,
+            by: ClientLogging::client("client-1"),
+            store,
+        }
+    }
+
+    fn build(value: Value, store: Option<&str>) -> ApiResult<Created> {
+        create(draft(value), ctx(store), &mut CountingRandom(1), &mut |p| {
+            format!("$test${p}$HASH")
+        })
+    }
+
+    fn errors(value: Value, store: Option<&str>) -> Vec<ApiError> {
+        build(value, store).expect_err("draft must be rejected").0
+    }
+
+    #[test]
+    fn minimal_draft_builds_version_1_customer() {
+        let created = build(
+            json!({"email": "Jo@Example.com", "password": "secret123"}),
+            None,
+        )
+        .unwrap();
+        let c = &created.stored.customer;
+        assert_eq!(c.version, 1);
+        assert_eq!(c.email, "Jo@Example.com");
+        assert_eq!(c.lowercase_email(), "jo@example.com");
+        assert_eq!(c.created_at, "2022-09-19T14:34:35.843Z");
+        assert_eq!(c.created_at, c.last_modified_at);
+        assert_eq!(c.created_by.client_id.as_deref(), Some("client-1"));
+        assert_eq!(c.authentication_mode, AuthenticationMode::Password);
+        assert_eq!(
+            created.stored.password_hash.as_deref(),
+            Some("$test$secret123$HASH")
+        );
+        assert_eq!(c.password.as_deref(), Some("****HASH"));
+        assert!(!c.is_email_verified);
+        assert_eq!(c.last_message_sequence_number, 1);
+        // Arrays are always present in the representation.
+        let json: Value = serde_json::from_str(&c.to_json_string()).unwrap();
+        for field in [
+            "addresses",
+            "shippingAddressIds",
+            "billingAddressIds",
+            "stores",
+            "customerGroupAssignments",
+        ] {
+            assert!(json[field].is_array(), "{field}");
+        }
+        assert_eq!(
+            json["createdBy"],
+            json!({"clientId": "client-1", "isPlatformClient": false})
+        );
+        assert!(json.get("key").is_none());
+    }
+
+    #[test]
+    fn full_draft_maps_every_field() {
+        let created = build(
+            json!({
+                "key": "cust-1", "customerNumber": "N-1", "externalId": "ext",
+                "email": "a@b.c", "password": "pw",
+                "firstName": "F", "lastName": "L", "middleName": "M", "title": "Dr.",
+                "salutation": "", "dateOfBirth": "1990-01-31", "companyName": "Co", "vatId": "V",
+                "addresses": [
+                    {"key": "home", "country": "DE", "city": "Berlin", "id": "ignored"},
+                    {"country": "US", "custom": {"type": {"key": "addr-type"}, "fields": {"a": 1}}}
+                ],
+                "defaultShippingAddress": 0, "shippingAddresses": [1, 1],
+                "defaultBillingAddress": 1, "billingAddresses": [],
+                "isEmailVerified": true,
+                "customerGroup": {"typeId": "customer-group", "id": "g1"},
+                "customerGroupAssignments": [{"customerGroup": {"key": "g2"}}],
+                "custom": {"type": {"id": "t1", "typeId": "type"}, "fields": {"x": "y"}},
+                "locale": "de-DE",
+                "stores": [{"key": "s1", "typeId": "store"}, {"key": "s1"}],
+                "authenticationMode": "Password"
+            }),
+            None,
+        )
+        .unwrap();
+        let c = created.stored.customer;
+        assert_eq!(c.key.as_deref(), Some("cust-1"));
+        assert_eq!(c.salutation.as_deref(), Some(""));
+        assert_eq!(c.addresses.len(), 2);
+        let (a0, a1) = (
+            c.addresses[0].id.clone().unwrap(),
+            c.addresses[1].id.clone().unwrap(),
+        );
+        assert_ne!(a0, "ignored");
+        assert_ne!(a0, a1);
+        assert_eq!(c.default_shipping_address_id.as_deref(), Some(a0.as_str()));
+        assert_eq!(c.shipping_address_ids, vec![a1.clone(), a0.clone()]);
+        assert_eq!(c.default_billing_address_id.as_deref(), Some(a1.as_str()));
+        assert_eq!(c.billing_address_ids, vec![a1]);
+        assert!(c.is_email_verified);
+        assert_eq!(c.customer_group.as_ref().unwrap().id.as_deref(), Some("g1"));
+        assert_eq!(
+            c.customer_group_assignments[0]
+                .customer_group
+                .key
+                .as_deref(),
+            Some("g2")
+        );
+        assert_eq!(c.custom.as_ref().unwrap().fields["x"], "y");
+        assert_eq!(
+            c.addresses[1]
+                .custom
+                .as_ref()
+                .unwrap()
+                .type_ref
+                .key
+                .as_deref(),
+            Some("addr-type")
+        );
+        assert_eq!(c.store_keys(), vec!["s1"]);
+        assert_eq!(created.message.payload.type_name(), "CustomerCreated");
+        assert_eq!(
+            created.message.resource_user_provided_identifiers,
+            Some(json!({"key": "cust-1", "externalId": "ext", "customerNumber": "N-1"}))
+        );
+    }
+
+    #[test]
+    fn external_auth_needs_no_password_and_stores_none() {
+        let created = build(
+            json!({"email": "a@b.c", "authenticationMode": "ExternalAuth", "password": "ignored"}),
+            None,
+        )
+        .unwrap();
+        assert_eq!(created.stored.password_hash, None);
+        assert_eq!(created.stored.customer.password, None);
+    }
+
+    #[test]
+    fn password_mode_requires_a_password() {
+        assert_eq!(
+            errors(json!({"email": "a@b.c"}), None),
+            vec![ApiError::RequiredField {
+                field: "password".into()
+            }]
+        );
+        assert!(matches!(
+            errors(json!({"email": "a@b.c", "password": ""}), None)[0],
+            ApiError::InvalidField { .. }
+        ));
+    }
+
+    #[test]
+    fn the_password_is_hashed_only_for_valid_drafts() {
+        let mut calls = 0;
+        let result = create(
+            draft(json!({"email": "bad", "password": "pw"})),
+            ctx(None),
+            &mut CountingRandom(0),
+            &mut |_| {
+                calls += 1;
+                String::new()
+            },
+        );
+        assert!(result.is_err());
+        assert_eq!(calls, 0);
+    }
+
+    #[test]
+    fn every_violation_is_reported() {
+        let errs = errors(
+            json!({
+                "email": "not-an-email", "password": "pw", "key": "x",
+                "locale": "english", "dateOfBirth": "1990-13-01",
+                "addresses": [{"country": "Germany"}],
+                "defaultShippingAddress": 1, "billingAddresses": [-1]
+            }),
+            None,
+        );
+        let fields: Vec<String> = errs
+            .iter()
+            .map(|e| match e {
+                ApiError::InvalidField { field, .. } => field.clone(),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                "email",
+                "key",
+                "locale",
+                "dateOfBirth",
+                "addresses[0].country",
+                "defaultShippingAddress",
+                "billingAddresses"
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicate_address_keys_are_rejected() {
+        let errs = errors(
+            json!({"email": "a@b.c", "password": "p", "addresses": [{"country": "DE", "key": "k1"}, {"country": "FR", "key": "k1"}]}),
+            None,
+        );
+        assert!(
+            matches!(&errs[0], ApiError::DuplicateField { field, .. } if field == "addresses.key")
+        );
+    }
+
+    #[test]
+    fn identifiers_with_id_and_key_are_invalid_json() {
+        let errs = errors(
+            json!({"email": "a@b.c", "password": "p", "customerGroup": {"id": "1", "key": "k"}}),
+            None,
+        );
+        assert!(
+            matches!(&errs[0], ApiError::InvalidJsonInput { detail } if detail.starts_with("customerGroup"))
+        );
+    }
+
+    #[test]
+    fn stores_by_id_cannot_be_resolved() {
+        let errs = errors(
+            json!({"email": "a@b.c", "password": "p", "stores": [{"id": "x"}]}),
+            None,
+        );
+        assert!(
+            matches!(&errs[0], ApiError::ReferencedResourceNotFound { type_id, .. } if type_id == "store")
+        );
+    }
+
+    #[test]
+    fn anonymous_carts_do_not_exist_here() {
+        let errs = errors(
+            json!({"email": "a@b.c", "password": "p", "anonymousCart": {"id": "c1", "typeId": "cart"}}),
+            None,
+        );
+        assert!(
+            matches!(&errs[0], ApiError::ReferencedResourceNotFound { type_id, .. } if type_id == "cart")
+        );
+        // anonymousId alone is accepted: there is nothing to assign.
+        assert!(build(
+            json!({"email": "a@b.c", "password": "p", "anonymousId": "anon"}),
+            None
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn in_store_create_defaults_to_the_path_store() {
+        let created = build(json!({"email": "a@b.c", "password": "p"}), Some("berlin")).unwrap();
+        assert_eq!(created.stored.customer.store_keys(), vec!["berlin"]);
+        let created = build(
+            json!({"email": "a@b.c", "password": "p", "stores": []}),
+            Some("berlin"),
+        )
+        .unwrap();
+        assert_eq!(created.stored.customer.store_keys(), vec!["berlin"]);
+        let created = build(
+            json!({"email": "a@b.c", "password": "p", "stores": [{"key": "munich"}, {"key": "berlin"}]}),
+            Some("berlin"),
+        )
+        .unwrap();
+        assert_eq!(
+            created.stored.customer.store_keys(),
+            vec!["munich", "berlin"]
+        );
+        let errs = errors(
+            json!({"email": "a@b.c", "password": "p", "stores": [{"key": "munich"}]}),
+            Some("berlin"),
+        );
+        assert!(matches!(errs[0], ApiError::InvalidOperation { .. }));
+    }
+
+    #[test]
+    fn email_claims_follow_the_store_scope() {
+        let global = build(json!({"email": "A@B.c", "password": "p"}), None).unwrap();
+        assert_eq!(
+            global.stored.customer.email_claims(),
+            vec![("a@b.c".to_string(), String::new())]
+        );
+        let stores = build(
+            json!({"email": "A@B.c", "password": "p", "stores": [{"key": "s1"}, {"key": "s2"}]}),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            stores.stored.customer.email_claims(),
+            vec![
+                ("a@b.c".to_string(), "s1".to_string()),
+                ("a@b.c".to_string(), "s2".to_string())
+            ]
+        );
+        assert!(stores.stored.customer.visible_in_store("s2"));
+        assert!(!stores.stored.customer.visible_in_store("s3"));
+        assert!(global.stored.customer.visible_in_store("s3"));
+    }
+
+    #[test]
+    fn wrong_types_and_unknown_enum_values_are_invalid_json() {
+        for body in [
+            json!({"email": "a@b.c", "password": "p", "authenticationMode": "Magic"}),
+            json!({"email": "a@b.c", "password": "p", "addresses": {"country": "DE"}}),
+            json!({"email": "a@b.c", "password": "p", "defaultShippingAddress": "0"}),
+            json!({"email": "a@b.c", "password": "p", "isEmailVerified": "yes"}),
+            json!({"email": ["a@b.c"], "password": "p"}),
+        ] {
+            let err = json::parse::<CustomerDraft>(body.to_string().as_bytes()).unwrap_err();
+            assert!(matches!(err, ApiError::InvalidJsonInput { .. }), "{body}");
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The pure domain core: every rule of the API as plain functions over plain data.
+//!
+//! Nothing here performs I/O, reads the clock or draws randomness: time arrives as
+//! milliseconds since the epoch and randomness through [`ids::Random`]. This module never
+//! imports the `worker` crate, so it compiles and is unit-tested natively.
+
+pub mod auth;
+pub mod customer;
+pub mod delete;
+pub mod draft;
+pub mod error;
+pub mod ids;
+pub mod json;
+pub mod message;
+pub mod password;
+pub mod time;
+pub mod validate;

@@ -1,0 +1,254 @@
+//! Value rules of the Customer API: key, locale, country, date and email formats, and
+//! ResourceIdentifier resolution. Each check returns the commercetools error for its field.
+
+use serde::Deserialize;
+
+use super::customer::Reference;
+use super::error::ApiError;
+use super::json::invalid_shape;
+use super::time::is_iso_date;
+
+/// Longest email accepted (RFC 5321's path limit). Our choice: commercetools documents none.
+pub const MAX_EMAIL_LEN: usize = 254;
+
+fn invalid(field: &str, value: &str, message: Option<String>) -> ApiError {
+    ApiError::InvalidField {
+        field: field.to_string(),
+        invalid_value: value.into(),
+        message,
+    }
+}
+
+/// `^[A-Za-z0-9_-]+$`, 2 to 256 characters: keys of customers, addresses, stores, groups.
+pub fn is_valid_key(value: &str) -> bool {
+    (2..=256).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+pub fn key(field: &str, value: &str) -> Result<(), ApiError> {
+    if is_valid_key(value) {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            value,
+            Some(format!(
+                "The value '{value}' is not valid for field {field}. It must match ^[A-Za-z0-9_-]+$ and be 2 to 256 characters long."
+            )),
+        ))
+    }
+}
+
+/// `^[A-Z]{2}$` (ISO 3166-1 alpha-2).
+pub fn country(field: &str, value: &str) -> Result<(), ApiError> {
+    if value.len() == 2 && value.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            value,
+            Some(format!(
+                "The value '{value}' is not valid for field {field}. It must be a two-letter upper-case ISO 3166-1 country code."
+            )),
+        ))
+    }
+}
+
+/// `^[a-z]{2}(-[A-Z]{2})?$`. (Whether it is one of the project's languages is not checked:
+/// projects have no language settings here yet.)
+pub fn locale(field: &str, value: &str) -> Result<(), ApiError> {
+    let b = value.as_bytes();
+    let language_ok = b.len() >= 2 && b[..2].iter().all(u8::is_ascii_lowercase);
+    let ok = language_ok
+        && match b.len() {
+            2 => true,
+            5 => b[2] == b'-' && b[3..].iter().all(u8::is_ascii_uppercase),
+            _ => false,
+        };
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            value,
+            Some(format!(
+                "The value '{value}' is not valid for field {field}. It must match ^[a-z]{{2}}(-[A-Z]{{2}})?$."
+            )),
+        ))
+    }
+}
+
+/// `YYYY-MM-DD`, a real calendar date.
+pub fn date(field: &str, value: &str) -> Result<(), ApiError> {
+    if is_iso_date(value) {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            value,
+            Some(format!(
+                "The value '{value}' is not valid for field {field}. It must be a date in the format YYYY-MM-DD."
+            )),
+        ))
+    }
+}
+
+/// A plausible email: one `@` with text on both sides, no whitespace or control characters,
+/// at most [`MAX_EMAIL_LEN`] bytes. commercetools does not document its rule; this is ours.
+pub fn email(field: &str, value: &str) -> Result<(), ApiError> {
+    let ok = value.len() <= MAX_EMAIL_LEN
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+        && matches!(value.split_once('@'), Some((local, domain)) if !local.is_empty() && !domain.is_empty() && !domain.contains('@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            value,
+            Some(format!(
+                "The value '{value}' is not valid for field {field}. It must be an email address of at most {MAX_EMAIL_LEN} characters."
+            )),
+        ))
+    }
+}
+
+/// A ResourceIdentifier as clients send it: `{typeId?, id?, key?}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceIdentifier {
+    #[serde(default)]
+    pub type_id: Option<String>,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub key: Option<String>,
+}
+
+impl ResourceIdentifier {
+    /// Checks the identifier (a matching `typeId` if given; exactly one of `id` and `key`) and
+    /// turns it into a stored reference.
+    pub fn resolve(&self, path: &str, type_id: &str) -> Result<Reference, ApiError> {
+        if let Some(given) = &self.type_id {
+            if given != type_id {
+                return Err(invalid_shape(
+                    &format!("{path} -> typeId"),
+                    &format!("expected \"{type_id}\", found \"{given}\""),
+                ));
+            }
+        }
+        match (&self.id, &self.key) {
+            (Some(_), Some(_)) => Err(invalid_shape(
+                path,
+                "Either 'id' or 'key' must be set, not both.",
+            )),
+            (None, None) => Err(invalid_shape(path, "Either 'id' or 'key' must be set.")),
+            (id, key) => Ok(Reference {
+                type_id: type_id.to_string(),
+                id: id.clone(),
+                key: key.clone(),
+            }),
+        }
+    }
+
+    /// Stores are known by key only: an id cannot be mapped to a store key here.
+    pub fn store_key(&self, path: &str) -> Result<String, ApiError> {
+        let reference = self.resolve(path, "store")?;
+        match (reference.key, reference.id) {
+            (Some(key), _) => {
+                self::key(&format!("{path}.key"), &key)?;
+                Ok(key)
+            }
+            (None, id) => Err(ApiError::ReferencedResourceNotFound {
+                type_id: "store".into(),
+                id,
+                key: None,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys() {
+        assert!(is_valid_key("ab"));
+        assert!(is_valid_key("A-b_9"));
+        assert!(!is_valid_key("a"));
+        assert!(!is_valid_key("has space"));
+        assert!(!is_valid_key("ümlaut"));
+        assert!(!is_valid_key(&"a".repeat(257)));
+        assert!(is_valid_key(&"a".repeat(256)));
+    }
+
+    #[test]
+    fn countries() {
+        assert!(country("c", "DE").is_ok());
+        for bad in ["de", "DEU", "D", "", "D1"] {
+            assert!(country("c", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn locales() {
+        for good in ["en", "en-US", "de-DE"] {
+            assert!(locale("l", good).is_ok(), "{good}");
+        }
+        for bad in ["EN", "en-us", "en_US", "eng", "en-USA", "", "zh-Hans-SG"] {
+            assert!(locale("l", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn emails() {
+        for good in ["a@b", "John.Doe+x@Example.COM"] {
+            assert!(email("email", good).is_ok(), "{good}");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        for bad in [
+            "",
+            "plain",
+            "@b",
+            "a@",
+            "a b@c",
+            "a@b@c",
+            "a\n@b",
+            long.as_str(),
+        ] {
+            assert!(email("email", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn resource_identifiers() {
+        let both = ResourceIdentifier {
+            type_id: None,
+            id: Some("1".into()),
+            key: Some("k".into()),
+        };
+        assert!(matches!(
+            both.resolve("customerGroup", "customer-group"),
+            Err(ApiError::InvalidJsonInput { .. })
+        ));
+        let wrong_type = ResourceIdentifier {
+            type_id: Some("cart".into()),
+            id: Some("1".into()),
+            key: None,
+        };
+        assert!(wrong_type
+            .resolve("customerGroup", "customer-group")
+            .is_err());
+        let by_id = ResourceIdentifier {
+            type_id: None,
+            id: Some("1".into()),
+            key: None,
+        };
+        assert!(matches!(
+            by_id.store_key("stores[0]"),
+            Err(ApiError::ReferencedResourceNotFound { .. })
+        ));
+    }
+}

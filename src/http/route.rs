@@ -1,0 +1,154 @@
+//! Which endpoint a request path names. Paths such as `customers/key={key}` are not
+//! whole-segment parameters, so this is a small matcher over path segments.
+
+use percent_encoding::percent_decode_str;
+
+/// A customer addressed by id or by key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Id(String),
+    Key(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// `/oauth/token`
+    Token,
+    /// `/{projectKey}[/in-store/key={storeKey}]/customers`
+    Customers {
+        project: String,
+        store: Option<String>,
+    },
+    /// `/{projectKey}[/in-store/key={storeKey}]/customers/{id}` or `…/customers/key={key}`
+    Customer {
+        project: String,
+        store: Option<String>,
+        target: Target,
+    },
+}
+
+impl Route {
+    /// The methods the endpoint answers to (commercetools' set; see the handlers for which
+    /// of them are built yet).
+    pub fn allowed_methods(&self) -> &'static [&'static str] {
+        match self {
+            Route::Token => &["POST"],
+            Route::Customers { .. } => &["GET", "HEAD", "POST"],
+            Route::Customer { .. } => &["GET", "HEAD", "POST", "DELETE"],
+        }
+    }
+}
+
+/// Matches a URL path (still percent-encoded); `None` means no such endpoint.
+pub fn match_path(path: &str) -> Option<Route> {
+    let mut segments = Vec::new();
+    for raw in path.trim_start_matches('/').split('/') {
+        segments.push(percent_decode_str(raw).decode_utf8().ok()?.into_owned());
+    }
+    // One trailing slash is tolerated.
+    if segments.len() > 1 && segments.last().is_some_and(String::is_empty) {
+        segments.pop();
+    }
+    let s: Vec<&str> = segments.iter().map(String::as_str).collect();
+    match s.as_slice() {
+        ["oauth", "token"] => Some(Route::Token),
+        ["oauth", ..] => None,
+        [project, "in-store", store, rest @ ..] => {
+            let store = store.strip_prefix("key=").filter(|k| !k.is_empty())?;
+            customers(project, Some(store), rest)
+        }
+        [project, rest @ ..] => customers(project, None, rest),
+        [] => None,
+    }
+}
+
+fn customers(project: &str, store: Option<&str>, rest: &[&str]) -> Option<Route> {
+    if project.is_empty() {
+        return None;
+    }
+    let project = project.to_string();
+    let store = store.map(str::to_string);
+    match rest {
+        ["customers"] => Some(Route::Customers { project, store }),
+        ["customers", target] if !target.is_empty() => {
+            let target = match target.strip_prefix("key=") {
+                Some(key) if !key.is_empty() => Target::Key(key.to_string()),
+                Some(_) => return None,
+                None => Target::Id(target.to_string()),
+            };
+            Some(Route::Customer {
+                project,
+                store,
+                target,
+            })
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_every_customer_path() {
+        assert_eq!(match_path("/oauth/token"), Some(Route::Token));
+        assert_eq!(
+            match_path("/p/customers"),
+            Some(Route::Customers {
+                project: "p".into(),
+                store: None
+            })
+        );
+        assert_eq!(
+            match_path("/p/customers/abc"),
+            Some(Route::Customer {
+                project: "p".into(),
+                store: None,
+                target: Target::Id("abc".into())
+            })
+        );
+        assert_eq!(
+            match_path("/p/customers/key=k-1"),
+            Some(Route::Customer {
+                project: "p".into(),
+                store: None,
+                target: Target::Key("k-1".into())
+            })
+        );
+        assert_eq!(
+            match_path("/p/in-store/key=s1/customers/key%3Dk-1"),
+            Some(Route::Customer {
+                project: "p".into(),
+                store: Some("s1".into()),
+                target: Target::Key("k-1".into())
+            })
+        );
+        assert_eq!(
+            match_path("/p/in-store/key=s1/customers/"),
+            Some(Route::Customers {
+                project: "p".into(),
+                store: Some("s1".into())
+            })
+        );
+    }
+
+    #[test]
+    fn rejects_everything_else() {
+        for path in [
+            "/",
+            "",
+            "/p",
+            "/p/carts",
+            "/p/customers/a/b",
+            "/p/customers/key=",
+            "/p/in-store/s1/customers",
+            "/p/in-store/key=/customers",
+            "/oauth/introspect",
+            "/p/customers/%FF",
+            "//customers",
+        ] {
+            assert_eq!(match_path(path), None, "{path}");
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! # edge-customer-api
+//!
+//! A commercetools-compatible Customer API that runs as one Cloudflare Worker: customers in
+//! D1, tokens in KV, Durable Objects to serialize writes and lock email addresses.
+//!
+//! - [`domain`]: the pure core (validation, customers, auth rules, errors). No I/O.
+//! - [`http`]: routing and the request handlers (handlers only in the wasm32 build).
+//! - `store`: D1, KV and Durable Object adapters (wasm32 only).
+
+pub mod domain;
+pub mod http;
+
+#[cfg(target_arch = "wasm32")]
+mod store;
+
+#[cfg(target_arch = "wasm32")]
+#[worker::event(fetch)]
+async fn fetch(
+    req: worker::Request,
+    env: worker::Env,
+    ctx: worker::Context,
+) -> worker::Result<worker::Response> {
+    Ok(http::handle(req, env, ctx).await)
+}
