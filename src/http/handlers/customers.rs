@@ -1,0 +1,244 @@
+//! The customers endpoints, global (`/{projectKey}/customers…`) and in-store
+//! (`/{projectKey}/in-store/key={storeKey}/customers…`).
+
+use worker::{Context, Env, Method, Request, Response};
+
+use super::{authorize, not_built_yet, read_body};
+use crate::domain::auth::{customer_scopes, Access};
+use crate::domain::customer::{ClientLogging, Customer};
+use crate::domain::draft::{self, CreateContext, CustomerDraft};
+use crate::domain::error::{ApiError, ApiResult, Rejection};
+use crate::domain::ids::Random;
+use crate::domain::{json, password, validate};
+use crate::http::respond;
+use crate::http::route::Target;
+use crate::store::customer_writer::{self, store_failure, WriterCommand};
+use crate::store::platform::{now_ms, CryptoRandom};
+use crate::store::{config, customers, email_lock, StoreError};
+
+/// `/customers`: create (POST). Querying (GET, HEAD) comes with the query language.
+pub async fn collection(
+    req: Request,
+    env: &Env,
+    ctx: &Context,
+    project: &str,
+    store: Option<&str>,
+) -> ApiResult<Response> {
+    check_store_key(store)?;
+    match req.method() {
+        Method::Post => create(req, env, ctx, project, store).await,
+        _ => {
+            authorize(&req, env, &customer_scopes(Access::View, project, store)).await?;
+            Err(not_built_yet("Querying customers").into())
+        }
+    }
+}
+
+/// `/customers/{id}` and `/customers/key={key}`: get, check (HEAD), delete. Updates (POST)
+/// come with the update actions.
+pub async fn single(
+    req: Request,
+    env: &Env,
+    project: &str,
+    store: Option<&str>,
+    target: &Target,
+) -> ApiResult<Response> {
+    check_store_key(store)?;
+    match req.method() {
+        Method::Get | Method::Head => get(req, env, project, store, target).await,
+        Method::Delete => delete(req, env, project, store, target).await,
+        _ => {
+            authorize(&req, env, &customer_scopes(Access::Manage, project, store)).await?;
+            Err(not_built_yet("Updating customers").into())
+        }
+    }
+}
+
+/// A store key that cannot exist names no store: 404.
+fn check_store_key(store: Option<&str>) -> ApiResult<()> {
+    match store {
+        Some(key) if !validate::is_valid_key(key) => Err(ApiError::ResourceNotFound {
+            message: format!("The Store with key '{key}' was not found."),
+        }
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+fn not_found(target: &Target) -> ApiError {
+    match target {
+        Target::Id(id) => ApiError::not_found_id(id),
+        Target::Key(key) => ApiError::not_found_key(key),
+    }
+}
+
+async fn create(
+    mut req: Request,
+    env: &Env,
+    ctx: &Context,
+    project: &str,
+    store: Option<&str>,
+) -> ApiResult<Response> {
+    let grant = authorize(&req, env, &customer_scopes(Access::Manage, project, store)).await?;
+    let body = read_body(&mut req).await?;
+    let draft: CustomerDraft = json::parse(&body)?;
+    let iterations = config::pbkdf2_iterations(env);
+    let created = draft::create(
+        draft,
+        CreateContext {
+            now_ms: now_ms(),
+            by: ClientLogging::client(&grant.client_id),
+            store,
+        },
+        &mut CryptoRandom,
+        &mut |plain| {
+            let mut salt = [0u8; password::SALT_LEN];
+            CryptoRandom.fill(&mut salt);
+            password::hash(plain, &salt, iterations)
+        },
+    )?;
+    let customer = &created.stored.customer;
+    let email = customer.lowercase_email();
+
+    // Claim the email for the write; a concurrent create or email change is told to retry.
+    let held = email_lock::claim(env, project, &email, &customer.id)
+        .await
+        .map_err(|e| respond::internal("email lock", e))?;
+    if !held {
+        return Err(ApiError::LockedField {
+            field: "email".into(),
+        }
+        .into());
+    }
+    let db = customers::database(env).map_err(|e| respond::internal("D1 binding", e))?;
+    let written = customers::insert(&db, project, &created.stored, &created.message).await;
+    let (env2, project2, email2, owner) =
+        (env.clone(), project.to_string(), email, customer.id.clone());
+    ctx.wait_until(async move {
+        if let Err(e) = email_lock::release(&env2, &project2, &email2, &owner).await {
+            worker::console_error!("email lock release: {e}");
+        }
+    });
+    written.map_err(|e| duplicate_or_failure(e, customer))?;
+    Ok(respond::json(
+        201,
+        format!("{{\"customer\":{}}}", customer.to_json_string()),
+    ))
+}
+
+/// A unique value taken by another customer becomes `DuplicateField`; anything else is a 500.
+fn duplicate_or_failure(err: StoreError, customer: &Customer) -> Rejection {
+    let duplicate = |field: &str, value: &str, message: Option<&str>| ApiError::DuplicateField {
+        field: field.into(),
+        duplicate_value: value.into(),
+        message: message.map(str::to_string),
+    };
+    match err {
+        StoreError::Duplicate("email") => duplicate(
+            "email",
+            &customer.email,
+            Some("There is already an existing customer with the provided email."),
+        )
+        .into(),
+        StoreError::Duplicate("key") => {
+            duplicate("key", customer.key.as_deref().unwrap_or_default(), None).into()
+        }
+        StoreError::Duplicate("customerNumber") => duplicate(
+            "customerNumber",
+            customer.customer_number.as_deref().unwrap_or_default(),
+            None,
+        )
+        .into(),
+        other => store_failure("write customer", other),
+    }
+}
+
+async fn get(
+    req: Request,
+    env: &Env,
+    project: &str,
+    store: Option<&str>,
+    target: &Target,
+) -> ApiResult<Response> {
+    authorize(&req, env, &customer_scopes(Access::View, project, store)).await?;
+    let db = customers::database(env).map_err(|e| respond::internal("D1 binding", e))?;
+    let found = match target {
+        Target::Id(id) => customers::view_by_id(&db, project, id).await,
+        Target::Key(key) => customers::view_by_key(&db, project, key).await,
+    }
+    .map_err(|e| store_failure("read customer", e))?;
+    let view = found
+        .filter(|v| store.is_none_or(|s| v.visible_in_store(s)))
+        .ok_or_else(|| not_found(target))?;
+    Ok(respond::json(200, view.doc))
+}
+
+/// The query parameters of a delete: `version` (required) and `dataErasure` (default false).
+fn delete_params(req: &Request) -> ApiResult<(u64, bool)> {
+    let url = req.url().map_err(|e| respond::internal("request URL", e))?;
+    let mut version = None;
+    let mut data_erasure = false;
+    for (name, value) in url.query_pairs() {
+        match name.as_ref() {
+            "version" => {
+                version = Some(value.parse::<u64>().map_err(|_| ApiError::InvalidInput {
+                    message: format!("The query parameter 'version' must be a non-negative integer, not '{value}'."),
+                })?)
+            }
+            "dataErasure" => {
+                data_erasure = match value.as_ref() {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(ApiError::InvalidInput {
+                            message: format!("The query parameter 'dataErasure' must be true or false, not '{value}'."),
+                        }
+                        .into())
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let version = version.ok_or_else(|| ApiError::InvalidInput {
+        message: "Missing required query parameter 'version'.".into(),
+    })?;
+    Ok((version, data_erasure))
+}
+
+async fn delete(
+    req: Request,
+    env: &Env,
+    project: &str,
+    store: Option<&str>,
+    target: &Target,
+) -> ApiResult<Response> {
+    let grant = authorize(&req, env, &customer_scopes(Access::Manage, project, store)).await?;
+    let (version, data_erasure) = delete_params(&req)?;
+    let id = match target {
+        Target::Id(id) => id.clone(),
+        Target::Key(key) => {
+            let db = customers::database(env).map_err(|e| respond::internal("D1 binding", e))?;
+            customers::id_by_key(&db, project, key)
+                .await
+                .map_err(|e| store_failure("read customer", e))?
+                .ok_or_else(|| not_found(target))?
+        }
+    };
+    let command = WriterCommand::Delete {
+        project: project.to_string(),
+        id,
+        store: store.map(str::to_string),
+        version,
+        data_erasure,
+        client_id: grant.client_id,
+    };
+    let response = customer_writer::send(env, &command)
+        .await
+        .map_err(|e| respond::internal("customer writer", e))?;
+    if let (Target::Key(_), 404) = (target, response.status_code()) {
+        // Deleted between the key lookup and the write: report it by the key that was asked.
+        return Err(not_found(target).into());
+    }
+    Ok(response)
+}

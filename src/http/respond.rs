@@ -1,0 +1,38 @@
+//! Building responses: JSON bodies and the commercetools error envelope.
+
+use worker::{Headers, Response};
+
+use crate::domain::error::{ApiError, Rejection};
+
+/// A response with a JSON body given as text (stored representations are sent as they are).
+pub fn json(status: u16, body: String) -> Response {
+    let headers = Headers::new();
+    let _ = headers.set("Content-Type", "application/json; charset=utf-8");
+    Response::ok(body)
+        .expect("a string body is always valid")
+        .with_status(status)
+        .with_headers(headers)
+}
+
+/// The error envelope, with the headers some errors call for (`Allow`, `WWW-Authenticate`).
+pub fn error(rejection: &Rejection) -> Response {
+    let mut response = json(rejection.status(), rejection.to_json().to_string());
+    let headers = response.headers_mut();
+    let _ = match rejection.first() {
+        Some(ApiError::MethodNotAllowed { allowed }) => headers.set("Allow", &allowed.join(", ")),
+        Some(ApiError::InvalidToken { .. }) => {
+            headers.set("WWW-Authenticate", "Bearer error=\"invalid_token\"")
+        }
+        _ => Ok(()),
+    };
+    response
+}
+
+/// A 500 for an infrastructure failure: the details go to the log, not to the client.
+pub fn internal(context: &str, detail: impl std::fmt::Display) -> Rejection {
+    worker::console_error!("{context}: {detail}");
+    ApiError::General {
+        message: "Internal error. The request was not carried out.".into(),
+    }
+    .into()
+}
