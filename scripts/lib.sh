@@ -1,0 +1,11 @@
+# Shared by the scripts: pinned tool versions and where the tools live. Source it.
+# shellcheck shell=bash
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+WORKER_BUILD_VERSION=0.8.7
+# worker-build requires the wasm-bindgen CLI to equal the wasm-bindgen crate in Cargo.lock.
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock")
+TOOLS_DIR=${EDGE_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/edge-customer-api}
+export WASM_BINDGEN_BIN="$TOOLS_DIR/wasm-bindgen-$WASM_BINDGEN_VERSION/bin/wasm-bindgen"
+export WRANGLER_SEND_METRICS=false
+export CI=${CI:-1}   # keeps wrangler from prompting

@@ -1,0 +1,80 @@
+//! Black-box tests of the Worker: one `wrangler dev` with fresh local D1, KV and Durable
+//! Objects serves every test; each test speaks HTTP to it (no mocks).
+//!
+//! Run with `bash scripts/test.sh` (or `cargo test --test api` once scripts/setup.sh ran).
+//! Tests share the server, so each uses its own unique emails and keys.
+
+use std::sync::Arc;
+
+use libtest_mimic::{Arguments, Trial};
+
+/// One black-box test: it gets the app and panics on failure.
+type TestFn = fn(&support::App);
+
+/// `tests!(module; a, b; serial: c)` lists a module's tests as (`module::name`, fn) pairs:
+/// `tests()` run in parallel; `serial_tests()` run afterwards, one at a time, because they
+/// inspect the local D1 database from outside the Worker, which must not happen while other
+/// requests write (the second SQLite client makes the Worker's D1 calls fail).
+macro_rules! tests {
+    ($module:ident; $($name:ident),* $(,)? $(; serial: $($serial:ident),* $(,)?)?) => {
+        pub fn tests() -> Vec<(&'static str, crate::TestFn)> {
+            vec![$((concat!(stringify!($module), "::", stringify!($name)), $name as crate::TestFn)),*]
+        }
+
+        #[allow(dead_code)]
+        pub fn serial_tests() -> Vec<(&'static str, crate::TestFn)> {
+            vec![$($((concat!(stringify!($module), "::", stringify!($serial)), $serial as crate::TestFn)),*)?]
+        }
+    };
+}
+
+mod auth;
+mod customers;
+mod errors;
+mod sdk;
+mod support;
+
+fn main() {
+    let args = Arguments::from_args();
+    let parallel = [
+        errors::tests(),
+        auth::tests(),
+        customers::tests(),
+        sdk::tests(),
+    ]
+    .concat();
+    let serial = customers::serial_tests();
+    // Listing tests needs no server.
+    let server = (!args.list).then(support::Server::start);
+    let app = Arc::new(match &server {
+        Some(server) => support::App::new(server.base_url.clone(), Some(server.state_dir.clone())),
+        None => support::App::new(String::new(), None),
+    });
+    let trials = |tests: Vec<(&'static str, TestFn)>| -> Vec<Trial> {
+        tests
+            .into_iter()
+            .map(|(name, test)| {
+                let app = Arc::clone(&app);
+                Trial::test(name, move || {
+                    test(&app);
+                    Ok(())
+                })
+            })
+            .collect()
+    };
+    let first = libtest_mimic::run(&args, trials(parallel));
+    let mut one_at_a_time = args.clone();
+    one_at_a_time.test_threads = Some(1);
+    let second = libtest_mimic::run(&one_at_a_time, trials(serial));
+    let failed = first.has_failed() || second.has_failed();
+    if failed {
+        if let Some(server) = &server {
+            eprintln!(
+                "\n---- wrangler dev output (last 200 lines) ----\n{}",
+                server.log_tail(200)
+            );
+        }
+    }
+    drop(server);
+    std::process::exit(i32::from(failed) * 101);
+}

@@ -1,0 +1,468 @@
+//! The black-box harness: one real Worker under `wrangler dev` with fresh local D1, KV and
+//! Durable Object state, and a small HTTP client to talk to it.
+//!
+//! `wrangler dev` runs in its own process group under a watchdog shell whose stdin is a pipe
+//! from this process. When the pipe closes (the tests finished, panicked, or this process was
+//! killed) the watchdog terminates the whole group, so no `workerd` outlives the tests.
+
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+/// The clients of the local project `demo` (and of a second project, `other`) in `.dev.vars`.
+pub const ADMIN: (&str, &str) = ("demo-admin", "demo-admin-secret");
+pub const VIEWER: (&str, &str) = ("demo-viewer", "demo-viewer-secret");
+pub const OTHER_ADMIN: (&str, &str) = ("other-admin", "other-admin-secret");
+
+const READY_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Runs `wrangler dev` until dropped (and, through the watchdog, never longer than this process).
+const WATCHDOG: &str = r#"
+node node_modules/wrangler/bin/wrangler.js dev --ip 127.0.0.1 --port 0 --persist-to "$1" \
+  --show-interactive-dev-session=false --log-level info </dev/null 2>&1 &
+wrangler=$!
+trap '' TERM
+read -r _ || true
+kill -TERM -- -$$ 2>/dev/null
+for _ in $(seq 100); do kill -0 "$wrangler" 2>/dev/null || break; sleep 0.1; done
+kill -KILL -- -$$
+"#;
+
+pub struct Server {
+    pub base_url: String,
+    pub state_dir: PathBuf,
+    child: Child,
+    watchdog_pipe: Option<ChildStdin>,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+const STATE_DIR_PREFIX: &str = "edge-customer-api-test-";
+
+/// State directories of earlier runs whose process is gone (killed before it could clean up).
+fn remove_abandoned_state_dirs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(STATE_DIR_PREFIX) else {
+            continue;
+        };
+        let pid = rest.split('-').next().unwrap_or_default();
+        if !pid.is_empty() && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+fn project_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+impl Server {
+    pub fn start() -> Server {
+        remove_abandoned_state_dirs();
+        let state_dir = std::env::temp_dir().join(format!(
+            "{STATE_DIR_PREFIX}{}-{}",
+            std::process::id(),
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        std::fs::create_dir_all(&state_dir).expect("create the state directory");
+        let migrate = Command::new("node")
+            .args([
+                "node_modules/wrangler/bin/wrangler.js",
+                "d1",
+                "migrations",
+                "apply",
+                "DB",
+                "--local",
+                "--persist-to",
+            ])
+            .arg(&state_dir)
+            .current_dir(project_root())
+            .env("CI", "1")
+            .env("WRANGLER_SEND_METRICS", "false")
+            .output()
+            .expect("run wrangler d1 migrations apply (did scripts/setup.sh run?)");
+        assert!(
+            migrate.status.success(),
+            "migrations failed:\n{}{}",
+            String::from_utf8_lossy(&migrate.stdout),
+            String::from_utf8_lossy(&migrate.stderr)
+        );
+
+        let mut child = Command::new("bash")
+            .args(["-c", WATCHDOG, "watchdog"])
+            .arg(&state_dir)
+            .current_dir(project_root())
+            .env("CI", "1")
+            .env("WRANGLER_SEND_METRICS", "false")
+            .process_group(0)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn wrangler dev");
+        let watchdog_pipe = child.stdin.take();
+        let stdout = child.stdout.take().expect("piped stdout");
+
+        // Drain the output for as long as the server runs (a full pipe would stall it), and
+        // hand the lines to the readiness check.
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (lines_tx, lines_rx) = mpsc::channel::<String>();
+        let drain_log = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                drain_log.lock().unwrap().push(line.clone());
+                let _ = lines_tx.send(line);
+            }
+        });
+
+        let mut server = Server {
+            base_url: String::new(),
+            state_dir,
+            child,
+            watchdog_pipe,
+            log,
+        };
+        let deadline = Instant::now() + READY_TIMEOUT;
+        let port = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match lines_rx.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(port) = ready_port(&line) {
+                        break port;
+                    }
+                }
+                Err(_) => panic!("wrangler dev did not become ready:\n{}", server.log_text()),
+            }
+        };
+        server.base_url = format!("http://127.0.0.1:{port}");
+        server.wait_until_answering(deadline);
+        server
+    }
+
+    fn wait_until_answering(&self, deadline: Instant) {
+        loop {
+            let probe = ureq::get(&format!("{}/", self.base_url))
+                .timeout(Duration::from_secs(5))
+                .call();
+            match probe {
+                Ok(_) | Err(ureq::Error::Status(..)) => return,
+                Err(e) if Instant::now() > deadline => {
+                    panic!("wrangler dev does not answer: {e}\n{}", self.log_text())
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(200)),
+            }
+        }
+    }
+
+    pub fn log_text(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    pub fn log_tail(&self, lines: usize) -> String {
+        let log = self.log.lock().unwrap();
+        log[log.len().saturating_sub(lines)..].join("\n")
+    }
+}
+
+fn ready_port(line: &str) -> Option<u16> {
+    let rest =
+        &line[line.find("Ready on http://127.0.0.1:")? + "Ready on http://127.0.0.1:".len()..];
+    rest.chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .ok()
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Closing the pipe tells the watchdog to terminate the process group.
+        drop(self.watchdog_pipe.take());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Belt and braces: nothing of the group may survive.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.state_dir);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+/// A response: status, headers and body (parsed as JSON when it is JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub text: String,
+    pub json: Value,
+    headers: Vec<(String, String)>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The `code` of the first error of an error envelope.
+    pub fn error_code(&self) -> &str {
+        self.json["errors"][0]["code"].as_str().unwrap_or_default()
+    }
+
+    /// Asserts a commercetools error envelope with this status and first error code.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        assert_eq!(
+            self.json["statusCode"], status,
+            "statusCode; body: {}",
+            self.text
+        );
+        assert_eq!(self.error_code(), code, "error code; body: {}", self.text);
+        assert!(
+            self.json["message"].is_string(),
+            "message; body: {}",
+            self.text
+        );
+        assert_eq!(
+            self.json["message"], self.json["errors"][0]["message"],
+            "body: {}",
+            self.text
+        );
+        &self.json["errors"][0]
+    }
+}
+
+fn to_reply(response: ureq::Response) -> Reply {
+    let status = response.status();
+    let headers = response
+        .headers_names()
+        .into_iter()
+        .map(|n| {
+            let v = response.header(&n).unwrap_or_default().to_string();
+            (n, v)
+        })
+        .collect();
+    let mut text = String::new();
+    response
+        .into_reader()
+        .take(16 * 1024 * 1024)
+        .read_to_string(&mut text)
+        .expect("read the response body");
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Reply {
+        status,
+        text,
+        json,
+        headers,
+    }
+}
+
+/// Talks to the Worker; every call is a real HTTP request.
+pub struct App {
+    pub base_url: String,
+    state_dir: Option<PathBuf>,
+    admin_token: OnceLock<String>,
+}
+
+impl App {
+    pub fn new(base_url: String, state_dir: Option<PathBuf>) -> App {
+        App {
+            base_url,
+            state_dir,
+            admin_token: OnceLock::new(),
+        }
+    }
+
+    /// Runs SQL against the server's local D1 database (read-only inspection in tests).
+    pub fn d1_query(&self, sql: &str) -> Vec<Value> {
+        let out = Command::new("node")
+            .args([
+                "node_modules/wrangler/bin/wrangler.js",
+                "d1",
+                "execute",
+                "DB",
+                "--local",
+                "--json",
+                "--persist-to",
+            ])
+            .arg(self.state_dir.as_ref().expect("a running server"))
+            .args(["--command", sql])
+            .current_dir(project_root())
+            .env("CI", "1")
+            .env("WRANGLER_SEND_METRICS", "false")
+            .output()
+            .expect("run wrangler d1 execute");
+        assert!(
+            out.status.success(),
+            "d1 execute failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let parsed: Value = serde_json::from_slice(&out.stdout).expect("d1 execute prints JSON");
+        parsed[0]["results"].as_array().cloned().unwrap_or_default()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// Sends a request; `body` as given, headers as given.
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Reply {
+        let mut request = ureq::request(method, &self.url(path)).timeout(Duration::from_secs(60));
+        for (name, value) in headers {
+            request = request.set(name, value);
+        }
+        let result = match body {
+            Some(bytes) => request.send_bytes(bytes),
+            None => request.call(),
+        };
+        match result {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => to_reply(response),
+            Err(e) => panic!("{method} {path} failed: {e}"),
+        }
+    }
+
+    /// `POST /oauth/token` with client credentials; returns the whole reply.
+    pub fn request_token(&self, client: (&str, &str), form: &str) -> Reply {
+        let basic = basic_auth(client.0, client.1);
+        self.send(
+            "POST",
+            "/oauth/token",
+            &[
+                ("Authorization", &basic),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            Some(form.as_bytes()),
+        )
+    }
+
+    /// A token for `client`, optionally narrowed to `scope`.
+    #[track_caller]
+    pub fn token(&self, client: (&str, &str), scope: Option<&str>) -> String {
+        let form = match scope {
+            Some(scope) => format!(
+                "grant_type=client_credentials&scope={}",
+                scope.replace(' ', "+")
+            ),
+            None => "grant_type=client_credentials".to_string(),
+        };
+        let reply = self.request_token(client, &form);
+        assert_eq!(reply.status, 200, "token: {}", reply.text);
+        reply.json["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
+    }
+
+    /// A token of the demo project's admin client (manage_project:demo), fetched once.
+    pub fn admin(&self) -> &str {
+        self.admin_token.get_or_init(|| self.token(ADMIN, None))
+    }
+
+    pub fn get(&self, path: &str, token: &str) -> Reply {
+        self.send(
+            "GET",
+            path,
+            &[("Authorization", &format!("Bearer {token}"))],
+            None,
+        )
+    }
+
+    pub fn head(&self, path: &str, token: &str) -> Reply {
+        self.send(
+            "HEAD",
+            path,
+            &[("Authorization", &format!("Bearer {token}"))],
+            None,
+        )
+    }
+
+    pub fn delete(&self, path: &str, token: &str) -> Reply {
+        self.send(
+            "DELETE",
+            path,
+            &[("Authorization", &format!("Bearer {token}"))],
+            None,
+        )
+    }
+
+    pub fn post(&self, path: &str, token: &str, body: &Value) -> Reply {
+        self.post_raw(path, token, body.to_string().as_bytes())
+    }
+
+    pub fn post_raw(&self, path: &str, token: &str, body: &[u8]) -> Reply {
+        self.send(
+            "POST",
+            path,
+            &[
+                ("Authorization", &format!("Bearer {token}")),
+                ("Content-Type", "application/json"),
+            ],
+            Some(body),
+        )
+    }
+
+    /// Creates a customer in the demo project (as admin) and returns it; panics unless 201.
+    #[track_caller]
+    pub fn create_customer(&self, draft: &Value) -> Value {
+        let reply = self.post("/demo/customers", self.admin(), draft);
+        assert_eq!(reply.status, 201, "create: {}", reply.text);
+        reply.json["customer"].clone()
+    }
+}
+
+pub fn basic_auth(id: &str, secret: &str) -> String {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
+    format!("Basic {encoded}")
+}
+
+/// A value no other test uses: for emails, keys and customer numbers.
+pub fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{prefix}-{}-{n}-{nanos}", std::process::id())
+}
+
+/// A unique email address.
+pub fn unique_email(prefix: &str) -> String {
+    format!("{}@example.com", unique(prefix))
+}

@@ -1,0 +1,101 @@
+// Drives the Worker with the official commercetools SDK (@commercetools/platform-sdk +
+// @commercetools/ts-client), unchanged: only the hosts point at the local Worker.
+// Run by tests/api/sdk.rs with EDGE_API_URL set to the running `wrangler dev`.
+import assert from 'node:assert/strict';
+import { ClientBuilder } from '@commercetools/ts-client';
+import { createApiBuilderFromCtpClient } from '@commercetools/platform-sdk';
+
+const host = process.env.EDGE_API_URL;
+assert.ok(host, 'EDGE_API_URL must point at the running Worker');
+const projectKey = 'demo';
+
+const client = new ClientBuilder()
+  .withProjectKey(projectKey)
+  .withClientCredentialsFlow({
+    host,
+    projectKey,
+    credentials: { clientId: 'demo-admin', clientSecret: 'demo-admin-secret' },
+    scopes: [`manage_customers:${projectKey}`],
+    httpClient: fetch,
+  })
+  .withHttpMiddleware({ host, httpClient: fetch })
+  .build();
+const api = createApiBuilderFromCtpClient(client).withProjectKey({ projectKey });
+
+/** Runs `request` and returns the error the SDK throws (it must throw). */
+async function failure(request) {
+  try {
+    await request.execute();
+  } catch (error) {
+    return error;
+  }
+  assert.fail('the request should have failed');
+}
+
+const suffix = `${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
+const email = `sdk-${suffix}@example.com`;
+const key = `sdk-${suffix}`;
+
+// Create.
+const created = await api
+  .customers()
+  .post({
+    body: {
+      email,
+      password: 'secret123',
+      key,
+      firstName: 'Sdk',
+      lastName: 'User',
+      addresses: [{ country: 'DE', city: 'Berlin', key: 'home' }],
+      defaultShippingAddress: 0,
+    },
+  })
+  .execute();
+assert.equal(created.statusCode, 201);
+const customer = created.body.customer;
+assert.equal(customer.email, email);
+assert.equal(customer.version, 1);
+assert.equal(customer.key, key);
+assert.match(customer.password, /^\*\*\*\*.{4}$/);
+assert.equal(customer.shippingAddressIds[0], customer.defaultShippingAddressId);
+
+// Get by id and by key; check existence with HEAD.
+const byId = await api.customers().withId({ ID: customer.id }).get().execute();
+assert.equal(byId.statusCode, 200);
+assert.deepEqual(byId.body, customer);
+const byKey = await api.customers().withKey({ key }).get().execute();
+assert.deepEqual(byKey.body, customer);
+const head = await api.customers().withId({ ID: customer.id }).head().execute();
+assert.equal(head.statusCode, 200);
+
+// A duplicate email (other case) is a DuplicateField error the SDK surfaces as usual.
+const duplicate = await failure(api.customers().post({ body: { email: email.toUpperCase(), password: 'x' } }));
+assert.equal(duplicate.statusCode, 400);
+assert.equal(duplicate.body.errors[0].code, 'DuplicateField');
+assert.equal(duplicate.body.errors[0].field, 'email');
+
+// In-store: create in a store, read it there, not in another store.
+const inStore = await api
+  .inStoreKeyWithStoreKeyValue({ storeKey: 'sdk-store' })
+  .customers()
+  .post({ body: { email: `store-${email}`, password: 'secret123' } })
+  .execute();
+assert.deepEqual(inStore.body.customer.stores, [{ typeId: 'store', key: 'sdk-store' }]);
+const otherStore = await failure(
+  api.inStoreKeyWithStoreKeyValue({ storeKey: 'elsewhere' }).customers().withId({ ID: inStore.body.customer.id }).get(),
+);
+assert.equal(otherStore.statusCode, 404);
+
+// Delete: a stale version is a 409, the right one returns the customer.
+const conflict = await failure(api.customers().withId({ ID: customer.id }).delete({ queryArgs: { version: 7 } }));
+assert.equal(conflict.statusCode, 409);
+assert.equal(conflict.body.errors[0].code, 'ConcurrentModification');
+assert.equal(conflict.body.errors[0].currentVersion, 1);
+const deleted = await api.customers().withKey({ key }).delete({ queryArgs: { version: customer.version } }).execute();
+assert.equal(deleted.statusCode, 200);
+assert.equal(deleted.body.id, customer.id);
+const gone = await failure(api.customers().withId({ ID: customer.id }).get());
+assert.equal(gone.statusCode, 404);
+assert.equal(gone.body.errors[0].code, 'ResourceNotFound');
+
+console.log('official SDK round trip: ok');
