@@ -49,6 +49,8 @@ impl ClientLogging {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reference {
+    /// Drafts may omit it; stored references always carry it.
+    #[serde(default)]
     pub type_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -78,6 +80,7 @@ impl StoreKeyReference {
 pub struct CustomFields {
     #[serde(rename = "type")]
     pub type_ref: Reference,
+    #[serde(default)]
     pub fields: Map<String, Value>,
 }
 

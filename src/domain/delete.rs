@@ -1,9 +1,8 @@
 //! Deleting a customer: the version check and the `CustomerDeleted` message.
 
 use super::customer::{ClientLogging, Customer};
-use super::draft::customer_reference;
 use super::error::{ApiError, ApiResult};
-use super::ids::{new_uuid, Random};
+use super::ids::Random;
 use super::message::{Message, Payload};
 use super::time::iso_millis;
 
@@ -25,23 +24,19 @@ pub fn delete(
         }
         .into());
     }
-    let now = iso_millis(now_ms);
-    Ok(Message {
-        id: new_uuid(rng),
-        version: 1,
-        created_at: now.clone(),
-        last_modified_at: now,
-        created_by: by.clone(),
-        last_modified_by: by,
-        sequence_number: customer.last_message_sequence_number + 1,
-        resource: customer_reference(&customer.id),
-        // The deletion is the resource's last change: it "produces" the next version.
-        resource_version: customer.version + 1,
-        resource_user_provided_identifiers: customer.user_provided_identifiers(),
-        payload: Payload::CustomerDeleted {
-            email: (!data_erasure).then(|| customer.email.clone()),
-        },
-    })
+    let payload = Payload::CustomerDeleted {
+        email: (!data_erasure).then(|| customer.email.clone()),
+    };
+    // The deletion is the resource's last change: it "produces" the next version.
+    Ok(Message::about(
+        customer,
+        customer.last_message_sequence_number + 1,
+        customer.version + 1,
+        payload,
+        &iso_millis(now_ms),
+        &by,
+        rng,
+    ))
 }
 
 #[cfg(test)]

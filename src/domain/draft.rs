@@ -1,12 +1,12 @@
 //! Creating a customer: the CustomerDraft body, its validation (every violation is reported,
 //! not only the first), and the new Customer with its `CustomerCreated` message.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::customer::{
     Address, AuthenticationMode, ClientLogging, CustomFields, Customer, CustomerGroupAssignment,
-    Reference, StoreKeyReference, StoredCustomer,
+    StoreKeyReference, StoredCustomer,
 };
 use super::error::{ApiError, ApiResult, Rejection};
 use super::ids::{new_address_id, new_uuid, Random};
@@ -16,7 +16,7 @@ use super::time::iso_millis;
 use super::validate::{self, ResourceIdentifier};
 
 /// CustomFieldsDraft: `{type: TypeResourceIdentifier, fields?}`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomFieldsDraft {
     #[serde(rename = "type")]
     pub type_identifier: ResourceIdentifier,
@@ -35,17 +35,44 @@ impl CustomFieldsDraft {
     }
 }
 
-/// A BaseAddress as clients send it (any `id` is replaced by a generated one).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AddressDraft {
-    #[serde(flatten)]
-    pub address: Address,
-    #[serde(default, rename = "custom")]
-    pub custom_draft: Option<CustomFieldsDraft>,
+/// A BaseAddress as clients send it: the Address shape, where any `id` is replaced by a
+/// generated one and `custom` is a CustomFieldsDraft (its `typeId` may be omitted).
+pub type AddressDraft = Address;
+
+/// The address a draft describes (without an id), or every rule it breaks. `path` names the
+/// draft in errors, e.g. `addresses[0]` or `address`.
+pub fn address_from_draft(draft: &AddressDraft, path: &str) -> Result<Address, Vec<ApiError>> {
+    let mut v = Violations::default();
+    let mut address = draft.clone();
+    address.id = None;
+    v.check(validate::country(
+        &format!("{path}.country"),
+        &address.country,
+    ));
+    if let Some(key) = &address.key {
+        v.check(validate::key(&format!("{path}.key"), key));
+    }
+    if let Some(custom) = address.custom.as_mut() {
+        let given = &custom.type_ref;
+        let identifier = ResourceIdentifier {
+            type_id: (!given.type_id.is_empty()).then(|| given.type_id.clone()),
+            id: given.id.clone(),
+            key: given.key.clone(),
+        };
+        if let Some(reference) =
+            v.take(identifier.resolve(&format!("{path} -> custom -> type"), "type"))
+        {
+            custom.type_ref = reference;
+        }
+    }
+    if v.0.is_empty() {
+        Ok(address)
+    } else {
+        Err(v.0)
+    }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CustomerGroupAssignmentDraft {
     pub customer_group: ResourceIdentifier,
@@ -168,7 +195,18 @@ fn resolve_index(
     found
 }
 
-fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
+/// Address keys are unique within a customer.
+pub fn duplicate_address_key(key: &str) -> ApiError {
+    ApiError::DuplicateField {
+        field: "addresses.key".into(),
+        duplicate_value: key.into(),
+        message: Some(format!(
+            "The address key '{key}' is used by more than one address of the customer."
+        )),
+    }
+}
+
+pub fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
     if !list.contains(&item) {
         list.push(item);
     }
@@ -230,34 +268,20 @@ pub fn create(
     }
 
     // Addresses: each gets a fresh id; keys must be unique within the customer.
-    let drafts = draft.addresses.clone().unwrap_or_default();
-    let mut addresses = Vec::with_capacity(drafts.len());
-    let mut address_keys: Vec<&str> = Vec::new();
-    for (i, address_draft) in drafts.iter().enumerate() {
-        let mut address = address_draft.address.clone();
-        v.check(validate::country(
-            &format!("addresses[{i}].country"),
-            &address.country,
-        ));
-        if let Some(key) = &address_draft.address.key {
-            v.check(validate::key(&format!("addresses[{i}].key"), key));
-            if address_keys.contains(&key.as_str()) {
-                v.0.push(ApiError::DuplicateField {
-                    field: "addresses.key".into(),
-                    duplicate_value: key.clone().into(),
-                    message: Some(format!(
-                        "The address key '{key}' is used by more than one address of the customer."
-                    )),
-                });
+    let mut addresses: Vec<Address> = Vec::new();
+    for (i, address_draft) in draft.addresses.iter().flatten().enumerate() {
+        match address_from_draft(address_draft, &format!("addresses[{i}]")) {
+            Ok(mut address) => {
+                if let Some(key) = &address.key {
+                    if addresses.iter().any(|a| a.key.as_ref() == Some(key)) {
+                        v.0.push(duplicate_address_key(key));
+                    }
+                }
+                address.id = Some(new_address_id(rng));
+                addresses.push(address);
             }
-            address_keys.push(key);
+            Err(errors) => v.0.extend(errors),
         }
-        address.custom = match &address_draft.custom_draft {
-            Some(custom) => v.take(custom.resolve(&format!("addresses[{i}] -> custom"))),
-            None => None,
-        };
-        address.id = Some(new_address_id(rng));
-        addresses.push(address);
     }
     let address_ids: Vec<String> = addresses.iter().filter_map(|a| a.id.clone()).collect();
 
@@ -377,21 +401,10 @@ pub fn create(
             .collect(),
         authentication_mode: mode,
     };
-    let message = Message {
-        id: new_uuid(rng),
-        version: 1,
-        created_at: now.clone(),
-        last_modified_at: now,
-        created_by: ctx.by.clone(),
-        last_modified_by: ctx.by,
-        sequence_number: 1,
-        resource: customer_reference(&customer.id),
-        resource_version: 1,
-        resource_user_provided_identifiers: customer.user_provided_identifiers(),
-        payload: Payload::CustomerCreated {
-            customer: serde_json::to_value(&customer).expect("a Customer always serializes"),
-        },
+    let payload = Payload::CustomerCreated {
+        customer: serde_json::to_value(&customer).expect("a Customer always serializes"),
     };
+    let message = Message::about(&customer, 1, 1, payload, &now, &ctx.by, rng);
     Ok(Created {
         stored: StoredCustomer {
             customer,
@@ -399,14 +412,6 @@ pub fn create(
         },
         message,
     })
-}
-
-pub fn customer_reference(id: &str) -> Reference {
-    Reference {
-        type_id: "customer".into(),
-        id: Some(id.to_string()),
-        key: None,
-    }
 }
 
 #[cfg(test)]

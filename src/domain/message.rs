@@ -5,11 +5,15 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::customer::{ClientLogging, Reference};
+use super::customer::{
+    Address, ClientLogging, CustomFields, Customer, CustomerGroupAssignment, Reference,
+    StoreKeyReference,
+};
+use super::ids::{new_uuid, Random};
 
-/// The type-specific part of a message (its `type` and payload fields).
+/// The type-specific part of a message: its `type` and payload fields (fact sheet §8).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type")]
+#[serde(tag = "type", rename_all_fields = "camelCase")]
 pub enum Payload {
     CustomerCreated {
         customer: Value,
@@ -18,13 +22,144 @@ pub enum Payload {
         #[serde(skip_serializing_if = "Option::is_none")]
         email: Option<String>,
     },
+    CustomerEmailChanged {
+        email: String,
+        old_email: String,
+    },
+    CustomerFirstNameSet {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        first_name: Option<String>,
+    },
+    CustomerLastNameSet {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        last_name: Option<String>,
+    },
+    CustomerTitleSet {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+    },
+    CustomerCompanyNameSet {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        company_name: Option<String>,
+    },
+    CustomerDateOfBirthSet {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        date_of_birth: Option<String>,
+    },
+    CustomerExternalIdSet {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        external_id: Option<String>,
+    },
+    CustomerAddressAdded {
+        address: Address,
+    },
+    CustomerAddressChanged {
+        address: Address,
+        address_roles: Vec<&'static str>,
+    },
+    CustomerAddressRemoved {
+        address: Address,
+        address_roles: Vec<&'static str>,
+    },
+    CustomerShippingAddressAdded {
+        address: Address,
+    },
+    CustomerShippingAddressRemoved {
+        address: Address,
+    },
+    CustomerBillingAddressAdded {
+        address: Address,
+    },
+    CustomerBillingAddressRemoved {
+        address: Address,
+    },
+    CustomerDefaultShippingAddressSet {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        address: Option<Address>,
+    },
+    CustomerDefaultBillingAddressSet {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        address: Option<Address>,
+    },
+    CustomerGroupSet {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        customer_group: Option<Reference>,
+    },
+    CustomerGroupAssignmentAdded {
+        customer_group_assignment: CustomerGroupAssignment,
+    },
+    CustomerGroupAssignmentRemoved {
+        customer_group_assignment: CustomerGroupAssignment,
+    },
+    CustomerGroupAssignmentsSet {
+        customer_group_assignments: Vec<CustomerGroupAssignment>,
+        old_customer_group_assignments: Vec<CustomerGroupAssignment>,
+    },
+    CustomerStoresSet {
+        stores: Vec<StoreKeyReference>,
+        old_stores: Vec<StoreKeyReference>,
+    },
+    CustomerCustomFieldAdded {
+        name: String,
+        value: Value,
+    },
+    CustomerCustomFieldChanged {
+        name: String,
+        value: Value,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        previous_value: Option<Value>,
+    },
+    CustomerCustomFieldRemoved {
+        name: String,
+    },
+    CustomerCustomTypeSet {
+        custom_fields: CustomFields,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        previous_type_id: Option<String>,
+    },
+    CustomerCustomTypeRemoved {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        previous_type_id: Option<String>,
+    },
+    CustomerAddressCustomFieldAdded {
+        name: String,
+        value: Value,
+        address_id: String,
+    },
+    CustomerAddressCustomFieldChanged {
+        name: String,
+        value: Value,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        previous_value: Option<Value>,
+        address_id: String,
+    },
+    CustomerAddressCustomFieldRemoved {
+        name: String,
+        address_id: String,
+    },
+    CustomerAddressCustomTypeSet {
+        custom_fields: CustomFields,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        previous_type_id: Option<String>,
+        address_id: String,
+    },
+    CustomerAddressCustomTypeRemoved {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        previous_type_id: Option<String>,
+        address_id: String,
+    },
 }
 
 impl Payload {
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Payload::CustomerCreated { .. } => "CustomerCreated",
-            Payload::CustomerDeleted { .. } => "CustomerDeleted",
+    /// The message `type`.
+    pub fn type_name(&self) -> String {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(map)) => map
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            _ => String::new(),
         }
     }
 }
@@ -48,6 +183,32 @@ pub struct Message {
 }
 
 impl Message {
+    /// A message about `customer` (as it is after the change), produced by a change that
+    /// brought it to `resource_version`, with the given per-customer sequence number.
+    pub fn about(
+        customer: &Customer,
+        sequence_number: u64,
+        resource_version: u64,
+        payload: Payload,
+        now: &str,
+        by: &ClientLogging,
+        rng: &mut dyn Random,
+    ) -> Message {
+        Message {
+            id: new_uuid(rng),
+            version: 1,
+            created_at: now.to_string(),
+            last_modified_at: now.to_string(),
+            created_by: by.clone(),
+            last_modified_by: by.clone(),
+            sequence_number,
+            resource: customer_reference(&customer.id),
+            resource_version,
+            resource_user_provided_identifiers: customer.user_provided_identifiers(),
+            payload,
+        }
+    }
+
     pub fn to_json_string(&self) -> String {
         serde_json::to_string(self).expect("a Message always serializes")
     }
@@ -58,36 +219,61 @@ impl Message {
     }
 }
 
+/// `{typeId: "customer", id}`.
+pub fn customer_reference(id: &str) -> Reference {
+    Reference {
+        type_id: "customer".into(),
+        id: Some(id.to_string()),
+        key: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::CountingRandom;
 
     #[test]
     fn payload_is_flattened_with_its_type() {
-        let message = Message {
-            id: "m".into(),
-            version: 1,
-            created_at: "t".into(),
-            last_modified_at: "t".into(),
-            created_by: ClientLogging::client("c"),
-            last_modified_by: ClientLogging::client("c"),
-            sequence_number: 2,
-            resource: Reference {
-                type_id: "customer".into(),
-                id: Some("x".into()),
-                key: None,
-            },
-            resource_version: 3,
-            resource_user_provided_identifiers: None,
-            payload: Payload::CustomerDeleted {
+        let customer: Customer = serde_json::from_value(serde_json::json!({
+            "id": "x", "version": 3, "versionModifiedAt": "t", "lastMessageSequenceNumber": 1,
+            "createdAt": "t", "lastModifiedAt": "t",
+            "createdBy": {"isPlatformClient": false}, "lastModifiedBy": {"isPlatformClient": false},
+            "email": "a@b.c", "addresses": [], "shippingAddressIds": [], "billingAddressIds": [],
+            "isEmailVerified": false, "customerGroupAssignments": [], "stores": [],
+            "authenticationMode": "Password"
+        }))
+        .unwrap();
+        let message = Message::about(
+            &customer,
+            2,
+            3,
+            Payload::CustomerDeleted {
                 email: Some("a@b.c".into()),
             },
-        };
+            "t",
+            &ClientLogging::client("c"),
+            &mut CountingRandom(0),
+        );
         let json: Value = serde_json::from_str(&message.to_json_string()).unwrap();
         assert_eq!(json["type"], "CustomerDeleted");
         assert_eq!(json["email"], "a@b.c");
         assert_eq!(json["sequenceNumber"], 2);
+        assert_eq!(json["resourceVersion"], 3);
         assert_eq!(json["resource"]["typeId"], "customer");
         assert!(json.get("resourceUserProvidedIdentifiers").is_none());
+    }
+
+    #[test]
+    fn payload_fields_are_camel_case() {
+        let payload = Payload::CustomerEmailChanged {
+            email: "n@x".into(),
+            old_email: "o@x".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&payload).unwrap(),
+            serde_json::json!({"type": "CustomerEmailChanged", "email": "n@x", "oldEmail": "o@x"})
+        );
+        assert_eq!(payload.type_name(), "CustomerEmailChanged");
     }
 }

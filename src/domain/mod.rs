@@ -14,4 +14,5 @@ pub mod json;
 pub mod message;
 pub mod password;
 pub mod time;
+pub mod update;
 pub mod validate;

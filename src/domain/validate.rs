@@ -1,7 +1,7 @@
 //! Value rules of the Customer API: key, locale, country, date and email formats, and
 //! ResourceIdentifier resolution. Each check returns the commercetools error for its field.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::customer::Reference;
 use super::error::ApiError;
@@ -115,14 +115,14 @@ pub fn email(field: &str, value: &str) -> Result<(), ApiError> {
 }
 
 /// A ResourceIdentifier as clients send it: `{typeId?, id?, key?}`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceIdentifier {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
 }
 
