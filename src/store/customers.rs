@@ -180,10 +180,44 @@ fn message_statement(
             text(message.resource_id()),
             int(message.sequence_number),
             int(message.resource_version),
-            text(message.payload.type_name()),
+            text(&message.payload.type_name()),
             text(&message.created_at),
             text(&message.to_json_string()),
         ],
+    )
+}
+
+/// The column values of a customer row after `project` and `id`: version, key,
+/// customer_number, external_id, email, lowercase_email, stores, created_at,
+/// last_modified_at, password_hash, doc.
+fn row_values(stored: &StoredCustomer) -> Result<Vec<JsValue>, StoreError> {
+    let c = &stored.customer;
+    let stores =
+        serde_json::to_string(&c.store_keys()).map_err(|e| StoreError::Other(e.to_string()))?;
+    Ok(vec![
+        int(c.version),
+        opt_text(c.key.as_deref()),
+        opt_text(c.customer_number.as_deref()),
+        opt_text(c.external_id.as_deref()),
+        text(&c.email),
+        text(&c.lowercase_email()),
+        text(&stores),
+        text(&c.created_at),
+        text(&c.last_modified_at),
+        opt_text(stored.password_hash.as_deref()),
+        text(&c.to_json_string()),
+    ])
+}
+
+fn version_check(
+    db: &D1Database,
+    project: &str,
+    customer: &Customer,
+) -> Result<D1PreparedStatement, StoreError> {
+    statement(
+        db,
+        "INSERT INTO customer_version_checks (project, id, version) VALUES (?1, ?2, ?3)",
+        &[text(project), text(&customer.id), int(customer.version)],
     )
 }
 
@@ -195,31 +229,54 @@ pub async fn insert(
     message: &Message,
 ) -> Result<(), StoreError> {
     let c = &stored.customer;
-    let stores =
-        serde_json::to_string(&c.store_keys()).map_err(|e| StoreError::Other(e.to_string()))?;
+    let mut values = vec![text(project), text(&c.id)];
+    values.extend(row_values(stored)?);
     let mut batch = vec![statement(
         db,
         "INSERT INTO customers (project, id, version, key, customer_number, external_id, email, lowercase_email, \
          stores, created_at, last_modified_at, password_hash, doc) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        &[
-            text(project),
-            text(&c.id),
-            int(c.version),
-            opt_text(c.key.as_deref()),
-            opt_text(c.customer_number.as_deref()),
-            opt_text(c.external_id.as_deref()),
-            text(&c.email),
-            text(&c.lowercase_email()),
-            text(&stores),
-            text(&c.created_at),
-            text(&c.last_modified_at),
-            opt_text(stored.password_hash.as_deref()),
-            text(&c.to_json_string()),
-        ],
+        &values,
     )?];
     batch.extend(email_claim_statements(db, project, c)?);
     batch.push(message_statement(db, project, message)?);
+    db.batch(batch).await?;
+    Ok(())
+}
+
+/// Replaces `before` (at its version) by `after`, re-claims the email if the customer's claims
+/// changed, and stores the update's messages. Fails with `VersionConflict` if `before` is no
+/// longer the stored version, with `Duplicate` if a unique value is taken.
+pub async fn update(
+    db: &D1Database,
+    project: &str,
+    before: &Customer,
+    after: &StoredCustomer,
+    messages: &[Message],
+) -> Result<(), StoreError> {
+    let mut values = row_values(after)?;
+    values.extend([text(project), text(&before.id)]);
+    let mut batch = vec![
+        version_check(db, project, before)?,
+        statement(
+            db,
+            "UPDATE customers SET version = ?1, key = ?2, customer_number = ?3, external_id = ?4, email = ?5, \
+             lowercase_email = ?6, stores = ?7, created_at = ?8, last_modified_at = ?9, password_hash = ?10, doc = ?11 \
+             WHERE project = ?12 AND id = ?13",
+            &values,
+        )?,
+    ];
+    if before.email_claims() != after.customer.email_claims() {
+        batch.push(statement(
+            db,
+            "DELETE FROM customer_emails WHERE project = ?1 AND customer_id = ?2",
+            &[text(project), text(&before.id)],
+        )?);
+        batch.extend(email_claim_statements(db, project, &after.customer)?);
+    }
+    for message in messages {
+        batch.push(message_statement(db, project, message)?);
+    }
     db.batch(batch).await?;
     Ok(())
 }
@@ -234,11 +291,7 @@ pub async fn delete(
     data_erasure: bool,
 ) -> Result<(), StoreError> {
     let mut batch = vec![
-        statement(
-            db,
-            "INSERT INTO customer_version_checks (project, id, version) VALUES (?1, ?2, ?3)",
-            &[text(project), text(&customer.id), int(customer.version)],
-        )?,
+        version_check(db, project, customer)?,
         statement(
             db,
             "DELETE FROM customers WHERE project = ?1 AND id = ?2",

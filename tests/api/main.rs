@@ -33,6 +33,7 @@ mod customers;
 mod errors;
 mod sdk;
 mod support;
+mod updates;
 
 fn main() {
     let args = Arguments::from_args();
@@ -40,10 +41,11 @@ fn main() {
         errors::tests(),
         auth::tests(),
         customers::tests(),
+        updates::tests(),
         sdk::tests(),
     ]
     .concat();
-    let serial = customers::serial_tests();
+    let serial = [customers::serial_tests(), updates::serial_tests()].concat();
     // Listing tests needs no server.
     let server = (!args.list).then(support::Server::start);
     let app = Arc::new(match &server {

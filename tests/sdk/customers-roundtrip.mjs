@@ -68,8 +68,50 @@ assert.deepEqual(byKey.body, customer);
 const head = await api.customers().withId({ ID: customer.id }).head().execute();
 assert.equal(head.statusCode, 200);
 
+// Update with several actions (by id), then by key; a stale version is a 409.
+const newEmail = `sdk-new-${suffix}@example.com`;
+const updated = await api
+  .customers()
+  .withId({ ID: customer.id })
+  .post({
+    body: {
+      version: customer.version,
+      actions: [
+        { action: 'setFirstName', firstName: 'Updated' },
+        { action: 'addAddress', address: { country: 'FR', city: 'Paris', key: 'work' } },
+        { action: 'setDefaultBillingAddress', addressKey: 'work' },
+        { action: 'changeEmail', email: newEmail },
+        { action: 'setCustomType', type: { key: 'sdk-type', typeId: 'type' }, fields: { vip: true } },
+      ],
+    },
+  })
+  .execute();
+assert.equal(updated.statusCode, 200);
+assert.equal(updated.body.version, customer.version + 5);
+assert.equal(updated.body.firstName, 'Updated');
+assert.equal(updated.body.email, newEmail);
+assert.equal(updated.body.addresses.length, 2);
+assert.equal(updated.body.defaultBillingAddressId, updated.body.addresses[1].id);
+assert.deepEqual(updated.body.custom.fields, { vip: true });
+const byKeyUpdate = await api
+  .customers()
+  .withKey({ key })
+  .post({ body: { version: updated.body.version, actions: [{ action: 'setCustomField', name: 'vip', value: false }] } })
+  .execute();
+assert.equal(byKeyUpdate.body.custom.fields.vip, false);
+const stale = await failure(
+  api.customers().withId({ ID: customer.id }).post({ body: { version: customer.version, actions: [] } }),
+);
+assert.equal(stale.statusCode, 409);
+assert.equal(stale.body.errors[0].currentVersion, byKeyUpdate.body.version);
+const unknownAction = await failure(
+  api.customers().withId({ ID: customer.id }).post({ body: { version: byKeyUpdate.body.version, actions: [{ action: 'teleport' }] } }),
+);
+assert.equal(unknownAction.statusCode, 400);
+assert.equal(unknownAction.body.errors[0].code, 'InvalidJsonInput');
+
 // A duplicate email (other case) is a DuplicateField error the SDK surfaces as usual.
-const duplicate = await failure(api.customers().post({ body: { email: email.toUpperCase(), password: 'x' } }));
+const duplicate = await failure(api.customers().post({ body: { email: newEmail.toUpperCase(), password: 'x' } }));
 assert.equal(duplicate.statusCode, 400);
 assert.equal(duplicate.body.errors[0].code, 'DuplicateField');
 assert.equal(duplicate.body.errors[0].field, 'email');
@@ -87,11 +129,12 @@ const otherStore = await failure(
 assert.equal(otherStore.statusCode, 404);
 
 // Delete: a stale version is a 409, the right one returns the customer.
-const conflict = await failure(api.customers().withId({ ID: customer.id }).delete({ queryArgs: { version: 7 } }));
+const latest = byKeyUpdate.body;
+const conflict = await failure(api.customers().withId({ ID: customer.id }).delete({ queryArgs: { version: 1 } }));
 assert.equal(conflict.statusCode, 409);
 assert.equal(conflict.body.errors[0].code, 'ConcurrentModification');
-assert.equal(conflict.body.errors[0].currentVersion, 1);
-const deleted = await api.customers().withKey({ key }).delete({ queryArgs: { version: customer.version } }).execute();
+assert.equal(conflict.body.errors[0].currentVersion, latest.version);
+const deleted = await api.customers().withKey({ key }).delete({ queryArgs: { version: latest.version } }).execute();
 assert.equal(deleted.statusCode, 200);
 assert.equal(deleted.body.id, customer.id);
 const gone = await failure(api.customers().withId({ ID: customer.id }).get());

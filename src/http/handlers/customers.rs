@@ -5,16 +5,16 @@ use worker::{Context, Env, Method, Request, Response};
 
 use super::{authorize, not_built_yet, read_body};
 use crate::domain::auth::{customer_scopes, Access};
-use crate::domain::customer::{ClientLogging, Customer};
+use crate::domain::customer::ClientLogging;
 use crate::domain::draft::{self, CreateContext, CustomerDraft};
-use crate::domain::error::{ApiError, ApiResult, Rejection};
+use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::ids::Random;
-use crate::domain::{json, password, validate};
+use crate::domain::{json, password, update, validate};
 use crate::http::respond;
 use crate::http::route::Target;
-use crate::store::customer_writer::{self, store_failure, WriterCommand};
+use crate::store::customer_writer::{self, duplicate_or_failure, store_failure, WriterCommand};
 use crate::store::platform::{now_ms, CryptoRandom};
-use crate::store::{config, customers, email_lock, StoreError};
+use crate::store::{config, customers, email_lock};
 
 /// `/customers`: create (POST). Querying (GET, HEAD) comes with the query language.
 pub async fn collection(
@@ -34,8 +34,7 @@ pub async fn collection(
     }
 }
 
-/// `/customers/{id}` and `/customers/key={key}`: get, check (HEAD), delete. Updates (POST)
-/// come with the update actions.
+/// `/customers/{id}` and `/customers/key={key}`: get, check (HEAD), update (POST), delete.
 pub async fn single(
     req: Request,
     env: &Env,
@@ -46,11 +45,12 @@ pub async fn single(
     check_store_key(store)?;
     match req.method() {
         Method::Get | Method::Head => get(req, env, project, store, target).await,
+        Method::Post => update(req, env, project, store, target).await,
         Method::Delete => delete(req, env, project, store, target).await,
-        _ => {
-            authorize(&req, env, &customer_scopes(Access::Manage, project, store)).await?;
-            Err(not_built_yet("Updating customers").into())
+        _ => Err(ApiError::MethodNotAllowed {
+            allowed: vec!["GET", "HEAD", "POST", "DELETE"],
         }
+        .into()),
     }
 }
 
@@ -126,33 +126,6 @@ async fn create(
     ))
 }
 
-/// A unique value taken by another customer becomes `DuplicateField`; anything else is a 500.
-fn duplicate_or_failure(err: StoreError, customer: &Customer) -> Rejection {
-    let duplicate = |field: &str, value: &str, message: Option<&str>| ApiError::DuplicateField {
-        field: field.into(),
-        duplicate_value: value.into(),
-        message: message.map(str::to_string),
-    };
-    match err {
-        StoreError::Duplicate("email") => duplicate(
-            "email",
-            &customer.email,
-            Some("There is already an existing customer with the provided email."),
-        )
-        .into(),
-        StoreError::Duplicate("key") => {
-            duplicate("key", customer.key.as_deref().unwrap_or_default(), None).into()
-        }
-        StoreError::Duplicate("customerNumber") => duplicate(
-            "customerNumber",
-            customer.customer_number.as_deref().unwrap_or_default(),
-            None,
-        )
-        .into(),
-        other => store_failure("write customer", other),
-    }
-}
-
 async fn get(
     req: Request,
     env: &Env,
@@ -206,6 +179,53 @@ fn delete_params(req: &Request) -> ApiResult<(u64, bool)> {
     Ok((version, data_erasure))
 }
 
+/// The id of the customer a path names (a key is looked up).
+async fn resolve_id(env: &Env, project: &str, target: &Target) -> ApiResult<String> {
+    match target {
+        Target::Id(id) => Ok(id.clone()),
+        Target::Key(key) => {
+            let db = customers::database(env).map_err(|e| respond::internal("D1 binding", e))?;
+            customers::id_by_key(&db, project, key)
+                .await
+                .map_err(|e| store_failure("read customer", e))?
+                .ok_or_else(|| not_found(target).into())
+        }
+    }
+}
+
+/// Hands a write to the customer's writer object and passes its answer on.
+async fn write(env: &Env, target: &Target, command: WriterCommand) -> ApiResult<Response> {
+    let response = customer_writer::send(env, &command)
+        .await
+        .map_err(|e| respond::internal("customer writer", e))?;
+    if let (Target::Key(_), 404) = (target, response.status_code()) {
+        // Gone between the key lookup and the write: report it by the key that was asked.
+        return Err(not_found(target).into());
+    }
+    Ok(response)
+}
+
+async fn update(
+    mut req: Request,
+    env: &Env,
+    project: &str,
+    store: Option<&str>,
+    target: &Target,
+) -> ApiResult<Response> {
+    let grant = authorize(&req, env, &customer_scopes(Access::Manage, project, store)).await?;
+    let body = read_body(&mut req).await?;
+    let request = update::parse_request(&body)?;
+    let command = WriterCommand::Update {
+        project: project.to_string(),
+        id: resolve_id(env, project, target).await?,
+        store: store.map(str::to_string),
+        request,
+        client_id: grant.client_id,
+        pbkdf2_iterations: config::pbkdf2_iterations(env),
+    };
+    write(env, target, command).await
+}
+
 async fn delete(
     req: Request,
     env: &Env,
@@ -215,30 +235,13 @@ async fn delete(
 ) -> ApiResult<Response> {
     let grant = authorize(&req, env, &customer_scopes(Access::Manage, project, store)).await?;
     let (version, data_erasure) = delete_params(&req)?;
-    let id = match target {
-        Target::Id(id) => id.clone(),
-        Target::Key(key) => {
-            let db = customers::database(env).map_err(|e| respond::internal("D1 binding", e))?;
-            customers::id_by_key(&db, project, key)
-                .await
-                .map_err(|e| store_failure("read customer", e))?
-                .ok_or_else(|| not_found(target))?
-        }
-    };
     let command = WriterCommand::Delete {
         project: project.to_string(),
-        id,
+        id: resolve_id(env, project, target).await?,
         store: store.map(str::to_string),
         version,
         data_erasure,
         client_id: grant.client_id,
     };
-    let response = customer_writer::send(env, &command)
-        .await
-        .map_err(|e| respond::internal("customer writer", e))?;
-    if let (Target::Key(_), 404) = (target, response.status_code()) {
-        // Deleted between the key lookup and the write: report it by the key that was asked.
-        return Err(not_found(target).into());
-    }
-    Ok(response)
+    write(env, target, command).await
 }
