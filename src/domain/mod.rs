@@ -13,6 +13,8 @@ pub mod ids;
 pub mod json;
 pub mod message;
 pub mod password;
+pub mod predicate;
+pub mod query;
 pub mod time;
 pub mod update;
 pub mod validate;
