@@ -5,13 +5,12 @@
 //!
 //! - [`domain`]: the pure core (validation, customers, auth rules, errors). No I/O.
 //! - [`http`]: routing and the request handlers (handlers only in the wasm32 build).
-//! - `store`: D1, KV and Durable Object adapters (wasm32 only).
+//! - [`store`]: D1, KV and Durable Object adapters (wasm32 only) and the pure query compiler.
 
 pub mod domain;
 pub mod http;
 
-#[cfg(target_arch = "wasm32")]
-mod store;
+pub mod store;
 
 #[cfg(target_arch = "wasm32")]
 #[worker::event(fetch)]

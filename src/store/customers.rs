@@ -6,6 +6,8 @@ use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Env};
 
+use super::query_sql::{Compiled, Param, Statement};
+use super::rows;
 use super::StoreError;
 use crate::domain::customer::{Customer, StoredCustomer};
 use crate::domain::message::Message;
@@ -18,10 +20,6 @@ pub fn database(env: &Env) -> worker::Result<D1Database> {
 
 fn text(value: &str) -> JsValue {
     JsValue::from_str(value)
-}
-
-fn opt_text(value: Option<&str>) -> JsValue {
-    value.map_or(JsValue::NULL, JsValue::from_str)
 }
 
 fn int(value: u64) -> JsValue {
@@ -187,28 +185,6 @@ fn message_statement(
     )
 }
 
-/// The column values of a customer row after `project` and `id`: version, key,
-/// customer_number, external_id, email, lowercase_email, stores, created_at,
-/// last_modified_at, password_hash, doc.
-fn row_values(stored: &StoredCustomer) -> Result<Vec<JsValue>, StoreError> {
-    let c = &stored.customer;
-    let stores =
-        serde_json::to_string(&c.store_keys()).map_err(|e| StoreError::Other(e.to_string()))?;
-    Ok(vec![
-        int(c.version),
-        opt_text(c.key.as_deref()),
-        opt_text(c.customer_number.as_deref()),
-        opt_text(c.external_id.as_deref()),
-        text(&c.email),
-        text(&c.lowercase_email()),
-        text(&stores),
-        text(&c.created_at),
-        text(&c.last_modified_at),
-        opt_text(stored.password_hash.as_deref()),
-        text(&c.to_json_string()),
-    ])
-}
-
 fn version_check(
     db: &D1Database,
     project: &str,
@@ -230,14 +206,8 @@ pub async fn insert(
 ) -> Result<(), StoreError> {
     let c = &stored.customer;
     let mut values = vec![text(project), text(&c.id)];
-    values.extend(row_values(stored)?);
-    let mut batch = vec![statement(
-        db,
-        "INSERT INTO customers (project, id, version, key, customer_number, external_id, email, lowercase_email, \
-         stores, created_at, last_modified_at, password_hash, doc) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        &values,
-    )?];
+    values.extend(rows::values(stored).iter().map(js));
+    let mut batch = vec![statement(db, &rows::insert_sql(), &values)?];
     batch.extend(email_claim_statements(db, project, c)?);
     batch.push(message_statement(db, project, message)?);
     db.batch(batch).await?;
@@ -254,17 +224,11 @@ pub async fn update(
     after: &StoredCustomer,
     messages: &[Message],
 ) -> Result<(), StoreError> {
-    let mut values = row_values(after)?;
+    let mut values: Vec<JsValue> = rows::values(after).iter().map(js).collect();
     values.extend([text(project), text(&before.id)]);
     let mut batch = vec![
         version_check(db, project, before)?,
-        statement(
-            db,
-            "UPDATE customers SET version = ?1, key = ?2, customer_number = ?3, external_id = ?4, email = ?5, \
-             lowercase_email = ?6, stores = ?7, created_at = ?8, last_modified_at = ?9, password_hash = ?10, doc = ?11 \
-             WHERE project = ?12 AND id = ?13",
-            &values,
-        )?,
+        statement(db, &rows::update_sql(), &values)?,
     ];
     if before.email_claims() != after.customer.email_claims() {
         batch.push(statement(
@@ -333,4 +297,63 @@ pub async fn current_version(
     .first(None)
     .await?;
     Ok(row.map(|r| r.version))
+}
+
+/// A parameter as D1 binds it.
+fn js(param: &Param) -> JsValue {
+    match param {
+        Param::Text(s) => JsValue::from_str(s),
+        Param::Int(i) => JsValue::from_f64(*i as f64),
+        Param::Real(f) => JsValue::from_f64(*f),
+        Param::Null => JsValue::NULL,
+    }
+}
+
+fn bind_all(db: &D1Database, statement: &Statement) -> Result<D1PreparedStatement, StoreError> {
+    let values: Vec<JsValue> = statement.params.iter().map(js).collect();
+    Ok(db.prepare(&statement.sql).bind(&values)?)
+}
+
+/// A page of customer representations (as stored) and, if asked for, the total.
+pub async fn query(
+    db: &D1Database,
+    compiled: &Compiled,
+) -> Result<(Vec<String>, Option<u64>), StoreError> {
+    #[derive(Deserialize)]
+    struct DocRow {
+        doc: String,
+    }
+    #[derive(Deserialize)]
+    struct TotalRow {
+        total: u64,
+    }
+    let page = bind_all(db, &compiled.page)?;
+    let Some(total) = &compiled.total else {
+        let rows: Vec<DocRow> = page.all().await?.results()?;
+        return Ok((rows.into_iter().map(|r| r.doc).collect(), None));
+    };
+    // One round trip for both.
+    let results = db.batch(vec![page, bind_all(db, total)?]).await?;
+    let (Some(page), Some(total)) = (results.first(), results.get(1)) else {
+        return Err(StoreError::Other(
+            "a query batch returned too few results".into(),
+        ));
+    };
+    let rows: Vec<DocRow> = page.results()?;
+    let total: Vec<TotalRow> = total.results()?;
+    Ok((
+        rows.into_iter().map(|r| r.doc).collect(),
+        Some(total.first().map_or(0, |t| t.total)),
+    ))
+}
+
+/// Whether the statement (`SELECT 1 … LIMIT 1`) finds a row.
+pub async fn exists(db: &D1Database, statement: &Statement) -> Result<bool, StoreError> {
+    #[derive(Deserialize)]
+    struct Found {
+        #[allow(dead_code)]
+        found: u64,
+    }
+    let found: Option<Found> = bind_all(db, statement)?.first(None).await?;
+    Ok(found.is_some())
 }

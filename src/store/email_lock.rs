@@ -2,6 +2,13 @@
 //! change claims it for the length of its D1 write; a second concurrent claimant is refused
 //! (the API answers 409 `LockedField`). A claim is a lease: if its holder dies, it lapses.
 //! The D1 uniqueness rules stay the final arbiter (`DuplicateField`).
+//!
+//! The lease lives in the object's memory, not its storage: it only has to outlast one write
+//! (seconds), objects are not evicted while in use, and losing it early can only let a
+//! concurrent writer reach D1, which then refuses the duplicate. Not writing storage keeps a
+//! claim to one in-memory check (no durable write per create).
+
+use std::cell::RefCell;
 
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State};
@@ -24,57 +31,50 @@ struct LockReply {
     held: bool,
 }
 
+/// The current claim: its owner and when its lease ends (ms since the epoch).
+struct Claim {
+    owner: String,
+    expires_at: i64,
+}
+
 #[durable_object]
 pub struct EmailLock {
-    state: State,
+    claim: RefCell<Option<Claim>>,
 }
 
 impl DurableObject for EmailLock {
-    fn new(state: State, _env: Env) -> Self {
-        let created = state.storage().sql().exec(
-            "CREATE TABLE IF NOT EXISTS claim (slot INTEGER PRIMARY KEY CHECK (slot = 1), owner TEXT NOT NULL, expires_at INTEGER NOT NULL)",
-            None,
-        );
-        if let Err(err) = created {
-            worker::console_error!("email lock: cannot create its table: {err}");
+    fn new(_state: State, _env: Env) -> Self {
+        EmailLock {
+            claim: RefCell::new(None),
         }
-        EmailLock { state }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
         let command: LockCommand = req.json().await?;
-        // From here to the reply nothing is awaited: the check and the write are atomic.
-        let sql = self.state.storage().sql();
+        // From here to the reply nothing is awaited: the check and the change are atomic.
         let now = now_ms();
+        let mut claim = self.claim.borrow_mut();
         let held = match command {
             LockCommand::Claim { owner } => {
-                #[derive(Deserialize)]
-                struct ClaimRow {
-                    owner: String,
-                    expires_at: i64,
-                }
-                let current: Vec<ClaimRow> = sql
-                    .exec("SELECT owner, expires_at FROM claim WHERE slot = 1", None)?
-                    .to_array()?;
-                let taken = current
-                    .first()
+                let taken = claim
+                    .as_ref()
                     .is_some_and(|c| c.owner != owner && c.expires_at > now);
                 if !taken {
-                    sql.exec(
-                        "INSERT OR REPLACE INTO claim (slot, owner, expires_at) VALUES (1, ?, ?)",
-                        vec![owner.into(), (now + LEASE_MS).into()],
-                    )?;
+                    *claim = Some(Claim {
+                        owner,
+                        expires_at: now + LEASE_MS,
+                    });
                 }
                 !taken
             }
             LockCommand::Release { owner } => {
-                sql.exec(
-                    "DELETE FROM claim WHERE slot = 1 AND owner = ?",
-                    vec![owner.into()],
-                )?;
+                if claim.as_ref().is_some_and(|c| c.owner == owner) {
+                    *claim = None;
+                }
                 false
             }
         };
+        drop(claim);
         Response::from_json(&LockReply { held })
     }
 }

@@ -1,59 +1,23 @@
-//! Adapters to the platform (wasm32 only): D1 repositories, the KV token store, the Durable
-//! Objects, configuration, the clock and the CSPRNG. They move bytes; the domain decides.
+//! Adapters to the platform: D1 repositories, the KV token store, the Durable Objects,
+//! configuration, the clock and the CSPRNG (wasm32 only). They move bytes; the domain decides.
+//! The query compiler and the row layout are pure and also build natively.
 
+pub mod query_sql;
+pub mod rows;
+
+#[cfg(target_arch = "wasm32")]
 pub mod config;
+#[cfg(target_arch = "wasm32")]
 pub mod customer_writer;
+#[cfg(target_arch = "wasm32")]
 pub mod customers;
+#[cfg(target_arch = "wasm32")]
 pub mod email_lock;
+#[cfg(target_arch = "wasm32")]
 pub mod platform;
+#[cfg(target_arch = "wasm32")]
 pub mod tokens;
-
-/// Why a store operation failed, in the terms the handlers answer with.
-#[derive(Debug)]
-pub enum StoreError {
-    /// A unique value is taken: `email`, `key` or `customerNumber`.
-    Duplicate(&'static str),
-    /// The version check of a write batch failed: someone else wrote first.
-    VersionConflict,
-    /// Anything else: an infrastructure failure (answered with 500, details logged).
-    Other(String),
-}
-
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StoreError::Duplicate(field) => write!(f, "duplicate {field}"),
-            StoreError::VersionConflict => f.write_str("version conflict"),
-            StoreError::Other(detail) => f.write_str(detail),
-        }
-    }
-}
-
-impl From<worker::Error> for StoreError {
-    fn from(err: worker::Error) -> Self {
-        classify(&err)
-    }
-}
-
-/// D1 reports constraint failures as text, in two shapes depending on the method
-/// (see ../shared/notes/workers-platform.md §1): read both and look for what failed.
-pub fn classify(err: &worker::Error) -> StoreError {
-    let text = match err {
-        worker::Error::D1(d1) => {
-            let inner: &worker::js_sys::Error = d1.as_ref();
-            format!("{} | {}", d1.cause(), String::from(inner.message()))
-        }
-        other => format!("{other} | {other:?}"),
-    };
-    if text.contains("duplicate_email") || text.contains("customer_emails.") {
-        StoreError::Duplicate("email")
-    } else if text.contains("customers.customer_number") {
-        StoreError::Duplicate("customerNumber")
-    } else if text.contains("customers.key") {
-        StoreError::Duplicate("key")
-    } else if text.contains("version_conflict") {
-        StoreError::VersionConflict
-    } else {
-        StoreError::Other(text)
-    }
-}
+#[cfg(target_arch = "wasm32")]
+pub use error::{classify, StoreError};
+#[cfg(target_arch = "wasm32")]
+mod error;

@@ -14,7 +14,6 @@ tests!(errors;
     non_object_bodies_are_rejected,
     oversized_body_is_413_and_nothing_is_written,
     deeply_nested_json_is_a_clean_400,
-    endpoints_not_built_yet_answer_an_honest_404,
     browsers_may_call_from_any_origin,
 );
 
@@ -154,17 +153,6 @@ fn deeply_nested_json_is_a_clean_400(app: &App) {
     body.push_str("}}}");
     app.post_raw("/demo/customers", app.admin(), body.as_bytes())
         .assert_error(400, "InvalidJsonInput");
-}
-
-fn endpoints_not_built_yet_answer_an_honest_404(app: &App) {
-    // Querying (GET /customers) comes with the query language.
-    let reply = app.get("/demo/customers", app.admin());
-    reply.assert_error(404, "ResourceNotFound");
-    assert!(reply.json["message"]
-        .as_str()
-        .unwrap()
-        .contains("not implemented"));
-    assert_eq!(app.head("/demo/customers", app.admin()).status, 404);
 }
 
 fn browsers_may_call_from_any_origin(app: &App) {

@@ -31,6 +31,7 @@ macro_rules! tests {
 mod auth;
 mod customers;
 mod errors;
+mod queries;
 mod sdk;
 mod support;
 mod updates;
@@ -42,10 +43,16 @@ fn main() {
         auth::tests(),
         customers::tests(),
         updates::tests(),
+        queries::tests(),
         sdk::tests(),
     ]
     .concat();
-    let serial = [customers::serial_tests(), updates::serial_tests()].concat();
+    let serial = [
+        customers::serial_tests(),
+        updates::serial_tests(),
+        queries::serial_tests(),
+    ]
+    .concat();
     // Listing tests needs no server.
     let server = (!args.list).then(support::Server::start);
     let app = Arc::new(match &server {

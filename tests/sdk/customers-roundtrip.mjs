@@ -110,6 +110,28 @@ const unknownAction = await failure(
 assert.equal(unknownAction.statusCode, 400);
 assert.equal(unknownAction.body.errors[0].code, 'InvalidJsonInput');
 
+// Query with a predicate, an input variable, sorting and paging.
+const queried = await api
+  .customers()
+  .get({ queryArgs: { where: [`lowercaseEmail = "${newEmail.toLowerCase()}"`, 'firstName = :name'], 'var.name': 'Updated', sort: 'createdAt desc', limit: 5 } })
+  .execute();
+assert.equal(queried.statusCode, 200);
+assert.equal(queried.body.count, 1);
+assert.equal(queried.body.total, 1);
+assert.equal(queried.body.limit, 5);
+assert.equal(queried.body.results[0].id, customer.id);
+const viaAddress = await api
+  .customers()
+  .get({ queryArgs: { where: `addresses(key = "work" and city = "Paris") and key = "${key}"`, withTotal: false } })
+  .execute();
+assert.equal(viaAddress.body.count, 1);
+assert.equal(viaAddress.body.total, undefined);
+const exists = await api.customers().head({ queryArgs: { where: `key = "${key}"` } }).execute();
+assert.equal(exists.statusCode, 200);
+const badQuery = await failure(api.customers().get({ queryArgs: { where: 'firstName ==' } }));
+assert.equal(badQuery.statusCode, 400);
+assert.equal(badQuery.body.errors[0].code, 'InvalidInput');
+
 // A duplicate email (other case) is a DuplicateField error the SDK surfaces as usual.
 const duplicate = await failure(api.customers().post({ body: { email: newEmail.toUpperCase(), password: 'x' } }));
 assert.equal(duplicate.statusCode, 400);

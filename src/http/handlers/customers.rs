@@ -3,20 +3,20 @@
 
 use worker::{Context, Env, Method, Request, Response};
 
-use super::{authorize, not_built_yet, read_body};
+use super::{authorize, read_body};
 use crate::domain::auth::{customer_scopes, Access};
 use crate::domain::customer::ClientLogging;
 use crate::domain::draft::{self, CreateContext, CustomerDraft};
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::ids::Random;
-use crate::domain::{json, password, update, validate};
+use crate::domain::{json, password, query, update, validate};
 use crate::http::respond;
 use crate::http::route::Target;
 use crate::store::customer_writer::{self, duplicate_or_failure, store_failure, WriterCommand};
 use crate::store::platform::{now_ms, CryptoRandom};
-use crate::store::{config, customers, email_lock};
+use crate::store::{config, customers, email_lock, query_sql};
 
-/// `/customers`: create (POST). Querying (GET, HEAD) comes with the query language.
+/// `/customers`: query (GET), check by predicate (HEAD), create (POST).
 pub async fn collection(
     req: Request,
     env: &Env,
@@ -27,11 +27,53 @@ pub async fn collection(
     check_store_key(store)?;
     match req.method() {
         Method::Post => create(req, env, ctx, project, store).await,
-        _ => {
-            authorize(&req, env, &customer_scopes(Access::View, project, store)).await?;
-            Err(not_built_yet("Querying customers").into())
-        }
+        method => query(req, env, project, store, method == Method::Head).await,
     }
+}
+
+/// `GET /customers` → CustomerPagedQueryResponse; `HEAD /customers?where=…` → 200 if any
+/// customer matches, else 404.
+async fn query(
+    req: Request,
+    env: &Env,
+    project: &str,
+    store: Option<&str>,
+    head: bool,
+) -> ApiResult<Response> {
+    authorize(&req, env, &customer_scopes(Access::View, project, store)).await?;
+    let url = req.url().map_err(|e| respond::internal("request URL", e))?;
+    let params: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let query = query::from_params(&params)?;
+    let db = customers::database(env).map_err(|e| respond::internal("D1 binding", e))?;
+    if head {
+        let statement = query_sql::exists(project, store, query.filter.as_ref())?;
+        let found = customers::exists(&db, &statement)
+            .await
+            .map_err(|e| store_failure("query customers", e))?;
+        return if found {
+            Ok(respond::json(200, String::new()))
+        } else {
+            Err(ApiError::ResourceNotFound {
+                message: "No customer matches the query.".into(),
+            }
+            .into())
+        };
+    }
+    let compiled = query_sql::compile(project, store, &query)?;
+    let (docs, total) = customers::query(&db, &compiled)
+        .await
+        .map_err(|e| store_failure("query customers", e))?;
+    let total = total.map(|t| format!(",\"total\":{t}")).unwrap_or_default();
+    Ok(respond::json(
+        200,
+        format!(
+            "{{\"limit\":{},\"offset\":{},\"count\":{}{total},\"results\":[{}]}}",
+            query.limit,
+            query.offset,
+            docs.len(),
+            docs.join(",")
+        ),
+    ))
 }
 
 /// `/customers/{id}` and `/customers/key={key}`: get, check (HEAD), update (POST), delete.

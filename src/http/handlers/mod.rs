@@ -126,10 +126,3 @@ async fn read_body(req: &mut Request) -> ApiResult<Vec<u8>> {
     }
     Ok(body)
 }
-
-/// An endpoint commercetools has and this API does not build yet: an honest 404.
-fn not_built_yet(what: &str) -> ApiError {
-    ApiError::ResourceNotFound {
-        message: format!("{what} is not implemented by this API yet."),
-    }
-}

@@ -1,0 +1,95 @@
+//! Writes SQL that seeds a local D1 database with customers built by the domain core, laid out
+//! exactly as the Worker stores them. For the query benchmark (bench/query-latency.mjs): the
+//! local Worker creates about a hundred customers a second, so 100,000 would take too long
+//! through the API. Seeded customers carry no messages.
+//!
+//! Usage: `cargo run --release --example seed_customers -- <from> <to> > seed.sql`
+
+use edge_customer_api::domain::customer::ClientLogging;
+use edge_customer_api::domain::draft::{create, CreateContext, CustomerDraft};
+use edge_customer_api::domain::ids::Random;
+use edge_customer_api::domain::json;
+use edge_customer_api::store::query_sql::Param;
+use edge_customer_api::store::rows;
+use std::io::{BufWriter, Write};
+
+/// A small deterministic generator: the seed only needs distinct ids, not secrecy.
+struct XorShift(u64);
+
+impl Random for XorShift {
+    fn fill(&mut self, dest: &mut [u8]) {
+        for byte in dest {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            *byte = self.0 as u8;
+        }
+    }
+}
+
+const PROJECT: &str = "demo";
+const ROWS_PER_INSERT: usize = 100;
+
+fn main() {
+    let args: Vec<u64> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse().expect("usage: seed_customers <from> <to>"))
+        .collect();
+    let [from, to] = args[..] else {
+        panic!("usage: seed_customers <from> <to>");
+    };
+    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15 ^ from);
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let columns = format!("project, id, {}", rows::COLUMNS.join(", "));
+    let mut customers = Vec::new();
+    let mut claims = Vec::new();
+    for i in from..to {
+        let draft = serde_json::json!({
+            "email": format!("bench-{i}@example.com"),
+            "key": format!("bench-{i}"),
+            "authenticationMode": "ExternalAuth",
+            "firstName": format!("First{}", i % 1000),
+            "lastName": format!("Last{}", i % 5000),
+            "middleName": format!("Middle{}", i % 2000),
+            "addresses": [{"country": "DE", "city": format!("City{}", i % 300)}],
+            "custom": {"type": {"key": "bench"}, "fields": {"segment": format!("s{}", i % 100)}}
+        });
+        let draft: CustomerDraft = json::parse(draft.to_string().as_bytes()).expect("valid draft");
+        let ctx = CreateContext {
+            now_ms: 1_700_000_000_000 + i as i64,
+            by: ClientLogging::client("seed"),
+            store: None,
+        };
+        let created = create(draft, ctx, &mut rng, &mut |_| unreachable!("no passwords"))
+            .expect("valid customer");
+        let stored = created.stored;
+        let mut values = vec![
+            Param::Text(PROJECT.into()),
+            Param::Text(stored.customer.id.clone()),
+        ];
+        values.extend(rows::values(&stored));
+        let literals: Vec<String> = values.iter().map(Param::sql_literal).collect();
+        customers.push(format!("({})", literals.join(", ")));
+        for (email, store) in stored.customer.email_claims() {
+            let claim = [PROJECT, &email, &store, &stored.customer.id]
+                .map(|v| Param::Text(v.to_string()).sql_literal());
+            claims.push(format!("({})", claim.join(", ")));
+        }
+        if customers.len() == ROWS_PER_INSERT || i + 1 == to {
+            writeln!(
+                out,
+                "INSERT INTO customers ({columns}) VALUES {};",
+                customers.join(", ")
+            )
+            .unwrap();
+            writeln!(
+                out,
+                "INSERT INTO customer_emails (project, lowercase_email, store, customer_id) VALUES {};",
+                claims.join(", ")
+            )
+            .unwrap();
+            customers.clear();
+            claims.clear();
+        }
+    }
+}
