@@ -256,9 +256,24 @@ impl Customer {
     }
 }
 
-/// A customer together with what is stored beside it but never shown: the password hash.
+/// A customer together with what is stored beside it but never shown: the password hash, and
+/// from when on password and email tokens are valid (ms since the epoch; a token created
+/// earlier is void: used, or invalidated by a newer token, a reset or an email change).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredCustomer {
     pub customer: Customer,
     pub password_hash: Option<String>,
+    pub password_tokens_valid_from: i64,
+    pub email_tokens_valid_from: i64,
+}
+
+impl StoredCustomer {
+    pub fn new(customer: Customer, password_hash: Option<String>) -> Self {
+        StoredCustomer {
+            customer,
+            password_hash,
+            password_tokens_valid_from: 0,
+            email_tokens_valid_from: 0,
+        }
+    }
 }

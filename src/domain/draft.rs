@@ -212,6 +212,36 @@ pub fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
     }
 }
 
+/// A valid draft turned into a customer, waiting only for its password hash.
+#[derive(Debug)]
+pub struct Prepared {
+    customer: Customer,
+    plain_password: Option<String>,
+    by: ClientLogging,
+    now: String,
+}
+
+impl Prepared {
+    /// The password to hash (a `Password`-mode customer's), if any.
+    pub fn plain_password(&self) -> Option<&str> {
+        self.plain_password.as_deref()
+    }
+
+    /// The new customer with its password hash, and its `CustomerCreated` message.
+    pub fn finish(self, password_hash: Option<String>, rng: &mut dyn Random) -> Created {
+        let mut customer = self.customer;
+        customer.password = password_hash.as_deref().map(password::mask);
+        let payload = Payload::CustomerCreated {
+            customer: serde_json::to_value(&customer).expect("a Customer always serializes"),
+        };
+        let message = Message::about(&customer, 1, 1, payload, &self.now, &self.by, rng);
+        Created {
+            stored: StoredCustomer::new(customer, password_hash),
+            message,
+        }
+    }
+}
+
 /// Validates `draft` and builds the new customer. `hash_password` is called only once the
 /// draft is valid, with the plain password of a `Password`-mode customer.
 pub fn create(
@@ -220,6 +250,19 @@ pub fn create(
     rng: &mut dyn Random,
     hash_password: &mut dyn FnMut(&str) -> String,
 ) -> ApiResult<Created> {
+    let prepared = prepare(draft, ctx, rng)?;
+    let password_hash = prepared.plain_password().map(hash_password);
+    Ok(prepared.finish(password_hash, rng))
+}
+
+/// Validates `draft` (every violation is reported) and builds the customer, all but its
+/// password hash: an adapter that hashes asynchronously hashes between [`prepare`] and
+/// [`Prepared::finish`].
+pub fn prepare(
+    draft: CustomerDraft,
+    ctx: CreateContext<'_>,
+    rng: &mut dyn Random,
+) -> ApiResult<Prepared> {
     let mut v = Violations::default();
 
     v.check(validate::email("email", &draft.email));
@@ -361,7 +404,7 @@ pub fn create(
         return Err(Rejection(v.0));
     }
 
-    let password_hash = plain_password.map(hash_password);
+    let plain_password = plain_password.map(str::to_string);
     let now = iso_millis(ctx.now_ms);
     let customer = Customer {
         id: new_uuid(rng),
@@ -384,7 +427,7 @@ pub fn create(
         date_of_birth: draft.date_of_birth,
         company_name: draft.company_name,
         vat_id: draft.vat_id,
-        password: password_hash.as_deref().map(password::mask),
+        password: None,
         addresses,
         default_shipping_address_id: default_shipping,
         shipping_address_ids: shipping_ids,
@@ -401,16 +444,11 @@ pub fn create(
             .collect(),
         authentication_mode: mode,
     };
-    let payload = Payload::CustomerCreated {
-        customer: serde_json::to_value(&customer).expect("a Customer always serializes"),
-    };
-    let message = Message::about(&customer, 1, 1, payload, &now, &ctx.by, rng);
-    Ok(Created {
-        stored: StoredCustomer {
-            customer,
-            password_hash,
-        },
-        message,
+    Ok(Prepared {
+        customer,
+        plain_password,
+        by: ctx.by,
+        now,
     })
 }
 

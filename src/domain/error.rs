@@ -36,6 +36,15 @@ pub enum ApiError {
         id: Option<String>,
         key: Option<String>,
     },
+    /// 400: sign-in with an unknown email, a wrong password, or a customer that cannot sign in
+    /// there (one answer for all, so nobody learns which emails exist).
+    InvalidCredentials,
+    /// 400: a password change whose current password does not match.
+    InvalidCurrentPassword,
+    /// 400: a password-reset token past its expiry.
+    ExpiredCustomerPasswordToken,
+    /// 400: an email-verification token past its expiry.
+    ExpiredCustomerEmailToken,
     /// 404.
     ResourceNotFound { message: String },
     /// 405, with the methods the path does accept.
@@ -87,6 +96,10 @@ impl ApiError {
             | DuplicateField { .. }
             | InvalidOperation { .. }
             | ReferencedResourceNotFound { .. }
+            | InvalidCredentials
+            | InvalidCurrentPassword
+            | ExpiredCustomerPasswordToken
+            | ExpiredCustomerEmailToken
             | InvalidScope { .. }
             | UnsupportedGrantType { .. }
             | InvalidRequest { .. } => 400,
@@ -110,6 +123,10 @@ impl ApiError {
             DuplicateField { .. } => "DuplicateField",
             InvalidOperation { .. } => "InvalidOperation",
             ReferencedResourceNotFound { .. } => "ReferencedResourceNotFound",
+            InvalidCredentials => "InvalidCredentials",
+            InvalidCurrentPassword => "InvalidCurrentPassword",
+            ExpiredCustomerPasswordToken => "ExpiredCustomerPasswordToken",
+            ExpiredCustomerEmailToken => "ExpiredCustomerEmailToken",
             ResourceNotFound { .. } => "ResourceNotFound",
             MethodNotAllowed { .. } => "MethodNotAllowed",
             ConcurrentModification { .. } => "ConcurrentModification",
@@ -179,6 +196,10 @@ impl ApiError {
                 };
                 format!("The referenced object of type '{type_id}' with {what} was not found.")
             }
+            InvalidCredentials => "Account with the given credentials not found.".into(),
+            InvalidCurrentPassword => "The given current password does not match.".into(),
+            ExpiredCustomerPasswordToken => "The given password token has expired.".into(),
+            ExpiredCustomerEmailToken => "The given email token has expired.".into(),
             MethodNotAllowed { allowed } => format!(
                 "Method not allowed on this resource. Allowed: {}.",
                 allowed.join(", ")

@@ -148,6 +148,25 @@ pub enum Payload {
         previous_type_id: Option<String>,
         address_id: String,
     },
+    CustomerPasswordUpdated {
+        reset: bool,
+    },
+    CustomerEmailVerified {},
+    CustomerPasswordTokenCreated {
+        customer_id: String,
+        expires_at: String,
+        /// Only for tokens that live at most 60 minutes.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value: Option<String>,
+        invalidate_older_tokens: bool,
+    },
+    CustomerEmailTokenCreated {
+        customer_id: String,
+        expires_at: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value: Option<String>,
+        invalidate_older_tokens: bool,
+    },
 }
 
 impl Payload {
@@ -195,6 +214,30 @@ impl Message {
         rng: &mut dyn Random,
     ) -> Message {
         Message {
+            resource_user_provided_identifiers: customer.user_provided_identifiers(),
+            ..Message::about_resource(
+                customer_reference(&customer.id),
+                sequence_number,
+                resource_version,
+                payload,
+                now,
+                by,
+                rng,
+            )
+        }
+    }
+
+    /// A message about any resource (e.g. a customer token).
+    pub fn about_resource(
+        resource: Reference,
+        sequence_number: u64,
+        resource_version: u64,
+        payload: Payload,
+        now: &str,
+        by: &ClientLogging,
+        rng: &mut dyn Random,
+    ) -> Message {
+        Message {
             id: new_uuid(rng),
             version: 1,
             created_at: now.to_string(),
@@ -202,9 +245,9 @@ impl Message {
             created_by: by.clone(),
             last_modified_by: by.clone(),
             sequence_number,
-            resource: customer_reference(&customer.id),
+            resource,
             resource_version,
-            resource_user_provided_identifiers: customer.user_provided_identifiers(),
+            resource_user_provided_identifiers: None,
             payload,
         }
     }

@@ -5,6 +5,7 @@
 //! imports the `worker` crate, so it compiles and is unit-tested natively.
 
 pub mod auth;
+pub mod credentials;
 pub mod customer;
 pub mod delete;
 pub mod draft;

@@ -201,6 +201,20 @@ pub struct UpdateRequest {
     pub actions: Vec<UpdateAction>,
 }
 
+impl UpdateRequest {
+    /// The plain passwords the actions may set (`setAuthenticationMode` to `Password`), so an
+    /// adapter with asynchronous hashing can hash them before [`apply`] runs.
+    pub fn new_passwords(&self) -> impl Iterator<Item = &str> {
+        self.actions.iter().filter_map(|action| match action {
+            UpdateAction::SetAuthenticationMode {
+                auth_mode: AuthenticationMode::Password,
+                password: Some(password),
+            } if !password.is_empty() => Some(password.as_str()),
+            _ => None,
+        })
+    }
+}
+
 /// Parses an update body. Each action is parsed on its own so errors name it
 /// (`actions[2] -> action: …`); more than [`MAX_ACTIONS`] actions is a 400.
 pub fn parse_request(body: &[u8]) -> Result<UpdateRequest, ApiError> {
@@ -275,8 +289,9 @@ pub struct Updated {
 }
 
 impl Updated {
-    pub fn changed(&self, before: &Customer) -> bool {
-        self.stored.customer.version != before.version
+    /// True if anything stored changed (the customer, its password, its token marks).
+    pub fn changed_from(&self, before: &StoredCustomer) -> bool {
+        self.stored != *before
     }
 }
 
@@ -332,6 +347,10 @@ pub fn apply(
         c.last_modified_by = ctx.by;
         // Message payloads that embed the customer's state were taken before these fields
         // moved; that matches what each action produced.
+    }
+    if work.customer.email != current.customer.email {
+        // Email tokens were sent to the old address: they are void now.
+        work.email_tokens_valid_from = ctx.now_ms + 1;
     }
     Ok(Updated {
         stored: work,

@@ -215,7 +215,7 @@ fn version_rises_once_per_changing_action() {
     assert_eq!(u.version_modified_at, u.last_modified_at);
     assert_eq!(u.last_modified_by.client_id.as_deref(), Some("updater"));
     assert_eq!(u.created_at, c.customer.created_at);
-    assert!(updated.changed(&c.customer));
+    assert!(updated.changed_from(&c));
 }
 
 #[test]
@@ -228,7 +228,7 @@ fn no_change_keeps_version_and_timestamps() {
         let updated = ok(&c, actions);
         assert_eq!(updated.stored, c);
         assert!(updated.messages.is_empty());
-        assert!(!updated.changed(&c.customer));
+        assert!(!updated.changed_from(&c));
     }
 }
 
@@ -1036,4 +1036,32 @@ fn messages_name_the_customer_and_its_identifiers() {
     assert_eq!(m["createdBy"]["clientId"], "updater");
     assert_eq!(m["createdAt"], "2023-11-14T22:14:20.000Z");
     assert_eq!(m["resourceVersion"], 3);
+}
+
+#[test]
+fn new_passwords_are_listed_for_hashing_ahead() {
+    let body = json!({"version": 1, "actions": [
+        {"action": "setAuthenticationMode", "authMode": "Password", "password": "one"},
+        {"action": "setAuthenticationMode", "authMode": "ExternalAuth"},
+        {"action": "setAuthenticationMode", "authMode": "Password", "password": ""},
+        {"action": "setFirstName", "firstName": "x"}
+    ]});
+    let request = parse_request(body.to_string().as_bytes()).unwrap();
+    assert_eq!(request.new_passwords().collect::<Vec<_>>(), vec!["one"]);
+}
+
+#[test]
+fn change_email_voids_email_tokens() {
+    let c = basic();
+    let updated = ok(
+        &c,
+        json!([{"action": "changeEmail", "email": "new@example.com"}]),
+    );
+    assert_eq!(updated.stored.email_tokens_valid_from, LATER + 1);
+    assert_eq!(updated.stored.password_tokens_valid_from, 0);
+    let other = ok(
+        &c,
+        json!([{"action": "setFirstName", "firstName": "Other"}]),
+    );
+    assert_eq!(other.stored.email_tokens_valid_from, 0);
 }
