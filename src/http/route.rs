@@ -10,6 +10,27 @@ pub enum Target {
     Key(String),
 }
 
+/// The sign-in and credential endpoints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// `POST …/login`
+    Login,
+    /// `POST …/customers/password`
+    ChangePassword,
+    /// `POST …/customers/password-token`
+    PasswordToken,
+    /// `GET …/customers/password-token={token}`
+    ByPasswordToken(String),
+    /// `POST …/customers/password/reset`
+    ResetPassword,
+    /// `POST …/customers/email-token`
+    EmailToken,
+    /// `GET …/customers/email-token={token}`
+    ByEmailToken(String),
+    /// `POST …/customers/email/confirm`
+    ConfirmEmail,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     /// `/oauth/token`
@@ -25,6 +46,12 @@ pub enum Route {
         store: Option<String>,
         target: Target,
     },
+    /// Sign-in, passwords and tokens, global or in-store.
+    Credentials {
+        project: String,
+        store: Option<String>,
+        endpoint: Credential,
+    },
 }
 
 impl Route {
@@ -35,6 +62,11 @@ impl Route {
             Route::Token => &["POST"],
             Route::Customers { .. } => &["GET", "HEAD", "POST"],
             Route::Customer { .. } => &["GET", "HEAD", "POST", "DELETE"],
+            Route::Credentials {
+                endpoint: Credential::ByPasswordToken(_) | Credential::ByEmailToken(_),
+                ..
+            } => &["GET", "HEAD"],
+            Route::Credentials { .. } => &["POST"],
         }
     }
 }
@@ -68,6 +100,31 @@ fn customers(project: &str, store: Option<&str>, rest: &[&str]) -> Option<Route>
     }
     let project = project.to_string();
     let store = store.map(str::to_string);
+    let credential = match rest {
+        ["login"] => Some(Credential::Login),
+        ["customers", "password"] => Some(Credential::ChangePassword),
+        ["customers", "password-token"] => Some(Credential::PasswordToken),
+        ["customers", "password", "reset"] => Some(Credential::ResetPassword),
+        ["customers", "email-token"] => Some(Credential::EmailToken),
+        ["customers", "email", "confirm"] => Some(Credential::ConfirmEmail),
+        ["customers", target] => {
+            if let Some(token) = target.strip_prefix("password-token=") {
+                Some(Credential::ByPasswordToken(token.to_string()))
+            } else {
+                target
+                    .strip_prefix("email-token=")
+                    .map(|token| Credential::ByEmailToken(token.to_string()))
+            }
+        }
+        _ => None,
+    };
+    if let Some(endpoint) = credential {
+        return Some(Route::Credentials {
+            project,
+            store,
+            endpoint,
+        });
+    }
     match rest {
         ["customers"] => Some(Route::Customers { project, store }),
         ["customers", target] if !target.is_empty() => {
@@ -131,6 +188,55 @@ mod tests {
                 store: Some("s1".into())
             })
         );
+    }
+
+    #[test]
+    fn matches_the_credential_endpoints() {
+        let global = |endpoint| {
+            Some(Route::Credentials {
+                project: "p".into(),
+                store: None,
+                endpoint,
+            })
+        };
+        assert_eq!(match_path("/p/login"), global(Credential::Login));
+        assert_eq!(
+            match_path("/p/customers/password"),
+            global(Credential::ChangePassword)
+        );
+        assert_eq!(
+            match_path("/p/customers/password-token"),
+            global(Credential::PasswordToken)
+        );
+        assert_eq!(
+            match_path("/p/customers/password-token=abc"),
+            global(Credential::ByPasswordToken("abc".into()))
+        );
+        assert_eq!(
+            match_path("/p/customers/password/reset"),
+            global(Credential::ResetPassword)
+        );
+        assert_eq!(
+            match_path("/p/customers/email-token"),
+            global(Credential::EmailToken)
+        );
+        assert_eq!(
+            match_path("/p/customers/email-token=t"),
+            global(Credential::ByEmailToken("t".into()))
+        );
+        assert_eq!(
+            match_path("/p/customers/email/confirm"),
+            global(Credential::ConfirmEmail)
+        );
+        assert_eq!(
+            match_path("/p/in-store/key=s/login"),
+            Some(Route::Credentials {
+                project: "p".into(),
+                store: Some("s".into()),
+                endpoint: Credential::Login
+            })
+        );
+        assert_eq!(match_path("/p/customers/password/other"), None);
     }
 
     #[test]

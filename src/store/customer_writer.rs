@@ -1,7 +1,8 @@
 //! The customer writer: one Durable Object per customer, through which every write to that
-//! customer passes (updates and deletes). It holds an async lock across
-//! load → check → apply → D1 write, because input gates do not cover awaits on D1. The D1
-//! batch still checks the version, so correctness never rests on this object alone.
+//! customer passes (updates, deletes, password changes and resets, email verification, token
+//! issue). It holds an async lock across load → check → apply → D1 write, because input gates
+//! do not cover awaits on D1. The D1 batch still checks the version, so correctness never
+//! rests on this object alone.
 //!
 //! The object keeps the last customer it wrote in memory, which saves the D1 read on the next
 //! write. A stale copy (someone wrote D1 without this object) is caught by the batch's version
@@ -11,65 +12,101 @@ use std::cell::RefCell;
 
 use futures_util::lock::Mutex;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use worker::{
     durable_object, D1Database, DurableObject, Env, Method, Request, RequestInit, Response, State,
 };
 
 use super::customers;
 use super::email_lock;
-use super::platform::{now_ms, CryptoRandom};
+use super::passwords;
+use super::platform::CryptoRandom;
+use super::tokens;
 use super::StoreError;
+use crate::domain::credentials::{self, TokenKind, TokenRecord};
 use crate::domain::customer::{ClientLogging, Customer, StoredCustomer};
 use crate::domain::delete;
 use crate::domain::error::{ApiError, ApiResult, Rejection};
-use crate::domain::ids::{new_uuid, Random};
-use crate::domain::password;
+use crate::domain::ids::new_uuid;
+use crate::domain::message::Message;
 use crate::domain::update::{self, UpdateContext, UpdateRequest};
 use crate::http::respond;
 
 const BINDING: &str = "CUSTOMER_WRITER";
 
-/// A write to one customer, sent by the Worker to that customer's object.
+/// A write to one customer, sent by the Worker to that customer's object. The Worker decides
+/// the time (`now_ms`), so the whole write sees one clock.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WriterCommand {
+    pub project: String,
+    pub id: String,
+    /// The store of an in-store endpoint: a customer the store cannot see is not found.
+    pub store: Option<String>,
+    pub client_id: String,
+    pub now_ms: i64,
+    pub pbkdf2_iterations: u32,
+    pub write: Write,
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
-pub enum WriterCommand {
+pub enum Write {
     Update {
-        project: String,
-        id: String,
-        store: Option<String>,
         request: UpdateRequest,
-        client_id: String,
-        pbkdf2_iterations: u32,
     },
     Delete {
-        project: String,
-        id: String,
-        store: Option<String>,
         version: u64,
         data_erasure: bool,
-        client_id: String,
+    },
+    ChangePassword {
+        version: u64,
+        current_password: String,
+        new_password: String,
+    },
+    IssueToken {
+        kind: TokenKind,
+        ttl_minutes: u32,
+        invalidate_older_tokens: bool,
+        version: Option<u64>,
+    },
+    ResetPassword {
+        token: TokenRecord,
+        new_password: String,
+        version: Option<u64>,
+    },
+    ConfirmEmail {
+        token: TokenRecord,
+        version: Option<u64>,
+    },
+    /// After a sign-in: replace `old_hash` (made with fewer iterations) by `new_hash`. The
+    /// version does not move; if anything changed meanwhile, nothing happens.
+    Rehash {
+        version: u64,
+        old_hash: String,
+        new_hash: String,
     },
 }
 
-impl WriterCommand {
-    fn target(&self) -> (&str, &str, Option<&str>) {
+impl Write {
+    fn expected_version(&self) -> Option<u64> {
         match self {
-            WriterCommand::Update {
-                project, id, store, ..
-            }
-            | WriterCommand::Delete {
-                project, id, store, ..
-            } => (project, id, store.as_deref()),
+            Write::Update { request } => Some(request.version),
+            Write::Delete { version, .. }
+            | Write::ChangePassword { version, .. }
+            | Write::Rehash { version, .. } => Some(*version),
+            Write::IssueToken { version, .. }
+            | Write::ResetPassword { version, .. }
+            | Write::ConfirmEmail { version, .. } => *version,
         }
     }
 }
 
 /// Sends `command` to its customer's writer; the reply is the API response.
 pub async fn send(env: &Env, command: &WriterCommand) -> worker::Result<Response> {
-    let (project, id, _) = command.target();
     let stub = env
         .durable_object(BINDING)?
-        .get_by_name(&format!("{project}\n{id}"))?;
+        .get_by_name(&format!("{}\n{}", command.project, command.id))?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_body(Some(serde_json::to_string(command)?.into()));
@@ -113,19 +150,68 @@ enum Read {
     Fresh,
 }
 
+/// Why one attempt at a write did not succeed.
+enum Attempt {
+    /// The D1 version check failed, or a conflict was found against the in-memory copy: the
+    /// copy may be stale.
+    StaleCopy,
+    Rejected(Rejection),
+}
+
+impl From<Rejection> for Attempt {
+    fn from(rejection: Rejection) -> Self {
+        Attempt::Rejected(rejection)
+    }
+}
+
+impl From<ApiError> for Attempt {
+    fn from(error: ApiError) -> Self {
+        Attempt::Rejected(error.into())
+    }
+}
+
+/// What a write decided, before it is stored.
+enum Outcome {
+    /// Nothing to store; answer with this body.
+    Unchanged(String),
+    /// Store `after` (and `messages`), then answer.
+    Changed {
+        after: StoredCustomer,
+        messages: Vec<Message>,
+        answer: Answer,
+    },
+    /// Store only messages (a token without invalidation), then answer.
+    MessagesOnly {
+        messages: Vec<Message>,
+        answer: Answer,
+    },
+    Deleted {
+        message: Message,
+        data_erasure: bool,
+    },
+}
+
+enum Answer {
+    Customer,
+    /// A CustomerToken, once the token itself is stored.
+    Token {
+        body: Value,
+        record: TokenRecord,
+        value: String,
+    },
+}
+
 impl CustomerWriter {
     async fn execute(&self, command: &WriterCommand) -> ApiResult<Response> {
         let db = customers::database(&self.env).map_err(|e| respond::internal("D1 binding", e))?;
-        // One retry on a fresh read if the in-memory copy turns out to be stale.
         match self.attempt(&db, command, Read::Cached).await {
             Err(Attempt::StaleCopy) => match self.attempt(&db, command, Read::Fresh).await {
-                Err(Attempt::StaleCopy) => {
-                    let (project, id, _) = command.target();
-                    Err(conflict(&db, project, id, requested_version(command)).await)
-                }
-                other => other.map_err(Attempt::into_rejection),
+                Err(Attempt::StaleCopy) => Err(self.conflict(&db, command).await),
+                Err(Attempt::Rejected(rejection)) => Err(rejection),
+                Ok(response) => Ok(response),
             },
-            other => other.map_err(Attempt::into_rejection),
+            Err(Attempt::Rejected(rejection)) => Err(rejection),
+            Ok(response) => Ok(response),
         }
     }
 
@@ -133,16 +219,14 @@ impl CustomerWriter {
     async fn current(
         &self,
         db: &D1Database,
-        project: &str,
-        id: &str,
-        store: Option<&str>,
+        command: &WriterCommand,
         read: Read,
     ) -> ApiResult<StoredCustomer> {
         let cached = self.cached.borrow().clone();
         let stored = match (read, cached) {
-            (Read::Cached, Some(stored)) if stored.customer.id == id => Some(stored),
+            (Read::Cached, Some(stored)) if stored.customer.id == command.id => Some(stored),
             _ => {
-                let loaded = customers::load(db, project, id)
+                let loaded = customers::load(db, &command.project, &command.id)
                     .await
                     .map_err(|e| store_failure("load customer", e))?;
                 self.cached.replace(loaded.clone());
@@ -150,8 +234,13 @@ impl CustomerWriter {
             }
         };
         stored
-            .filter(|s| store.is_none_or(|st| s.customer.visible_in_store(st)))
-            .ok_or_else(|| ApiError::not_found_id(id).into())
+            .filter(|s| {
+                command
+                    .store
+                    .as_deref()
+                    .is_none_or(|st| s.customer.visible_in_store(st))
+            })
+            .ok_or_else(|| ApiError::not_found_id(&command.id).into())
     }
 
     async fn attempt(
@@ -160,83 +249,249 @@ impl CustomerWriter {
         command: &WriterCommand,
         read: Read,
     ) -> Result<Response, Attempt> {
-        match command {
-            WriterCommand::Update {
-                project,
-                id,
-                store,
-                request,
-                client_id,
-                pbkdf2_iterations,
+        let current = self.current(db, command, read).await?;
+        // A version mismatch against the in-memory copy is checked again on a fresh read.
+        let outcome = match self.decide(&current, command).await {
+            Err(rejection)
+                if read == Read::Cached
+                    && matches!(
+                        rejection.first(),
+                        Some(ApiError::ConcurrentModification { .. })
+                    ) =>
+            {
+                return Err(Attempt::StaleCopy)
+            }
+            other => other?,
+        };
+        let project = command.project.as_str();
+        match outcome {
+            Outcome::Unchanged(body) => Ok(respond::json(200, body)),
+            Outcome::Changed {
+                after,
+                messages,
+                answer,
             } => {
-                let current = self
-                    .current(db, project, id, store.as_deref(), read)
-                    .await?;
-                let iterations = *pbkdf2_iterations;
-                let applied = update::apply(
-                    &current,
-                    request,
-                    UpdateContext {
-                        now_ms: now_ms(),
-                        by: ClientLogging::client(client_id),
-                        rng: &mut CryptoRandom,
-                        hash_password: &mut |plain| {
-                            let mut salt = [0u8; password::SALT_LEN];
-                            CryptoRandom.fill(&mut salt);
-                            password::hash(plain, &salt, iterations)
-                        },
-                    },
-                );
-                let updated = applied.map_err(|r| check_conflict(r, read))?;
-                if !updated.changed(&current.customer) {
-                    return Ok(respond::json(200, current.customer.to_json_string()));
-                }
-                let after = &updated.stored;
                 let lock = self
                     .claim_email_if_needed(project, &current.customer, &after.customer)
                     .await?;
                 let written =
-                    customers::update(db, project, &current.customer, after, &updated.messages)
-                        .await;
+                    customers::update(db, project, &current.customer, &after, &messages).await;
                 self.release(project, lock);
                 match written {
                     Ok(()) => {
                         self.cached.replace(Some(after.clone()));
-                        Ok(respond::json(200, after.customer.to_json_string()))
+                        self.answer(answer, &after.customer, command.now_ms).await
                     }
                     Err(err) => Err(self.failed_write(err, &after.customer)),
                 }
             }
-            WriterCommand::Delete {
-                project,
-                id,
-                store,
-                version,
+            Outcome::MessagesOnly { messages, answer } => {
+                customers::insert_messages(db, project, &messages)
+                    .await
+                    .map_err(|e| Attempt::Rejected(store_failure("write messages", e)))?;
+                self.answer(answer, &current.customer, command.now_ms).await
+            }
+            Outcome::Deleted {
+                message,
                 data_erasure,
-                client_id,
             } => {
-                let current = self
-                    .current(db, project, id, store.as_deref(), read)
-                    .await?;
-                let message = delete::delete(
-                    &current.customer,
-                    *version,
-                    *data_erasure,
-                    now_ms(),
-                    ClientLogging::client(client_id),
-                    &mut CryptoRandom,
-                )
-                .map_err(|r| check_conflict(r, read))?;
-                let written =
-                    customers::delete(db, project, &current.customer, &message, *data_erasure)
-                        .await;
-                match written {
+                match customers::delete(db, project, &current.customer, &message, data_erasure)
+                    .await
+                {
                     Ok(()) => {
                         self.cached.replace(None);
                         Ok(respond::json(200, current.customer.to_json_string()))
                     }
                     Err(err) => Err(self.failed_write(err, &current.customer)),
                 }
+            }
+        }
+    }
+
+    /// What `command` does to `current` (nothing is stored yet).
+    async fn decide(
+        &self,
+        current: &StoredCustomer,
+        command: &WriterCommand,
+    ) -> ApiResult<Outcome> {
+        let by = ClientLogging::client(&command.client_id);
+        let now = command.now_ms;
+        let iterations = command.pbkdf2_iterations;
+        let rng = &mut CryptoRandom;
+        let changed = |updated: update::Updated| {
+            if updated.changed_from(current) {
+                Outcome::Changed {
+                    after: updated.stored,
+                    messages: updated.messages,
+                    answer: Answer::Customer,
+                }
+            } else {
+                Outcome::Unchanged(current.customer.to_json_string())
+            }
+        };
+        Ok(match &command.write {
+            Write::Update { request } => {
+                // Passwords set by setAuthenticationMode are hashed before the (synchronous)
+                // domain applies the actions.
+                let mut hashes = Vec::new();
+                for plain in request.new_passwords() {
+                    hashes.push((plain.to_string(), hash(plain, iterations).await?));
+                }
+                let updated = update::apply(
+                    current,
+                    request,
+                    UpdateContext {
+                        now_ms: now,
+                        by,
+                        rng,
+                        hash_password: &mut |plain| {
+                            hashes
+                                .iter()
+                                .find(|(p, _)| p == plain)
+                                .map(|(_, h)| h.clone())
+                                .unwrap_or_default()
+                        },
+                    },
+                )?;
+                changed(updated)
+            }
+            Write::Delete {
+                version,
+                data_erasure,
+            } => Outcome::Deleted {
+                message: delete::delete(&current.customer, *version, *data_erasure, now, by, rng)?,
+                data_erasure: *data_erasure,
+            },
+            Write::ChangePassword {
+                version,
+                current_password,
+                new_password,
+            } => {
+                check_version(current, *version)?;
+                credentials::require_password_mode(current)?;
+                let matches = match &current.password_hash {
+                    Some(stored) => passwords::verify(current_password, stored)
+                        .await
+                        .map_err(|e| respond::internal("password check", e))?,
+                    None => false,
+                };
+                if !matches {
+                    return Err(ApiError::InvalidCurrentPassword.into());
+                }
+                let new_hash = hash(new_password, iterations).await?;
+                changed(credentials::change_password(
+                    current, *version, new_hash, now, &by, rng,
+                )?)
+            }
+            Write::IssueToken {
+                kind,
+                ttl_minutes,
+                invalidate_older_tokens,
+                version,
+            } => {
+                if let Some(version) = version {
+                    check_version(current, *version)?;
+                }
+                if *kind == TokenKind::Password {
+                    credentials::require_password_mode(current)?;
+                }
+                let issued = credentials::issue_token(
+                    current,
+                    &command.project,
+                    *kind,
+                    *ttl_minutes,
+                    *invalidate_older_tokens,
+                    now,
+                    &by,
+                    rng,
+                );
+                let answer = Answer::Token {
+                    body: issued.response,
+                    record: issued.record,
+                    value: issued.value,
+                };
+                match issued.stored {
+                    Some(after) => Outcome::Changed {
+                        after,
+                        messages: vec![issued.message],
+                        answer,
+                    },
+                    None => Outcome::MessagesOnly {
+                        messages: vec![issued.message],
+                        answer,
+                    },
+                }
+            }
+            Write::ResetPassword {
+                token,
+                new_password,
+                version,
+            } => {
+                credentials::check_token(token, TokenKind::Password, current, now)?;
+                if let Some(version) = version {
+                    check_version(current, *version)?;
+                }
+                credentials::require_password_mode(current)?;
+                let new_hash = hash(new_password, iterations).await?;
+                changed(credentials::reset_password(
+                    current, *version, new_hash, now, &by, rng,
+                )?)
+            }
+            Write::ConfirmEmail { token, version } => {
+                credentials::check_token(token, TokenKind::Email, current, now)?;
+                let confirmed = credentials::confirm_email(current, *version, now, &by, rng)?;
+                if confirmed.stored == *current {
+                    Outcome::Unchanged(current.customer.to_json_string())
+                } else {
+                    Outcome::Changed {
+                        after: confirmed.stored,
+                        messages: confirmed.messages,
+                        answer: Answer::Customer,
+                    }
+                }
+            }
+            Write::Rehash {
+                version,
+                old_hash,
+                new_hash,
+            } => {
+                if current.customer.version != *version
+                    || current.password_hash.as_ref() != Some(old_hash)
+                {
+                    Outcome::Unchanged(current.customer.to_json_string())
+                } else {
+                    let mut after = current.clone();
+                    after.customer.password = Some(crate::domain::password::mask(new_hash));
+                    after.password_hash = Some(new_hash.clone());
+                    Outcome::Changed {
+                        after,
+                        messages: Vec::new(),
+                        answer: Answer::Customer,
+                    }
+                }
+            }
+        })
+    }
+
+    /// The response to a stored write.
+    async fn answer(
+        &self,
+        answer: Answer,
+        customer: &Customer,
+        now_ms: i64,
+    ) -> Result<Response, Attempt> {
+        match answer {
+            Answer::Customer => Ok(respond::json(200, customer.to_json_string())),
+            Answer::Token {
+                body,
+                record,
+                value,
+            } => {
+                let ttl_seconds = ((record.expires_at_ms - now_ms) / 1000).max(0) as u64;
+                tokens::save_customer_token(&self.env, &value, &record, ttl_seconds)
+                    .await
+                    .map_err(|e| Attempt::Rejected(respond::internal("token store", e)))?;
+                Ok(respond::json(200, body.to_string()))
             }
         }
     }
@@ -289,63 +544,38 @@ impl CustomerWriter {
             other => Attempt::Rejected(duplicate_or_failure(other, attempted)),
         }
     }
-}
 
-/// Why one attempt at a write did not succeed.
-enum Attempt {
-    /// The D1 version check failed: the copy the write started from was stale.
-    StaleCopy,
-    Rejected(Rejection),
-}
-
-impl Attempt {
-    fn into_rejection(self) -> Rejection {
-        match self {
-            Attempt::Rejected(rejection) => rejection,
-            Attempt::StaleCopy => respond::internal("customer writer", "stale copy after retry"),
+    /// The answer when a write lost its version check twice: 409 with the version now current,
+    /// or 404 if the customer is gone.
+    async fn conflict(&self, db: &D1Database, command: &WriterCommand) -> Rejection {
+        match customers::current_version(db, &command.project, &command.id).await {
+            Ok(Some(current)) => ApiError::ConcurrentModification {
+                expected: command.write.expected_version().unwrap_or(current),
+                current: Some(current),
+            }
+            .into(),
+            Ok(None) => ApiError::not_found_id(&command.id).into(),
+            Err(e) => store_failure("read current version", e),
         }
     }
 }
 
-impl From<Rejection> for Attempt {
-    fn from(rejection: Rejection) -> Self {
-        Attempt::Rejected(rejection)
-    }
-}
-
-/// A version mismatch found against the in-memory copy is checked again on a fresh read
-/// before it is reported: the copy may be the stale one.
-fn check_conflict(rejection: Rejection, read: Read) -> Attempt {
-    let conflict = matches!(
-        rejection.first(),
-        Some(ApiError::ConcurrentModification { .. })
-    );
-    if conflict && read == Read::Cached {
-        Attempt::StaleCopy
+fn check_version(current: &StoredCustomer, expected: u64) -> ApiResult<()> {
+    if current.customer.version == expected {
+        Ok(())
     } else {
-        Attempt::Rejected(rejection)
-    }
-}
-
-fn requested_version(command: &WriterCommand) -> u64 {
-    match command {
-        WriterCommand::Update { request, .. } => request.version,
-        WriterCommand::Delete { version, .. } => *version,
-    }
-}
-
-/// The answer when a write lost its version check twice: 409 with the version now current,
-/// or 404 if the customer is gone.
-async fn conflict(db: &D1Database, project: &str, id: &str, expected: u64) -> Rejection {
-    match customers::current_version(db, project, id).await {
-        Ok(Some(current)) => ApiError::ConcurrentModification {
+        Err(ApiError::ConcurrentModification {
             expected,
-            current: Some(current),
+            current: Some(current.customer.version),
         }
-        .into(),
-        Ok(None) => ApiError::not_found_id(id).into(),
-        Err(e) => store_failure("read current version", e),
+        .into())
     }
+}
+
+async fn hash(plain: &str, iterations: u32) -> ApiResult<String> {
+    passwords::hash(plain, iterations)
+        .await
+        .map_err(|e| respond::internal("password hash", e))
 }
 
 /// A unique value taken by another customer becomes `DuplicateField`; anything else is a 500.

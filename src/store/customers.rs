@@ -39,6 +39,26 @@ fn statement(
 struct Row {
     doc: String,
     password_hash: Option<String>,
+    password_tokens_valid_from: i64,
+    email_tokens_valid_from: i64,
+}
+
+/// The columns [`Row`] reads.
+const ROW_SELECT: &str = "customers.doc AS doc, customers.password_hash AS password_hash, \
+     customers.password_tokens_valid_from AS password_tokens_valid_from, \
+     customers.email_tokens_valid_from AS email_tokens_valid_from";
+
+impl Row {
+    fn into_stored(self) -> Result<StoredCustomer, StoreError> {
+        let customer: Customer = serde_json::from_str(&self.doc)
+            .map_err(|e| StoreError::Other(format!("corrupt customer document: {e}")))?;
+        Ok(StoredCustomer {
+            customer,
+            password_hash: self.password_hash,
+            password_tokens_valid_from: self.password_tokens_valid_from,
+            email_tokens_valid_from: self.email_tokens_valid_from,
+        })
+    }
 }
 
 /// What a read endpoint needs: the stored representation (sent as is) and the stores.
@@ -120,7 +140,7 @@ pub async fn id_by_key(
     Ok(row.map(|r| r.id))
 }
 
-/// The whole customer (parsed) with its password hash, for writes.
+/// The whole customer (parsed) with what is stored beside it, for writes.
 pub async fn load(
     db: &D1Database,
     project: &str,
@@ -128,20 +148,34 @@ pub async fn load(
 ) -> Result<Option<StoredCustomer>, StoreError> {
     let row: Option<Row> = statement(
         db,
-        "SELECT doc, password_hash FROM customers WHERE project = ?1 AND id = ?2",
+        &format!("SELECT {ROW_SELECT} FROM customers WHERE project = ?1 AND id = ?2"),
         &[text(project), text(id)],
     )?
     .first(None)
     .await?;
-    row.map(|r| {
-        let customer: Customer = serde_json::from_str(&r.doc)
-            .map_err(|e| StoreError::Other(format!("corrupt customer document: {e}")))?;
-        Ok(StoredCustomer {
-            customer,
-            password_hash: r.password_hash,
-        })
-    })
-    .transpose()
+    row.map(Row::into_stored).transpose()
+}
+
+/// The customer who signs in with `email` (lower-case): a global customer, or, in a store, a
+/// customer of that store or a global one. The email claims say who owns the email there.
+pub async fn for_sign_in(
+    db: &D1Database,
+    project: &str,
+    email: &str,
+    store: Option<&str>,
+) -> Result<Option<StoredCustomer>, StoreError> {
+    let row: Option<Row> = statement(
+        db,
+        &format!(
+            "SELECT {ROW_SELECT} FROM customer_emails AS e \
+             JOIN customers ON customers.project = e.project AND customers.id = e.customer_id \
+             WHERE e.project = ?1 AND e.lowercase_email = ?2 AND e.store IN ('', ?3) LIMIT 1"
+        ),
+        &[text(project), text(email), text(store.unwrap_or_default())],
+    )?
+    .first(None)
+    .await?;
+    row.map(Row::into_stored).transpose()
 }
 
 fn email_claim_statements(
@@ -241,6 +275,20 @@ pub async fn update(
     for message in messages {
         batch.push(message_statement(db, project, message)?);
     }
+    db.batch(batch).await?;
+    Ok(())
+}
+
+/// Stores messages that change no customer (token messages).
+pub async fn insert_messages(
+    db: &D1Database,
+    project: &str,
+    messages: &[Message],
+) -> Result<(), StoreError> {
+    let batch = messages
+        .iter()
+        .map(|m| message_statement(db, project, m))
+        .collect::<Result<Vec<_>, _>>()?;
     db.batch(batch).await?;
     Ok(())
 }

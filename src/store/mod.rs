@@ -14,6 +14,8 @@ pub mod customers;
 #[cfg(target_arch = "wasm32")]
 pub mod email_lock;
 #[cfg(target_arch = "wasm32")]
+pub mod passwords;
+#[cfg(target_arch = "wasm32")]
 pub mod platform;
 #[cfg(target_arch = "wasm32")]
 pub mod tokens;

@@ -1,5 +1,7 @@
 //! The platform's clock and CSPRNG, as the domain's inputs.
 
+use worker::{Env, Request};
+
 use crate::domain::ids::Random;
 
 /// The Workers CSPRNG (`crypto.getRandomValues`, through getrandom).
@@ -14,4 +16,26 @@ impl Random for CryptoRandom {
 /// Milliseconds since the Unix epoch. (In Workers the clock advances only across I/O.)
 pub fn now_ms() -> i64 {
     worker::Date::now().as_millis() as i64
+}
+
+/// The header a test may set to move the clock forward, honoured only when the Worker runs
+/// with `TEST_CLOCK=enabled` (the black-box tests set it; no deployed configuration does).
+pub const TEST_CLOCK_HEADER: &str = "X-Test-Clock-Offset-Ms";
+
+/// The time of a request: the platform clock, plus the test offset where that is enabled.
+pub fn request_now(req: &Request, env: &Env) -> i64 {
+    let enabled = env
+        .var("TEST_CLOCK")
+        .is_ok_and(|v| v.to_string() == "enabled");
+    let offset = if enabled {
+        req.headers()
+            .get(TEST_CLOCK_HEADER)
+            .ok()
+            .flatten()
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    now_ms().saturating_add(offset)
 }

@@ -5,7 +5,7 @@ use super::query_sql::Param;
 use crate::domain::customer::StoredCustomer;
 
 /// The columns of a customer row after `project` and `id`, in the order of [`values`].
-pub const COLUMNS: [&str; 16] = [
+pub const COLUMNS: [&str; 18] = [
     "first_name",
     "last_name",
     "company_name",
@@ -21,6 +21,8 @@ pub const COLUMNS: [&str; 16] = [
     "created_at",
     "last_modified_at",
     "password_hash",
+    "password_tokens_valid_from",
+    "email_tokens_valid_from",
     "doc",
 ];
 
@@ -52,6 +54,8 @@ pub fn values(stored: &StoredCustomer) -> Vec<Param> {
         text(&c.created_at),
         text(&c.last_modified_at),
         opt_text(stored.password_hash.as_deref()),
+        Param::Int(stored.password_tokens_valid_from),
+        Param::Int(stored.email_tokens_valid_from),
         text(&c.to_json_string()),
     ]
 }

@@ -29,6 +29,7 @@ macro_rules! tests {
 }
 
 mod auth;
+mod credentials;
 mod customers;
 mod errors;
 mod queries;
@@ -44,6 +45,7 @@ fn main() {
         customers::tests(),
         updates::tests(),
         queries::tests(),
+        credentials::tests(),
         sdk::tests(),
     ]
     .concat();
@@ -51,6 +53,7 @@ fn main() {
         customers::serial_tests(),
         updates::serial_tests(),
         queries::serial_tests(),
+        credentials::serial_tests(),
     ]
     .concat();
     // Listing tests needs no server.

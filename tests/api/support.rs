@@ -23,9 +23,11 @@ pub const OTHER_ADMIN: (&str, &str) = ("other-admin", "other-admin-secret");
 const READY_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Runs `wrangler dev` until dropped (and, through the watchdog, never longer than this process).
+/// `$1` is the state directory; further arguments go to `wrangler dev`.
 const WATCHDOG: &str = r#"
-node node_modules/wrangler/bin/wrangler.js dev --ip 127.0.0.1 --port 0 --persist-to "$1" \
-  --show-interactive-dev-session=false --log-level info </dev/null 2>&1 &
+state="$1"; shift
+node node_modules/wrangler/bin/wrangler.js dev --ip 127.0.0.1 --port 0 --persist-to "$state" \
+  --show-interactive-dev-session=false --log-level info "$@" </dev/null 2>&1 &
 wrangler=$!
 trap '' TERM
 read -r _ || true
@@ -66,7 +68,14 @@ fn project_root() -> &'static Path {
 }
 
 impl Server {
+    /// The server the tests share: it honours the test clock header
+    /// (`X-Test-Clock-Offset-Ms`), so expiry is tested without waiting.
     pub fn start() -> Server {
+        Server::start_with(&["--var", "TEST_CLOCK:enabled"])
+    }
+
+    /// A server with these extra `wrangler dev` arguments.
+    pub fn start_with(extra_args: &[&str]) -> Server {
         remove_abandoned_state_dirs();
         let state_dir = std::env::temp_dir().join(format!(
             "{STATE_DIR_PREFIX}{}-{}",
@@ -103,6 +112,7 @@ impl Server {
         let mut child = Command::new("bash")
             .args(["-c", WATCHDOG, "watchdog"])
             .arg(&state_dir)
+            .args(extra_args)
             .current_dir(project_root())
             .env("CI", "1")
             .env("WRANGLER_SEND_METRICS", "false")
@@ -302,32 +312,40 @@ impl App {
         }
     }
 
-    /// Runs SQL against the server's local D1 database (read-only inspection in tests).
+    /// Runs SQL against the server's local D1 database, from outside the Worker: only in
+    /// serial tests, while no request is in flight.
     pub fn d1_query(&self, sql: &str) -> Vec<Value> {
-        let out = Command::new("node")
-            .args([
-                "node_modules/wrangler/bin/wrangler.js",
-                "d1",
-                "execute",
-                "DB",
-                "--local",
-                "--json",
-                "--persist-to",
-            ])
-            .arg(self.state_dir.as_ref().expect("a running server"))
-            .args(["--command", sql])
-            .current_dir(project_root())
-            .env("CI", "1")
-            .env("WRANGLER_SEND_METRICS", "false")
-            .output()
-            .expect("run wrangler d1 execute");
-        assert!(
-            out.status.success(),
-            "d1 execute failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let parsed: Value = serde_json::from_slice(&out.stdout).expect("d1 execute prints JSON");
-        parsed[0]["results"].as_array().cloned().unwrap_or_default()
+        // The Worker may still hold SQLite's write lock for a moment after its last answer
+        // (the WAL is written back); a busy database is retried, like any SQLite client does.
+        for _ in 0..50 {
+            let out = Command::new("node")
+                .args([
+                    "node_modules/wrangler/bin/wrangler.js",
+                    "d1",
+                    "execute",
+                    "DB",
+                    "--local",
+                    "--json",
+                    "--persist-to",
+                ])
+                .arg(self.state_dir.as_ref().expect("a running server"))
+                .args(["--command", sql])
+                .current_dir(project_root())
+                .env("CI", "1")
+                .env("WRANGLER_SEND_METRICS", "false")
+                .output()
+                .expect("run wrangler d1 execute");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            if !out.status.success() && stderr.contains("SQLITE_BUSY") {
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+            assert!(out.status.success(), "d1 execute failed: {stderr}");
+            let parsed: Value =
+                serde_json::from_slice(&out.stdout).expect("d1 execute prints JSON");
+            return parsed[0]["results"].as_array().cloned().unwrap_or_default();
+        }
+        panic!("the local D1 database stayed busy");
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -132,6 +132,30 @@ const badQuery = await failure(api.customers().get({ queryArgs: { where: 'firstN
 assert.equal(badQuery.statusCode, 400);
 assert.equal(badQuery.body.errors[0].code, 'InvalidInput');
 
+// Sign in (email in any case), a wrong password, then a password reset through a token.
+const signedIn = await api.login().post({ body: { email: newEmail.toUpperCase(), password: 'secret123' } }).execute();
+assert.equal(signedIn.statusCode, 200);
+assert.equal(signedIn.body.customer.id, customer.id);
+const wrongPassword = await failure(api.login().post({ body: { email: newEmail, password: 'nope' } }));
+assert.equal(wrongPassword.statusCode, 400);
+assert.equal(wrongPassword.body.errors[0].code, 'InvalidCredentials');
+const resetToken = await api.customers().passwordToken().post({ body: { email: newEmail, ttlMinutes: 30 } }).execute();
+assert.equal(resetToken.body.customerId, customer.id);
+const viaToken = await api.customers().withPasswordToken({ passwordToken: resetToken.body.value }).get().execute();
+assert.equal(viaToken.body.id, customer.id);
+const reset = await api
+  .customers()
+  .passwordReset()
+  .post({ body: { tokenValue: resetToken.body.value, newPassword: 'brand-new-456' } })
+  .execute();
+assert.equal(reset.statusCode, 200);
+const afterReset = await api.login().post({ body: { email: newEmail, password: 'brand-new-456' } }).execute();
+assert.equal(afterReset.body.customer.version, reset.body.version);
+const reused = await failure(
+  api.customers().passwordReset().post({ body: { tokenValue: resetToken.body.value, newPassword: 'again' } }),
+);
+assert.equal(reused.statusCode, 404);
+
 // A duplicate email (other case) is a DuplicateField error the SDK surfaces as usual.
 const duplicate = await failure(api.customers().post({ body: { email: newEmail.toUpperCase(), password: 'x' } }));
 assert.equal(duplicate.statusCode, 400);
@@ -151,7 +175,7 @@ const otherStore = await failure(
 assert.equal(otherStore.statusCode, 404);
 
 // Delete: a stale version is a 409, the right one returns the customer.
-const latest = byKeyUpdate.body;
+const latest = afterReset.body.customer;
 const conflict = await failure(api.customers().withId({ ID: customer.id }).delete({ queryArgs: { version: 1 } }));
 assert.equal(conflict.statusCode, 409);
 assert.equal(conflict.body.errors[0].code, 'ConcurrentModification');

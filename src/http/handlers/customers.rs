@@ -3,18 +3,19 @@
 
 use worker::{Context, Env, Method, Request, Response};
 
-use super::{authorize, read_body};
+use super::{authorize, check_store_key, read_body};
 use crate::domain::auth::{customer_scopes, Access};
 use crate::domain::customer::ClientLogging;
 use crate::domain::draft::{self, CreateContext, CustomerDraft};
 use crate::domain::error::{ApiError, ApiResult};
-use crate::domain::ids::Random;
-use crate::domain::{json, password, query, update, validate};
+use crate::domain::{json, query, update};
 use crate::http::respond;
 use crate::http::route::Target;
-use crate::store::customer_writer::{self, duplicate_or_failure, store_failure, WriterCommand};
-use crate::store::platform::{now_ms, CryptoRandom};
-use crate::store::{config, customers, email_lock, query_sql};
+use crate::store::customer_writer::{
+    self, duplicate_or_failure, store_failure, Write, WriterCommand,
+};
+use crate::store::platform::{request_now, CryptoRandom};
+use crate::store::{config, customers, email_lock, passwords, query_sql};
 
 /// `/customers`: query (GET), check by predicate (HEAD), create (POST).
 pub async fn collection(
@@ -96,17 +97,6 @@ pub async fn single(
     }
 }
 
-/// A store key that cannot exist names no store: 404.
-fn check_store_key(store: Option<&str>) -> ApiResult<()> {
-    match store {
-        Some(key) if !validate::is_valid_key(key) => Err(ApiError::ResourceNotFound {
-            message: format!("The Store with key '{key}' was not found."),
-        }
-        .into()),
-        _ => Ok(()),
-    }
-}
-
 fn not_found(target: &Target) -> ApiError {
     match target {
         Target::Id(id) => ApiError::not_found_id(id),
@@ -124,21 +114,24 @@ async fn create(
     let grant = authorize(&req, env, &customer_scopes(Access::Manage, project, store)).await?;
     let body = read_body(&mut req).await?;
     let draft: CustomerDraft = json::parse(&body)?;
-    let iterations = config::pbkdf2_iterations(env);
-    let created = draft::create(
+    let prepared = draft::prepare(
         draft,
         CreateContext {
-            now_ms: now_ms(),
+            now_ms: request_now(&req, env),
             by: ClientLogging::client(&grant.client_id),
             store,
         },
         &mut CryptoRandom,
-        &mut |plain| {
-            let mut salt = [0u8; password::SALT_LEN];
-            CryptoRandom.fill(&mut salt);
-            password::hash(plain, &salt, iterations)
-        },
     )?;
+    let password_hash = match prepared.plain_password() {
+        Some(plain) => Some(
+            passwords::hash(plain, config::pbkdf2_iterations(env))
+                .await
+                .map_err(|e| respond::internal("password hash", e))?,
+        ),
+        None => None,
+    };
+    let created = prepared.finish(password_hash, &mut CryptoRandom);
     let customer = &created.stored.customer;
     let email = customer.lowercase_email();
 
@@ -235,8 +228,29 @@ async fn resolve_id(env: &Env, project: &str, target: &Target) -> ApiResult<Stri
     }
 }
 
+/// A write to customer `id`, at the time of the request.
+pub fn writer_command(
+    req: &Request,
+    env: &Env,
+    project: &str,
+    store: Option<&str>,
+    id: String,
+    client_id: String,
+    write: Write,
+) -> WriterCommand {
+    WriterCommand {
+        project: project.to_string(),
+        id,
+        store: store.map(str::to_string),
+        client_id,
+        now_ms: request_now(req, env),
+        pbkdf2_iterations: config::pbkdf2_iterations(env),
+        write,
+    }
+}
+
 /// Hands a write to the customer's writer object and passes its answer on.
-async fn write(env: &Env, target: &Target, command: WriterCommand) -> ApiResult<Response> {
+pub async fn write(env: &Env, target: &Target, command: WriterCommand) -> ApiResult<Response> {
     let response = customer_writer::send(env, &command)
         .await
         .map_err(|e| respond::internal("customer writer", e))?;
@@ -257,14 +271,16 @@ async fn update(
     let grant = authorize(&req, env, &customer_scopes(Access::Manage, project, store)).await?;
     let body = read_body(&mut req).await?;
     let request = update::parse_request(&body)?;
-    let command = WriterCommand::Update {
-        project: project.to_string(),
-        id: resolve_id(env, project, target).await?,
-        store: store.map(str::to_string),
-        request,
-        client_id: grant.client_id,
-        pbkdf2_iterations: config::pbkdf2_iterations(env),
-    };
+    let id = resolve_id(env, project, target).await?;
+    let command = writer_command(
+        &req,
+        env,
+        project,
+        store,
+        id,
+        grant.client_id,
+        Write::Update { request },
+    );
     write(env, target, command).await
 }
 
@@ -277,13 +293,11 @@ async fn delete(
 ) -> ApiResult<Response> {
     let grant = authorize(&req, env, &customer_scopes(Access::Manage, project, store)).await?;
     let (version, data_erasure) = delete_params(&req)?;
-    let command = WriterCommand::Delete {
-        project: project.to_string(),
-        id: resolve_id(env, project, target).await?,
-        store: store.map(str::to_string),
+    let id = resolve_id(env, project, target).await?;
+    let write_ = Write::Delete {
         version,
         data_erasure,
-        client_id: grant.client_id,
     };
+    let command = writer_command(&req, env, project, store, id, grant.client_id, write_);
     write(env, target, command).await
 }

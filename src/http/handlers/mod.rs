@@ -1,6 +1,7 @@
 //! Request handling: match the route, check the method, authenticate, hand over to the
 //! resource's handler, and turn every failure into the commercetools error envelope.
 
+mod credentials;
 mod customers;
 mod oauth;
 
@@ -10,7 +11,9 @@ use super::respond;
 use super::route::{match_path, Route};
 use crate::domain::auth::{self, AccessGrant, Scope};
 use crate::domain::error::{ApiError, ApiResult};
-use crate::store::{platform::now_ms, tokens};
+use crate::domain::validate;
+use crate::store::platform::request_now;
+use crate::store::tokens;
 
 /// Largest request body accepted (bytes). Our documented limit: it keeps every customer
 /// document well inside D1's 1 MB row limit. Larger bodies get 413.
@@ -87,6 +90,22 @@ async fn dispatch(req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
             store,
             target,
         } => customers::single(req, &env, &project, store.as_deref(), &target).await,
+        Route::Credentials {
+            project,
+            store,
+            endpoint,
+        } => credentials::handle(req, &env, &project, store.as_deref(), endpoint).await,
+    }
+}
+
+/// A store key that cannot exist names no store: 404.
+fn check_store_key(store: Option<&str>) -> ApiResult<()> {
+    match store {
+        Some(key) if !validate::is_valid_key(key) => Err(ApiError::ResourceNotFound {
+            message: format!("The Store with key '{key}' was not found."),
+        }
+        .into()),
+        _ => Ok(()),
     }
 }
 
@@ -98,7 +117,7 @@ async fn authorize(req: &Request, env: &Env, required: &[Scope]) -> ApiResult<Ac
         .await
         .map_err(|e| respond::internal("token lookup", e))?
         .ok_or_else(auth::invalid_token)?
-        .check_live(now_ms())?;
+        .check_live(request_now(req, env))?;
     grant.authorize(required)?;
     Ok(grant)
 }
