@@ -1,8 +1,9 @@
-//! API clients, OAuth scopes and access grants: who may call which endpoint.
+//! API clients, OAuth scopes and grants: who may call which endpoint.
 //!
-//! Clients come from configuration (`API_CLIENTS`, a JSON array) with their secret stored as a
-//! SHA-256 hex digest. A token is issued for a subset of its client's scopes; every endpoint
-//! names the scopes it accepts, and a token passes if one of its scopes implies one of them.
+//! Clients come from configuration (`API_CLIENTS`, a JSON array; the bootstrap clients) and from
+//! the api-clients resource, each with its secret stored as a SHA-256 hex digest. A token is
+//! issued for a subset of its client's scopes; every endpoint names the scopes it accepts, and
+//! a token passes if one of its scopes implies one of them.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -13,12 +14,16 @@ use super::ids::{constant_time_eq, sha256_hex};
 
 /// Default access-token lifetime: 48 hours, as commercetools.
 pub const DEFAULT_ACCESS_TOKEN_TTL_SECONDS: u64 = 172_800;
+/// Default refresh-token lifetime: 200 days of inactivity, as commercetools.
+pub const DEFAULT_REFRESH_TOKEN_TTL_SECONDS: u64 = 17_280_000;
 /// KV cannot expire keys sooner than this; commercetools' own maximum is 7 days.
 pub const MIN_TTL_SECONDS: u64 = 60;
 pub const MAX_TTL_SECONDS: u64 = 604_800;
+/// Longest refresh-token inactivity allowed: a year.
+pub const MAX_REFRESH_TTL_SECONDS: u64 = 31_536_000;
 
-/// One configured API client.
-#[derive(Debug, Clone, Deserialize)]
+/// One API client: a configured bootstrap client or one of the api-clients resource.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ApiClient {
     pub client_id: String,
@@ -27,14 +32,27 @@ pub struct ApiClient {
     pub project_key: String,
     pub scopes: Vec<String>,
     #[serde(default)]
-    pub access_token_ttl_seconds: Option<u64>,
+    pub access_token_validity_seconds: Option<u64>,
+    #[serde(default)]
+    pub refresh_token_validity_seconds: Option<u64>,
 }
 
 impl ApiClient {
     pub fn access_token_ttl(&self) -> u64 {
-        self.access_token_ttl_seconds
+        self.access_token_validity_seconds
             .unwrap_or(DEFAULT_ACCESS_TOKEN_TTL_SECONDS)
             .clamp(MIN_TTL_SECONDS, MAX_TTL_SECONDS)
+    }
+
+    pub fn refresh_token_ttl(&self) -> u64 {
+        self.refresh_token_validity_seconds
+            .unwrap_or(DEFAULT_REFRESH_TOKEN_TTL_SECONDS)
+            .clamp(MIN_TTL_SECONDS, MAX_REFRESH_TTL_SECONDS)
+    }
+
+    /// True if `secret` is this client's (compared as digests, in constant time).
+    pub fn secret_matches(&self, secret: &str) -> bool {
+        constant_time_eq(&self.secret_sha256, &sha256_hex(secret))
     }
 }
 
@@ -73,11 +91,8 @@ pub fn parse_clients(config: &str) -> Result<Vec<ApiClient>, String> {
     Ok(clients)
 }
 
-/// Checks HTTP Basic client credentials against the configured clients.
-pub fn authenticate<'a>(
-    clients: &'a [ApiClient],
-    authorization: Option<&str>,
-) -> Result<&'a ApiClient, ApiError> {
+/// The client id and secret of HTTP Basic credentials.
+pub fn basic_credentials(authorization: Option<&str>) -> Result<(String, String), ApiError> {
     let encoded = authorization
         .and_then(|h| strip_scheme(h, "Basic"))
         .ok_or(ApiError::InvalidClient)?;
@@ -87,10 +102,18 @@ pub fn authenticate<'a>(
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .ok_or(ApiError::InvalidClient)?;
     let (id, secret) = decoded.split_once(':').ok_or(ApiError::InvalidClient)?;
-    let digest = sha256_hex(secret);
+    Ok((id.to_string(), secret.to_string()))
+}
+
+/// Checks HTTP Basic client credentials against the given clients.
+pub fn authenticate<'a>(
+    clients: &'a [ApiClient],
+    authorization: Option<&str>,
+) -> Result<&'a ApiClient, ApiError> {
+    let (id, secret) = basic_credentials(authorization)?;
     clients
         .iter()
-        .find(|c| c.client_id == id && constant_time_eq(&c.secret_sha256, &digest))
+        .find(|c| c.client_id == id && c.secret_matches(&secret))
         .ok_or(ApiError::InvalidClient)
 }
 
@@ -166,13 +189,18 @@ impl Scope {
         well_formed.then(|| Scope::new(name, project, store))
     }
 
-    /// `manage_project:P` implies every scope of P; `manage_X` implies `view_X`; a project-wide
-    /// scope implies the same scope for any store of the project.
+    /// `manage_project:P` implies every scope of P but the API-client scopes and the subject
+    /// scopes (`customer_id`, `anonymous_id`); `manage_X` implies `view_X`; a project-wide scope
+    /// implies the same scope for any store of the project.
     pub fn implies(&self, wanted: &Scope) -> bool {
         if self.project != wanted.project {
             return false;
         }
-        if self.name == "manage_project" && self.store.is_none() {
+        let special = matches!(
+            wanted.name.as_str(),
+            "manage_api_clients" | "view_api_clients" | "customer_id" | "anonymous_id"
+        );
+        if self.name == "manage_project" && self.store.is_none() && !special {
             return true;
         }
         let store_ok = match &self.store {
@@ -226,6 +254,14 @@ pub struct AccessGrant {
     pub project_key: String,
     pub scopes: Vec<String>,
     pub expires_at_ms: i64,
+    #[serde(default)]
+    pub issued_at_ms: i64,
+    /// The customer a password-flow token was issued for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    /// The anonymous session of an anonymous token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anonymous_id: Option<String>,
 }
 
 impl AccessGrant {
@@ -275,7 +311,8 @@ mod tests {
             secret_sha256: sha256_hex("s3cret"),
             project_key: "p".into(),
             scopes: vec!["manage_customers:p".into()],
-            access_token_ttl_seconds: None,
+            access_token_validity_seconds: None,
+            refresh_token_validity_seconds: None,
         }
     }
 
@@ -299,6 +336,10 @@ mod tests {
         let p = |s: &str| Scope::parse(s).unwrap();
         assert!(p("manage_project:p").implies(&p("view_customers:p")));
         assert!(p("manage_project:p").implies(&p("manage_customers:p:s1")));
+        assert!(p("manage_project:p").implies(&p("create_anonymous_token:p")));
+        assert!(!p("manage_project:p").implies(&p("manage_api_clients:p")));
+        assert!(!p("manage_project:p").implies(&p("customer_id:p")));
+        assert!(p("manage_api_clients:p").implies(&p("view_api_clients:p")));
         assert!(!p("manage_project:p").implies(&p("view_customers:q")));
         assert!(p("manage_customers:p").implies(&p("view_customers:p")));
         assert!(p("manage_customers:p").implies(&p("view_customers:p:s1")));
@@ -337,6 +378,9 @@ mod tests {
             project_key: "p".into(),
             scopes: vec!["view_customers:p".into()],
             expires_at_ms: 10,
+            issued_at_ms: 0,
+            customer_id: None,
+            anonymous_id: None,
         };
         assert!(grant
             .authorize(&customer_scopes(Access::View, "p", None))
@@ -375,6 +419,9 @@ mod tests {
             project_key: "p".into(),
             scopes: vec![],
             expires_at_ms: 1000,
+            issued_at_ms: 0,
+            customer_id: None,
+            anonymous_id: None,
         };
         assert!(grant.clone().check_live(999).is_ok());
         assert!(grant.check_live(1000).is_err());

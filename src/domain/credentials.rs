@@ -347,7 +347,8 @@ pub fn change_password(
     ))
 }
 
-/// Resets the password with a checked token; every password token issued so far is void.
+/// Resets the password with a checked token; every password token issued so far is void, and
+/// so is every OAuth session (access and refresh token) of the customer begun before.
 pub fn reset_password(
     stored: &StoredCustomer,
     expected_version: Option<u64>,
@@ -359,6 +360,7 @@ pub fn reset_password(
     check_version(stored, expected_version)?;
     let mut changed = with_password(stored.clone(), new_hash);
     changed.password_tokens_valid_from = now_ms + 1;
+    changed.sessions_valid_from = now_ms + 1;
     Ok(next_version(
         changed,
         Some(Payload::CustomerPasswordUpdated { reset: true }),
@@ -593,6 +595,7 @@ mod tests {
         assert_eq!(reset.stored.password_hash.as_deref(), Some("$h$new$NEW1"));
         assert_eq!(reset.stored.customer.password.as_deref(), Some("****NEW1"));
         assert_eq!(reset.stored.customer.version, 2);
+        assert_eq!(reset.stored.sessions_valid_from, NOW + 11);
         let m: Value = serde_json::from_str(&reset.messages[0].to_json_string()).unwrap();
         assert_eq!(m["type"], "CustomerPasswordUpdated");
         assert_eq!(m["reset"], true);

@@ -257,14 +257,16 @@ impl Customer {
 }
 
 /// A customer together with what is stored beside it but never shown: the password hash, and
-/// from when on password and email tokens are valid (ms since the epoch; a token created
-/// earlier is void: used, or invalidated by a newer token, a reset or an email change).
+/// from when on password and email tokens and OAuth sessions are valid (ms since the epoch; a
+/// token created earlier is void: used, or invalidated by a newer token, a reset or an email
+/// change; a session begun before a password reset is void).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredCustomer {
     pub customer: Customer,
     pub password_hash: Option<String>,
     pub password_tokens_valid_from: i64,
     pub email_tokens_valid_from: i64,
+    pub sessions_valid_from: i64,
 }
 
 impl StoredCustomer {
@@ -274,6 +276,7 @@ impl StoredCustomer {
             password_hash,
             password_tokens_valid_from: 0,
             email_tokens_valid_from: 0,
+            sessions_valid_from: 0,
         }
     }
 }

@@ -67,6 +67,12 @@ pub enum ApiError {
     UnsupportedGrantType { grant_type: String },
     /// 400 on the authorization server: a missing or malformed parameter.
     InvalidRequest { message: String },
+    /// 400 on the authorization server: an unknown, expired or revoked refresh token.
+    InvalidGrant { message: String },
+    /// 400 on the authorization server: the password flow's username or password is wrong.
+    InvalidCustomerAccountCredentials,
+    /// 429: too many failed sign-ins; try again after this many seconds.
+    TooManyRequests { retry_after_seconds: u64 },
     /// 500: a bug or an infrastructure failure; the message is safe to show.
     General { message: String },
 }
@@ -102,13 +108,16 @@ impl ApiError {
             | ExpiredCustomerEmailToken
             | InvalidScope { .. }
             | UnsupportedGrantType { .. }
-            | InvalidRequest { .. } => 400,
+            | InvalidRequest { .. }
+            | InvalidGrant { .. }
+            | InvalidCustomerAccountCredentials => 400,
             InvalidToken { .. } | InvalidClient => 401,
             InsufficientScope { .. } => 403,
             ResourceNotFound { .. } => 404,
             MethodNotAllowed { .. } => 405,
             ConcurrentModification { .. } | LockedField { .. } => 409,
             PayloadTooLarge { .. } => 413,
+            TooManyRequests { .. } => 429,
             General { .. } => 500,
         }
     }
@@ -138,6 +147,9 @@ impl ApiError {
             InvalidScope { .. } => "invalid_scope",
             UnsupportedGrantType { .. } => "unsupported_grant_type",
             InvalidRequest { .. } => "invalid_request",
+            InvalidGrant { .. } => "invalid_grant",
+            InvalidCustomerAccountCredentials => "invalid_customer_account_credentials",
+            TooManyRequests { .. } => "TooManyRequests",
             General { .. } => "General",
         }
     }
@@ -153,6 +165,8 @@ impl ApiError {
                 | InvalidScope { .. }
                 | UnsupportedGrantType { .. }
                 | InvalidRequest { .. }
+                | InvalidGrant { .. }
+                | InvalidCustomerAccountCredentials
         )
     }
 
@@ -166,7 +180,16 @@ impl ApiError {
             | InvalidToken { message }
             | InvalidScope { message }
             | InvalidRequest { message }
+            | InvalidGrant { message }
             | General { message } => message.clone(),
+            InvalidCustomerAccountCredentials => {
+                "Customer account with the given credentials not found.".into()
+            }
+            TooManyRequests {
+                retry_after_seconds,
+            } => format!(
+                "Too many failed sign-in attempts. Try again in {retry_after_seconds} seconds."
+            ),
             InvalidField {
                 field,
                 invalid_value,

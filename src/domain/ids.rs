@@ -24,9 +24,14 @@ const ADDRESS_ID_ALPHABET: &[u8] =
 
 /// A short random address id like commercetools' (`G6cbqTeY`): 8 characters of [A-Za-z0-9].
 pub fn new_address_id(rng: &mut dyn Random) -> String {
-    let mut out = String::with_capacity(8);
+    alphanumeric(rng, 8)
+}
+
+/// `len` random characters of [A-Za-z0-9], each equally likely.
+pub fn alphanumeric(rng: &mut dyn Random, len: usize) -> String {
+    let mut out = String::with_capacity(len);
     let mut byte = [0u8; 1];
-    while out.len() < 8 {
+    while out.len() < len {
         rng.fill(&mut byte);
         // 248 = 4 * 62: rejecting the rest keeps every character equally likely.
         if byte[0] < 248 {

@@ -4,6 +4,7 @@
 //! milliseconds since the epoch and randomness through [`ids::Random`]. This module never
 //! imports the `worker` crate, so it compiles and is unit-tested natively.
 
+pub mod api_clients;
 pub mod auth;
 pub mod credentials;
 pub mod customer;
@@ -13,9 +14,11 @@ pub mod error;
 pub mod ids;
 pub mod json;
 pub mod message;
+pub mod oauth;
 pub mod password;
 pub mod predicate;
 pub mod query;
+pub mod throttle;
 pub mod time;
 pub mod update;
 pub mod validate;
