@@ -20,6 +20,9 @@ pub fn error(rejection: &Rejection) -> Response {
     let headers = response.headers_mut();
     let _ = match rejection.first() {
         Some(ApiError::MethodNotAllowed { allowed }) => headers.set("Allow", &allowed.join(", ")),
+        Some(ApiError::TooManyRequests {
+            retry_after_seconds,
+        }) => headers.set("Retry-After", &retry_after_seconds.to_string()),
         Some(ApiError::InvalidToken { .. }) => {
             headers.set("WWW-Authenticate", "Bearer error=\"invalid_token\"")
         }

@@ -33,8 +33,23 @@ pub enum Credential {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
-    /// `/oauth/token`
+    /// `/oauth/token`: client credentials and refresh token grants
     Token,
+    /// `/oauth/token/revoke`
+    Revoke,
+    /// `/oauth/introspect`
+    Introspect,
+    /// `/oauth/{projectKey}[/in-store/key={storeKey}]/customers/token`: the password flow
+    CustomerToken {
+        project: String,
+        store: Option<String>,
+    },
+    /// `/oauth/{projectKey}/anonymous/token`
+    AnonymousToken { project: String },
+    /// `/{projectKey}/api-clients`
+    ApiClients { project: String },
+    /// `/{projectKey}/api-clients/{id}`
+    ApiClient { project: String, id: String },
     /// `/{projectKey}[/in-store/key={storeKey}]/customers`
     Customers {
         project: String,
@@ -59,7 +74,13 @@ impl Route {
     /// of them are built yet).
     pub fn allowed_methods(&self) -> &'static [&'static str] {
         match self {
-            Route::Token => &["POST"],
+            Route::Token
+            | Route::Revoke
+            | Route::Introspect
+            | Route::CustomerToken { .. }
+            | Route::AnonymousToken { .. } => &["POST"],
+            Route::ApiClients { .. } => &["GET", "HEAD", "POST"],
+            Route::ApiClient { .. } => &["GET", "HEAD", "DELETE"],
             Route::Customers { .. } => &["GET", "HEAD", "POST"],
             Route::Customer { .. } => &["GET", "HEAD", "POST", "DELETE"],
             Route::Credentials {
@@ -84,7 +105,36 @@ pub fn match_path(path: &str) -> Option<Route> {
     let s: Vec<&str> = segments.iter().map(String::as_str).collect();
     match s.as_slice() {
         ["oauth", "token"] => Some(Route::Token),
+        ["oauth", "token", "revoke"] => Some(Route::Revoke),
+        ["oauth", "introspect"] => Some(Route::Introspect),
+        ["oauth", project, "customers", "token"] if !project.is_empty() => {
+            Some(Route::CustomerToken {
+                project: project.to_string(),
+                store: None,
+            })
+        }
+        ["oauth", project, "in-store", store, "customers", "token"] if !project.is_empty() => {
+            let store = store.strip_prefix("key=").filter(|k| !k.is_empty())?;
+            Some(Route::CustomerToken {
+                project: project.to_string(),
+                store: Some(store.to_string()),
+            })
+        }
+        ["oauth", project, "anonymous", "token"] if !project.is_empty() => {
+            Some(Route::AnonymousToken {
+                project: project.to_string(),
+            })
+        }
         ["oauth", ..] => None,
+        [project, "api-clients"] if !project.is_empty() => Some(Route::ApiClients {
+            project: project.to_string(),
+        }),
+        [project, "api-clients", id] if !project.is_empty() && !id.is_empty() => {
+            Some(Route::ApiClient {
+                project: project.to_string(),
+                id: id.to_string(),
+            })
+        }
         [project, "in-store", store, rest @ ..] => {
             let store = store.strip_prefix("key=").filter(|k| !k.is_empty())?;
             customers(project, Some(store), rest)
@@ -191,6 +241,47 @@ mod tests {
     }
 
     #[test]
+    fn matches_the_authorization_server_and_api_clients() {
+        assert_eq!(match_path("/oauth/token/revoke"), Some(Route::Revoke));
+        assert_eq!(match_path("/oauth/introspect"), Some(Route::Introspect));
+        assert_eq!(
+            match_path("/oauth/p/customers/token"),
+            Some(Route::CustomerToken {
+                project: "p".into(),
+                store: None
+            })
+        );
+        assert_eq!(
+            match_path("/oauth/p/in-store/key=s/customers/token"),
+            Some(Route::CustomerToken {
+                project: "p".into(),
+                store: Some("s".into())
+            })
+        );
+        assert_eq!(
+            match_path("/oauth/p/anonymous/token"),
+            Some(Route::AnonymousToken {
+                project: "p".into()
+            })
+        );
+        assert_eq!(
+            match_path("/p/api-clients"),
+            Some(Route::ApiClients {
+                project: "p".into()
+            })
+        );
+        assert_eq!(
+            match_path("/p/api-clients/abc"),
+            Some(Route::ApiClient {
+                project: "p".into(),
+                id: "abc".into()
+            })
+        );
+        assert_eq!(match_path("/oauth/p/in-store/s/customers/token"), None);
+        assert_eq!(match_path("/oauth/p/customers"), None);
+    }
+
+    #[test]
     fn matches_the_credential_endpoints() {
         let global = |endpoint| {
             Some(Route::Credentials {
@@ -250,7 +341,7 @@ mod tests {
             "/p/customers/key=",
             "/p/in-store/s1/customers",
             "/p/in-store/key=/customers",
-            "/oauth/introspect",
+            "/oauth/nothing",
             "/p/customers/%FF",
             "//customers",
         ] {

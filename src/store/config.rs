@@ -1,10 +1,12 @@
-//! Configuration from the Worker environment: API clients, the password-hash cost, token lives.
+//! Configuration from the Worker environment: API clients, the password-hash cost, token lives,
+//! sign-in throttling.
 
 use worker::Env;
 
 use crate::domain::auth::{parse_clients, ApiClient};
 use crate::domain::credentials::DEFAULT_PASSWORD_TOKEN_TTL_MINUTES;
 use crate::domain::password;
+use crate::domain::throttle::Limits;
 
 /// The API clients of `API_CLIENTS` (a secret; `.dev.vars` locally).
 pub fn api_clients(env: &Env) -> Result<Vec<ApiClient>, String> {
@@ -27,8 +29,26 @@ pub fn pbkdf2_iterations(env: &Env) -> u32 {
 /// The life of a password token when the request gives none (`PASSWORD_TOKEN_TTL_MINUTES`,
 /// default 1440).
 pub fn password_token_ttl_minutes(env: &Env) -> u32 {
-    env.var("PASSWORD_TOKEN_TTL_MINUTES")
+    number(env, "PASSWORD_TOKEN_TTL_MINUTES").unwrap_or(DEFAULT_PASSWORD_TOKEN_TTL_MINUTES)
+}
+
+fn number<T: std::str::FromStr>(env: &Env, name: &str) -> Option<T> {
+    env.var(name)
         .ok()
         .and_then(|v| v.to_string().trim().parse().ok())
-        .unwrap_or(DEFAULT_PASSWORD_TOKEN_TTL_MINUTES)
+}
+
+/// Sign-in throttling limits: failures per email (`THROTTLE_MAX_FAILURES_PER_EMAIL`, default 10)
+/// and per client address (`THROTTLE_MAX_FAILURES_PER_ADDRESS`, default 100) within
+/// `THROTTLE_WINDOW_SECONDS` (default 900).
+pub fn throttle_limits(env: &Env) -> (Limits, Limits) {
+    let window_ms = number::<i64>(env, "THROTTLE_WINDOW_SECONDS").unwrap_or(900) * 1000;
+    let limits = |name, default| Limits {
+        max_failures: number(env, name).unwrap_or(default),
+        window_ms,
+    };
+    (
+        limits("THROTTLE_MAX_FAILURES_PER_EMAIL", 10),
+        limits("THROTTLE_MAX_FAILURES_PER_ADDRESS", 100),
+    )
 }

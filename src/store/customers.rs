@@ -41,12 +41,14 @@ struct Row {
     password_hash: Option<String>,
     password_tokens_valid_from: i64,
     email_tokens_valid_from: i64,
+    sessions_valid_from: i64,
 }
 
 /// The columns [`Row`] reads.
 const ROW_SELECT: &str = "customers.doc AS doc, customers.password_hash AS password_hash, \
      customers.password_tokens_valid_from AS password_tokens_valid_from, \
-     customers.email_tokens_valid_from AS email_tokens_valid_from";
+     customers.email_tokens_valid_from AS email_tokens_valid_from, \
+     customers.sessions_valid_from AS sessions_valid_from";
 
 impl Row {
     fn into_stored(self) -> Result<StoredCustomer, StoreError> {
@@ -57,6 +59,7 @@ impl Row {
             password_hash: self.password_hash,
             password_tokens_valid_from: self.password_tokens_valid_from,
             email_tokens_valid_from: self.email_tokens_valid_from,
+            sessions_valid_from: self.sessions_valid_from,
         })
     }
 }
@@ -404,4 +407,24 @@ pub async fn exists(db: &D1Database, statement: &Statement) -> Result<bool, Stor
     }
     let found: Option<Found> = bind_all(db, statement)?.first(None).await?;
     Ok(found.is_some())
+}
+
+/// From when on the customer's OAuth sessions are valid; `None` if the customer is gone.
+pub async fn sessions_valid_from(
+    db: &D1Database,
+    project: &str,
+    id: &str,
+) -> Result<Option<i64>, StoreError> {
+    #[derive(Deserialize)]
+    struct Mark {
+        sessions_valid_from: i64,
+    }
+    let row: Option<Mark> = statement(
+        db,
+        "SELECT sessions_valid_from FROM customers WHERE project = ?1 AND id = ?2",
+        &[text(project), text(id)],
+    )?
+    .first(None)
+    .await?;
+    Ok(row.map(|r| r.sessions_valid_from))
 }

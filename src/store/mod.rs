@@ -6,6 +6,8 @@ pub mod query_sql;
 pub mod rows;
 
 #[cfg(target_arch = "wasm32")]
+pub mod api_clients;
+#[cfg(target_arch = "wasm32")]
 pub mod config;
 #[cfg(target_arch = "wasm32")]
 pub mod customer_writer;
@@ -17,6 +19,8 @@ pub mod email_lock;
 pub mod passwords;
 #[cfg(target_arch = "wasm32")]
 pub mod platform;
+#[cfg(target_arch = "wasm32")]
+pub mod throttle;
 #[cfg(target_arch = "wasm32")]
 pub mod tokens;
 #[cfg(target_arch = "wasm32")]

@@ -5,7 +5,7 @@ use super::query_sql::Param;
 use crate::domain::customer::StoredCustomer;
 
 /// The columns of a customer row after `project` and `id`, in the order of [`values`].
-pub const COLUMNS: [&str; 18] = [
+pub const COLUMNS: [&str; 19] = [
     "first_name",
     "last_name",
     "company_name",
@@ -23,6 +23,7 @@ pub const COLUMNS: [&str; 18] = [
     "password_hash",
     "password_tokens_valid_from",
     "email_tokens_valid_from",
+    "sessions_valid_from",
     "doc",
 ];
 
@@ -56,6 +57,7 @@ pub fn values(stored: &StoredCustomer) -> Vec<Param> {
         opt_text(stored.password_hash.as_deref()),
         Param::Int(stored.password_tokens_valid_from),
         Param::Int(stored.email_tokens_valid_from),
+        Param::Int(stored.sessions_valid_from),
         text(&c.to_json_string()),
     ]
 }

@@ -8,6 +8,7 @@ use worker::Env;
 use crate::domain::auth::{AccessGrant, MIN_TTL_SECONDS};
 use crate::domain::credentials::TokenRecord;
 use crate::domain::ids::sha256_hex;
+use crate::domain::oauth::RefreshGrant;
 
 const BINDING: &str = "TOKENS";
 
@@ -63,4 +64,41 @@ pub async fn load_customer_token(env: &Env, token: &str) -> worker::Result<Optio
         .get(&customer_token_key(token))
         .json::<TokenRecord>()
         .await?)
+}
+
+/// Revokes an access token (other locations see it after KV's propagation delay).
+pub async fn revoke(env: &Env, token: &str) -> worker::Result<()> {
+    Ok(env.kv(BINDING)?.delete(&kv_key(token)).await?)
+}
+
+fn refresh_key(token: &str) -> String {
+    format!("refresh:{}", sha256_hex(token))
+}
+
+/// Stores a refresh grant until it lapses (each use stores it again, with a new expiry).
+pub async fn save_refresh(
+    env: &Env,
+    token: &str,
+    grant: &RefreshGrant,
+    now_ms: i64,
+) -> worker::Result<()> {
+    let ttl = ((grant.expires_at_ms - now_ms) / 1000).max(0) as u64;
+    env.kv(BINDING)?
+        .put(&refresh_key(token), serde_json::to_string(grant)?)?
+        .expiration_ttl(ttl.max(MIN_TTL_SECONDS))
+        .execute()
+        .await?;
+    Ok(())
+}
+
+pub async fn load_refresh(env: &Env, token: &str) -> worker::Result<Option<RefreshGrant>> {
+    Ok(env
+        .kv(BINDING)?
+        .get(&refresh_key(token))
+        .json::<RefreshGrant>()
+        .await?)
+}
+
+pub async fn revoke_refresh(env: &Env, token: &str) -> worker::Result<()> {
+    Ok(env.kv(BINDING)?.delete(&refresh_key(token)).await?)
 }

@@ -24,7 +24,10 @@ fn client_credentials_issue_a_bearer_token(app: &App) {
     assert!(token.len() >= 43, "at least 32 random bytes");
     assert_eq!(reply.json["token_type"], "Bearer");
     assert_eq!(reply.json["expires_in"], 172800);
-    assert_eq!(reply.json["scope"], "manage_project:demo");
+    assert_eq!(
+        reply.json["scope"],
+        "manage_project:demo manage_api_clients:demo"
+    );
     // Two tokens are never the same, and the token works.
     assert_ne!(app.token(ADMIN, None), token);
     let created = app.post(

@@ -32,6 +32,7 @@ mod auth;
 mod credentials;
 mod customers;
 mod errors;
+mod oauth;
 mod queries;
 mod sdk;
 mod support;
@@ -46,6 +47,7 @@ fn main() {
         updates::tests(),
         queries::tests(),
         credentials::tests(),
+        oauth::tests(),
         sdk::tests(),
     ]
     .concat();

@@ -156,6 +156,68 @@ const reused = await failure(
 );
 assert.equal(reused.statusCode, 404);
 
+// The SDK's password flow: the client signs the customer in on its first request.
+const customerClient = new ClientBuilder()
+  .withProjectKey(projectKey)
+  .withPasswordFlow({
+    host,
+    projectKey,
+    credentials: {
+      clientId: 'demo-admin',
+      clientSecret: 'demo-admin-secret',
+      user: { username: newEmail, password: 'brand-new-456' },
+    },
+    scopes: [`view_customers:${projectKey}`],
+    httpClient: fetch,
+  })
+  .withHttpMiddleware({ host, httpClient: fetch })
+  .build();
+const asCustomer = createApiBuilderFromCtpClient(customerClient).withProjectKey({ projectKey });
+const seenByCustomer = await asCustomer.customers().withId({ ID: customer.id }).get().execute();
+assert.equal(seenByCustomer.body.email, newEmail);
+
+// The SDK's anonymous session flow.
+const anonymousClient = new ClientBuilder()
+  .withProjectKey(projectKey)
+  .withAnonymousSessionFlow({
+    host,
+    projectKey,
+    credentials: { clientId: 'demo-admin', clientSecret: 'demo-admin-secret', anonymousId: `sdk-anonymous-${suffix}` },
+    scopes: [`view_customers:${projectKey}`],
+    httpClient: fetch,
+  })
+  .withHttpMiddleware({ host, httpClient: fetch })
+  .build();
+const asAnonymous = createApiBuilderFromCtpClient(anonymousClient).withProjectKey({ projectKey });
+const seenByAnonymous = await asAnonymous.customers().withKey({ key }).get().execute();
+assert.equal(seenByAnonymous.body.id, customer.id);
+
+// The SDK's refresh-token flow, with a refresh token from the storefront's password flow.
+const basic = Buffer.from('demo-storefront:demo-storefront-secret').toString('base64');
+const session = await fetch(`${host}/oauth/${projectKey}/customers/token`, {
+  method: 'POST',
+  headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+  body: `grant_type=password&username=${encodeURIComponent(newEmail)}&password=brand-new-456`,
+}).then((r) => r.json());
+assert.ok(session.refresh_token);
+const refreshClient = new ClientBuilder()
+  .withProjectKey(projectKey)
+  .withRefreshTokenFlow({
+    host,
+    projectKey,
+    credentials: { clientId: 'demo-storefront', clientSecret: 'demo-storefront-secret' },
+    refreshToken: session.refresh_token,
+    httpClient: fetch,
+  })
+  .withHttpMiddleware({ host, httpClient: fetch })
+  .build();
+const asRefreshed = createApiBuilderFromCtpClient(refreshClient).withProjectKey({ projectKey });
+// The storefront's customer token may not read customers: a 403, not a 401, proves the
+// refreshed token is valid.
+const forbidden = await failure(asRefreshed.customers().withId({ ID: customer.id }).get());
+assert.equal(forbidden.statusCode, 403);
+assert.equal(forbidden.body.errors[0].code, 'insufficient_scope');
+
 // A duplicate email (other case) is a DuplicateField error the SDK surfaces as usual.
 const duplicate = await failure(api.customers().post({ body: { email: newEmail.toUpperCase(), password: 'x' } }));
 assert.equal(duplicate.statusCode, 400);

@@ -17,7 +17,7 @@ use crate::http::respond;
 use crate::http::route::{Credential, Target};
 use crate::store::customer_writer::{self, store_failure, Write};
 use crate::store::platform::request_now;
-use crate::store::{config, customers, passwords, tokens};
+use crate::store::{config, customers, passwords, throttle, tokens};
 
 pub async fn handle(
     req: Request,
@@ -60,9 +60,96 @@ fn check_new_password(field: &str, value: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// The outcome of a credential check that was not throttled.
+pub enum Checked {
+    Valid { customer_id: String, doc: String },
+    Invalid,
+}
+
+/// The client address a sign-in attempt comes from (Cloudflare sets `CF-Connecting-IP`).
+fn client_address(req: &Request) -> String {
+    req.headers()
+        .get("CF-Connecting-IP")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Checks a customer's email and password for a sign-in (`/login` or the password flow):
+/// throttled per email and per client address (429 while too many failures are recent); an
+/// unknown email is checked against a decoy hash, so every failure costs about the same time;
+/// a password stored with fewer iterations than configured is re-hashed.
+pub async fn check_credentials(
+    req: &Request,
+    env: &Env,
+    project: &str,
+    store: Option<&str>,
+    email: &str,
+    plain: &str,
+    client_id: &str,
+) -> ApiResult<Checked> {
+    let attempt = throttle::Attempt::new(
+        project,
+        email,
+        &client_address(req),
+        config::throttle_limits(env),
+        request_now(req, env),
+    );
+    if let Err(retry_after_seconds) = attempt.check(env).await.map_err(internal("throttle"))? {
+        return Err(ApiError::TooManyRequests {
+            retry_after_seconds,
+        }
+        .into());
+    }
+    let iterations = config::pbkdf2_iterations(env);
+    let db = customers::database(env).map_err(internal("D1 binding"))?;
+    let found = customers::for_sign_in(&db, project, &email.to_lowercase(), store)
+        .await
+        .map_err(|e| store_failure("sign-in lookup", e))?
+        .filter(|s| credentials::may_sign_in(s, store));
+    let hash = match &found {
+        Some(stored) => stored.password_hash.clone().unwrap_or_default(),
+        None => credentials::decoy_hash(iterations),
+    };
+    let matches = passwords::verify(plain, &hash)
+        .await
+        .map_err(internal("password check"))?;
+    let Some(stored) = found.filter(|_| matches) else {
+        let delay_ms = attempt.failed(env).await.map_err(internal("throttle"))?;
+        if delay_ms > 0 {
+            worker::Delay::from(std::time::Duration::from_millis(delay_ms)).await;
+        }
+        return Ok(Checked::Invalid);
+    };
+    attempt.succeeded(env).await.map_err(internal("throttle"))?;
+    let mut doc = stored.customer.to_json_string();
+    if password::needs_rehash(&hash, iterations) {
+        // Raise the cost of an old hash now that the password is at hand.
+        let new_hash = passwords::hash(plain, iterations)
+            .await
+            .map_err(internal("password hash"))?;
+        let rehash = Write::Rehash {
+            version: stored.customer.version,
+            old_hash: hash,
+            new_hash,
+        };
+        let id = stored.customer.id.clone();
+        let command = writer_command(req, env, project, store, id, client_id.to_string(), rehash);
+        let mut response = customer_writer::send(env, &command)
+            .await
+            .map_err(internal("customer writer"))?;
+        if response.status_code() == 200 {
+            doc = response.text().await.map_err(internal("customer writer"))?;
+        }
+    }
+    Ok(Checked::Valid {
+        customer_id: stored.customer.id,
+        doc,
+    })
+}
+
 /// `POST …/login`: 200 `{customer}` or 400 `InvalidCredentials`, the same answer for an
-/// unknown email, a wrong password and a customer who cannot sign in here, in about the same
-/// time (an unknown email is checked against a decoy hash).
+/// unknown email, a wrong password and a customer who cannot sign in here.
 async fn sign_in(
     mut req: Request,
     env: &Env,
@@ -71,53 +158,20 @@ async fn sign_in(
 ) -> ApiResult<Response> {
     let grant = authorize(&req, env, &customer_scopes(Access::Manage, project, store)).await?;
     let draft: SignInDraft = json::parse(&read_body(&mut req).await?)?;
-    let iterations = config::pbkdf2_iterations(env);
-    let db = customers::database(env).map_err(internal("D1 binding"))?;
-    let found = customers::for_sign_in(&db, project, &draft.email.to_lowercase(), store)
-        .await
-        .map_err(|e| store_failure("sign-in lookup", e))?
-        .filter(|s| credentials::may_sign_in(s, store));
-    let (stored, hash) = match &found {
-        Some(stored) => (
-            Some(stored),
-            stored.password_hash.clone().unwrap_or_default(),
-        ),
-        None => (None, credentials::decoy_hash(iterations)),
-    };
-    let matches = passwords::verify(&draft.password, &hash)
-        .await
-        .map_err(internal("password check"))?;
-    let Some(stored) = stored.filter(|_| matches) else {
-        return Err(ApiError::InvalidCredentials.into());
-    };
-    let mut doc = stored.customer.to_json_string();
-    if password::needs_rehash(&hash, iterations) {
-        // Raise the cost of an old hash now that the password is at hand.
-        let new_hash = passwords::hash(&draft.password, iterations)
-            .await
-            .map_err(internal("password hash"))?;
-        let rehash = Write::Rehash {
-            version: stored.customer.version,
-            old_hash: hash,
-            new_hash,
-        };
-        let command = writer_command(
-            &req,
-            env,
-            project,
-            store,
-            stored.customer.id.clone(),
-            grant.client_id,
-            rehash,
-        );
-        let mut response = customer_writer::send(env, &command)
-            .await
-            .map_err(internal("customer writer"))?;
-        if response.status_code() == 200 {
-            doc = response.text().await.map_err(internal("customer writer"))?;
-        }
+    match check_credentials(
+        &req,
+        env,
+        project,
+        store,
+        &draft.email,
+        &draft.password,
+        &grant.client_id,
+    )
+    .await?
+    {
+        Checked::Valid { doc, .. } => Ok(respond::json(200, format!("{{\"customer\":{doc}}}"))),
+        Checked::Invalid => Err(ApiError::InvalidCredentials.into()),
     }
-    Ok(respond::json(200, format!("{{\"customer\":{doc}}}")))
 }
 
 /// `POST …/customers/password`: checks the current password, sets the new one.

@@ -1,6 +1,7 @@
 //! Request handling: match the route, check the method, authenticate, hand over to the
 //! resource's handler, and turn every failure into the commercetools error envelope.
 
+mod api_clients;
 mod credentials;
 mod customers;
 mod oauth;
@@ -82,6 +83,15 @@ async fn dispatch(req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
     }
     match route {
         Route::Token => oauth::token(req, &env).await,
+        Route::Revoke => oauth::revoke(req, &env).await,
+        Route::Introspect => oauth::introspect(req, &env).await,
+        Route::CustomerToken { project, store } => {
+            check_store_key(store.as_deref())?;
+            oauth::customer_token(req, &env, &project, store.as_deref()).await
+        }
+        Route::AnonymousToken { project } => oauth::anonymous_token(req, &env, &project).await,
+        Route::ApiClients { project } => api_clients::collection(req, &env, &project).await,
+        Route::ApiClient { project, id } => api_clients::single(req, &env, &project, &id).await,
         Route::Customers { project, store } => {
             customers::collection(req, &env, &ctx, &project, store.as_deref()).await
         }
@@ -109,7 +119,8 @@ fn check_store_key(store: Option<&str>) -> ApiResult<()> {
     }
 }
 
-/// The grant behind the request's bearer token, if it holds one of `required`.
+/// The grant behind the request's bearer token, if it holds one of `required`. A customer's
+/// token (password flow) also needs its session to stand: no password reset since.
 async fn authorize(req: &Request, env: &Env, required: &[Scope]) -> ApiResult<AccessGrant> {
     let header = req.headers().get("Authorization").ok().flatten();
     let token = auth::bearer(header.as_deref()).ok_or_else(auth::missing_token)?;
@@ -118,6 +129,16 @@ async fn authorize(req: &Request, env: &Env, required: &[Scope]) -> ApiResult<Ac
         .map_err(|e| respond::internal("token lookup", e))?
         .ok_or_else(auth::invalid_token)?
         .check_live(request_now(req, env))?;
+    let live = oauth::session_is_live(
+        env,
+        &grant.project_key,
+        grant.customer_id.as_deref(),
+        grant.issued_at_ms,
+    )
+    .await?;
+    if !live {
+        return Err(auth::invalid_token().into());
+    }
     grant.authorize(required)?;
     Ok(grant)
 }
