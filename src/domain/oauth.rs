@@ -198,16 +198,56 @@ pub fn check_anonymous_id(id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// What introspection and the session check need to know of an access or refresh token.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenFacts<'a> {
+    pub scopes: &'a [String],
+    pub client_id: &'a str,
+    pub project: &'a str,
+    pub expires_at_ms: i64,
+    pub customer_id: Option<&'a str>,
+    pub issued_at_ms: i64,
+}
+
+impl AccessGrant {
+    pub fn facts(&self) -> TokenFacts<'_> {
+        TokenFacts {
+            scopes: &self.scopes,
+            client_id: &self.client_id,
+            project: &self.project_key,
+            expires_at_ms: self.expires_at_ms,
+            customer_id: self.customer_id.as_deref(),
+            issued_at_ms: self.issued_at_ms,
+        }
+    }
+}
+
+impl RefreshGrant {
+    pub fn facts(&self) -> TokenFacts<'_> {
+        TokenFacts {
+            scopes: &self.scopes,
+            client_id: &self.client_id,
+            project: &self.project_key,
+            expires_at_ms: self.expires_at_ms,
+            customer_id: self.customer_id.as_deref(),
+            issued_at_ms: self.issued_at_ms,
+        }
+    }
+}
+
 /// What introspection reveals about a token to `caller`: `{active, scope, exp, client_id}` for
 /// a live token of the caller (or of any client, for a caller holding
 /// `introspect_oauth_tokens:{projectKey}`), `{active: false}` for anything else.
-pub fn introspection(
-    grant: Option<(&[String], &str, &str, i64)>,
-    caller: &ApiClient,
-    now_ms: i64,
-) -> Value {
+pub fn introspection(token: Option<TokenFacts<'_>>, caller: &ApiClient, now_ms: i64) -> Value {
     let inactive = json!({"active": false});
-    let Some((scopes, client_id, project, expires_at_ms)) = grant else {
+    let Some(TokenFacts {
+        scopes,
+        client_id,
+        project,
+        expires_at_ms,
+        ..
+    }) = token
+    else {
         return inactive;
     };
     if now_ms >= expires_at_ms {
@@ -346,7 +386,14 @@ mod tests {
     fn introspection_shows_live_tokens_to_their_client() {
         let owner = client(&["manage_customers:p"]);
         let scopes = vec!["manage_customers:p".to_string()];
-        let live = Some((scopes.as_slice(), "c1", "p", 10_000));
+        let live = Some(TokenFacts {
+            scopes: &scopes,
+            client_id: "c1",
+            project: "p",
+            expires_at_ms: 10_000,
+            customer_id: None,
+            issued_at_ms: 0,
+        });
         let seen = introspection(live, &owner, 5_000);
         assert_eq!(
             seen,

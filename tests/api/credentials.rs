@@ -7,7 +7,7 @@ use std::sync::Barrier;
 use edge_customer_api::domain::password;
 use serde_json::{json, Value};
 
-use crate::support::{unique, unique_email, App, Reply, Server, VIEWER};
+use crate::support::{unique, unique_email, App, Reply, Server, StoredMessage, VIEWER};
 
 tests!(credentials;
     sign_in_with_any_case_of_the_email,
@@ -896,39 +896,22 @@ fn credential_messages_are_stored(app: &App) {
         "/demo/customers/password",
         json!({"id": id, "version": 3, "currentPassword": "pw2", "newPassword": "pw3"}),
     );
-    let customer_messages = app.d1_query(&format!(
-        "SELECT type, sequence_number, resource_version, doc FROM messages WHERE resource_id = '{id}' ORDER BY sequence_number"
-    ));
-    let summary: Vec<(String, i64, i64)> = customer_messages
-        .iter()
-        .map(|r| {
-            (
-                r["type"].as_str().unwrap().into(),
-                r["sequence_number"].as_i64().unwrap(),
-                r["resource_version"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+    let customer_messages = app.messages_of(&id);
     assert_eq!(
-        summary,
+        StoredMessage::summary(&customer_messages),
         vec![
-            ("CustomerCreated".into(), 1, 1),
-            ("CustomerEmailVerified".into(), 2, 2),
-            ("CustomerPasswordUpdated".into(), 3, 3),
-            ("CustomerPasswordUpdated".into(), 4, 4),
+            ("CustomerCreated", 1, 1),
+            ("CustomerEmailVerified", 2, 2),
+            ("CustomerPasswordUpdated", 3, 3),
+            ("CustomerPasswordUpdated", 4, 4),
         ]
     );
-    let reset: Value = serde_json::from_str(customer_messages[2]["doc"].as_str().unwrap()).unwrap();
-    assert_eq!(reset["reset"], true);
-    let changed: Value =
-        serde_json::from_str(customer_messages[3]["doc"].as_str().unwrap()).unwrap();
-    assert_eq!(changed["reset"], false);
+    assert_eq!(customer_messages[2].doc["reset"], true);
+    assert_eq!(customer_messages[3].doc["reset"], false);
     let token_message = |token: &Value| -> Value {
-        let rows = app.d1_query(&format!(
-            "SELECT doc FROM messages WHERE resource_id = '{}'",
-            token["id"].as_str().unwrap()
-        ));
-        serde_json::from_str(rows[0]["doc"].as_str().unwrap()).unwrap()
+        app.messages_of(token["id"].as_str().unwrap())[0]
+            .doc
+            .clone()
     };
     let m = token_message(&short);
     assert_eq!(m["type"], "CustomerPasswordTokenCreated");

@@ -5,7 +5,7 @@ use std::sync::{Arc, Barrier};
 
 use serde_json::{json, Value};
 
-use crate::support::{unique, unique_email, App};
+use crate::support::{unique, unique_email, App, StoredMessage};
 
 tests!(customers;
     create_minimal_customer,
@@ -744,28 +744,18 @@ fn created_and_deleted_messages_are_stored(app: &App) {
     );
     assert_eq!(reply.status, 200, "{}", reply.text);
 
-    let rows = app.d1_query(&format!(
-        "SELECT type, sequence_number, resource_version, doc FROM messages WHERE resource_id IN ('{id}', '{erased_id}') ORDER BY resource_id = '{erased_id}', sequence_number"
-    ));
-    let types: Vec<(&str, i64)> = rows
-        .iter()
-        .map(|r| {
-            (
-                r["type"].as_str().unwrap(),
-                r["sequence_number"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+    let kept = app.messages_of(&id);
+    let erased_messages = app.messages_of(&erased_id);
     assert_eq!(
-        types,
-        vec![
-            ("CustomerCreated", 1),
-            ("CustomerDeleted", 2),
-            ("CustomerDeleted", 2)
-        ],
+        StoredMessage::summary(&kept),
+        vec![("CustomerCreated", 1, 1), ("CustomerDeleted", 2, 2)]
+    );
+    assert_eq!(
+        StoredMessage::summary(&erased_messages),
+        vec![("CustomerDeleted", 2, 2)],
         "data erasure drops earlier messages"
     );
-    let created: Value = serde_json::from_str(rows[0]["doc"].as_str().unwrap()).unwrap();
+    let created = &kept[0].doc;
     assert_eq!(created["type"], "CustomerCreated");
     assert_eq!(created["resource"], json!({"typeId": "customer", "id": id}));
     assert_eq!(created["resourceVersion"], 1);
@@ -774,9 +764,8 @@ fn created_and_deleted_messages_are_stored(app: &App) {
         created["resourceUserProvidedIdentifiers"],
         json!({"key": key})
     );
-    let deleted: Value = serde_json::from_str(rows[1]["doc"].as_str().unwrap()).unwrap();
-    assert_eq!(deleted["email"], c["email"]);
-    let erased_msg: Value = serde_json::from_str(rows[2]["doc"].as_str().unwrap()).unwrap();
+    assert_eq!(kept[1].doc["email"], c["email"]);
+    let erased_msg = &erased_messages[0].doc;
     assert!(
         erased_msg.get("email").is_none(),
         "no personal data after erasure"

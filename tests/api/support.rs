@@ -296,6 +296,25 @@ fn to_reply(response: ureq::Response) -> Reply {
     }
 }
 
+/// A message as the messages table keeps it.
+#[derive(Debug)]
+pub struct StoredMessage {
+    pub kind: String,
+    pub sequence: i64,
+    pub resource_version: i64,
+    pub doc: Value,
+}
+
+impl StoredMessage {
+    /// `(type, sequenceNumber, resourceVersion)`, for comparing whole histories.
+    pub fn summary(messages: &[StoredMessage]) -> Vec<(&str, i64, i64)> {
+        messages
+            .iter()
+            .map(|m| (m.kind.as_str(), m.sequence, m.resource_version))
+            .collect()
+    }
+}
+
 /// Talks to the Worker; every call is a real HTTP request.
 pub struct App {
     pub base_url: String,
@@ -346,6 +365,23 @@ impl App {
             return parsed[0]["results"].as_array().cloned().unwrap_or_default();
         }
         panic!("the local D1 database stayed busy");
+    }
+
+    /// The messages stored about a resource, in sequence (serial tests only, as [`Self::d1_query`]).
+    pub fn messages_of(&self, resource_id: &str) -> Vec<StoredMessage> {
+        let rows = self.d1_query(&format!(
+            "SELECT type, sequence_number, resource_version, doc FROM messages \
+             WHERE resource_id = '{resource_id}' ORDER BY sequence_number"
+        ));
+        rows.iter()
+            .map(|r| StoredMessage {
+                kind: r["type"].as_str().unwrap_or_default().to_string(),
+                sequence: r["sequence_number"].as_i64().unwrap_or_default(),
+                resource_version: r["resource_version"].as_i64().unwrap_or_default(),
+                doc: serde_json::from_str(r["doc"].as_str().unwrap_or("null"))
+                    .unwrap_or(Value::Null),
+            })
+            .collect()
     }
 
     pub fn url(&self, path: &str) -> String {

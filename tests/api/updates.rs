@@ -5,7 +5,7 @@ use std::sync::{Arc, Barrier};
 
 use serde_json::{json, Value};
 
-use crate::support::{unique, unique_email, App, Reply};
+use crate::support::{unique, unique_email, App, Reply, StoredMessage};
 
 tests!(updates;
     multi_action_update_applies_in_order,
@@ -718,30 +718,18 @@ fn update_messages_are_stored_with_their_versions(app: &App) {
     assert_eq!(version_of(&u), 6);
     assert_eq!(u["lastMessageSequenceNumber"], 5);
     let id = c["id"].as_str().unwrap();
-    let rows = app.d1_query(&format!(
-        "SELECT type, sequence_number, resource_version, doc FROM messages WHERE resource_id = '{id}' ORDER BY sequence_number"
-    ));
-    let summary: Vec<(String, i64, i64)> = rows
-        .iter()
-        .map(|r| {
-            (
-                r["type"].as_str().unwrap().to_string(),
-                r["sequence_number"].as_i64().unwrap(),
-                r["resource_version"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+    let messages = app.messages_of(id);
     assert_eq!(
-        summary,
+        StoredMessage::summary(&messages),
         vec![
-            ("CustomerCreated".to_string(), 1, 1),
-            ("CustomerFirstNameSet".to_string(), 2, 2),
-            ("CustomerEmailChanged".to_string(), 3, 4),
-            ("CustomerAddressAdded".to_string(), 4, 5),
-            ("CustomerDefaultShippingAddressSet".to_string(), 5, 6),
+            ("CustomerCreated", 1, 1),
+            ("CustomerFirstNameSet", 2, 2),
+            ("CustomerEmailChanged", 3, 4),
+            ("CustomerAddressAdded", 4, 5),
+            ("CustomerDefaultShippingAddressSet", 5, 6),
         ]
     );
-    let changed: Value = serde_json::from_str(rows[2]["doc"].as_str().unwrap()).unwrap();
+    let changed = &messages[2].doc;
     assert_eq!(changed["email"], new_email.as_str());
     assert_eq!(changed["oldEmail"], c["email"]);
     assert_eq!(changed["resource"], json!({"typeId": "customer", "id": id}));

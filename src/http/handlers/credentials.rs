@@ -5,14 +5,14 @@
 use worker::{Env, Request, Response};
 
 use super::customers::{write, writer_command};
-use super::{authorize, check_store_key, read_body};
+use super::{authorize, check_store_key, manage_customers};
 use crate::domain::auth::{customer_scopes, Access};
 use crate::domain::credentials::{
     self, ChangePasswordDraft, ConfirmEmailDraft, EmailTokenDraft, PasswordTokenDraft,
     ResetPasswordDraft, SignInDraft, TokenKind, TokenRecord,
 };
 use crate::domain::error::{ApiError, ApiResult};
-use crate::domain::{json, password};
+use crate::domain::password;
 use crate::http::respond;
 use crate::http::route::{Credential, Target};
 use crate::store::customer_writer::{self, store_failure, Write};
@@ -156,8 +156,7 @@ async fn sign_in(
     project: &str,
     store: Option<&str>,
 ) -> ApiResult<Response> {
-    let grant = authorize(&req, env, &customer_scopes(Access::Manage, project, store)).await?;
-    let draft: SignInDraft = json::parse(&read_body(&mut req).await?)?;
+    let (grant, draft): (_, SignInDraft) = manage_customers(&mut req, env, project, store).await?;
     match check_credentials(
         &req,
         env,
@@ -181,8 +180,8 @@ async fn change_password(
     project: &str,
     store: Option<&str>,
 ) -> ApiResult<Response> {
-    let grant = authorize(&req, env, &customer_scopes(Access::Manage, project, store)).await?;
-    let draft: ChangePasswordDraft = json::parse(&read_body(&mut req).await?)?;
+    let (grant, draft): (_, ChangePasswordDraft) =
+        manage_customers(&mut req, env, project, store).await?;
     check_new_password("newPassword", &draft.new_password)?;
     let change = Write::ChangePassword {
         version: draft.version,
@@ -201,8 +200,8 @@ async fn password_token(
     project: &str,
     store: Option<&str>,
 ) -> ApiResult<Response> {
-    let grant = authorize(&req, env, &customer_scopes(Access::Manage, project, store)).await?;
-    let draft: PasswordTokenDraft = json::parse(&read_body(&mut req).await?)?;
+    let (grant, draft): (_, PasswordTokenDraft) =
+        manage_customers(&mut req, env, project, store).await?;
     let ttl = credentials::ttl_minutes(draft.ttl_minutes, config::password_token_ttl_minutes(env))?;
     let db = customers::database(env).map_err(internal("D1 binding"))?;
     let customer = customers::for_sign_in(&db, project, &draft.email.to_lowercase(), store)
@@ -237,8 +236,8 @@ async fn email_token(
     project: &str,
     store: Option<&str>,
 ) -> ApiResult<Response> {
-    let grant = authorize(&req, env, &customer_scopes(Access::Manage, project, store)).await?;
-    let draft: EmailTokenDraft = json::parse(&read_body(&mut req).await?)?;
+    let (grant, draft): (_, EmailTokenDraft) =
+        manage_customers(&mut req, env, project, store).await?;
     let ttl = credentials::ttl_minutes(Some(draft.ttl_minutes), draft.ttl_minutes)?;
     let issue = Write::IssueToken {
         kind: TokenKind::Email,
@@ -296,8 +295,8 @@ async fn reset_password(
     project: &str,
     store: Option<&str>,
 ) -> ApiResult<Response> {
-    let grant = authorize(&req, env, &customer_scopes(Access::Manage, project, store)).await?;
-    let draft: ResetPasswordDraft = json::parse(&read_body(&mut req).await?)?;
+    let (grant, draft): (_, ResetPasswordDraft) =
+        manage_customers(&mut req, env, project, store).await?;
     check_new_password("newPassword", &draft.new_password)?;
     let record = live_record(&req, env, project, TokenKind::Password, &draft.token_value).await?;
     let id = record.customer_id.clone();
@@ -325,8 +324,8 @@ async fn confirm_email(
     project: &str,
     store: Option<&str>,
 ) -> ApiResult<Response> {
-    let grant = authorize(&req, env, &customer_scopes(Access::Manage, project, store)).await?;
-    let draft: ConfirmEmailDraft = json::parse(&read_body(&mut req).await?)?;
+    let (grant, draft): (_, ConfirmEmailDraft) =
+        manage_customers(&mut req, env, project, store).await?;
     let record = live_record(&req, env, project, TokenKind::Email, &draft.token_value).await?;
     let id = record.customer_id.clone();
     let confirm = Write::ConfirmEmail {

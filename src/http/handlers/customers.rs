@@ -3,12 +3,12 @@
 
 use worker::{Context, Env, Method, Request, Response};
 
-use super::{authorize, check_store_key, read_body};
+use super::{authorize, check_store_key, manage_customers, read_body};
 use crate::domain::auth::{customer_scopes, Access};
 use crate::domain::customer::ClientLogging;
 use crate::domain::draft::{self, CreateContext, CustomerDraft};
 use crate::domain::error::{ApiError, ApiResult};
-use crate::domain::{json, query, update};
+use crate::domain::{query, update};
 use crate::http::respond;
 use crate::http::route::Target;
 use crate::store::customer_writer::{
@@ -111,9 +111,8 @@ async fn create(
     project: &str,
     store: Option<&str>,
 ) -> ApiResult<Response> {
-    let grant = authorize(&req, env, &customer_scopes(Access::Manage, project, store)).await?;
-    let body = read_body(&mut req).await?;
-    let draft: CustomerDraft = json::parse(&body)?;
+    let (grant, draft): (_, CustomerDraft) =
+        manage_customers(&mut req, env, project, store).await?;
     let prepared = draft::prepare(
         draft,
         CreateContext {

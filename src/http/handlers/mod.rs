@@ -143,6 +143,24 @@ async fn authorize(req: &Request, env: &Env, required: &[Scope]) -> ApiResult<Ac
     Ok(grant)
 }
 
+/// The grant of a customer-writing request (`manage_customers`, of the store for in-store
+/// endpoints) and its JSON body as `T`: authentication comes before the body is looked at.
+async fn manage_customers<T: serde::de::DeserializeOwned>(
+    req: &mut Request,
+    env: &Env,
+    project: &str,
+    store: Option<&str>,
+) -> ApiResult<(AccessGrant, T)> {
+    let grant = authorize(
+        req,
+        env,
+        &auth::customer_scopes(auth::Access::Manage, project, store),
+    )
+    .await?;
+    let body = crate::domain::json::parse(&read_body(req).await?)?;
+    Ok((grant, body))
+}
+
 /// The request body, refused with 413 beyond [`MAX_BODY_BYTES`].
 async fn read_body(req: &mut Request) -> ApiResult<Vec<u8>> {
     let too_large = || ApiError::PayloadTooLarge {

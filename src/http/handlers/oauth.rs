@@ -236,45 +236,20 @@ pub async fn introspect(mut req: Request, env: &Env) -> ApiResult<Response> {
     let form = Form::read(&mut req).await?;
     let token = form.required("token")?;
     let lookup = |e| respond::internal("token lookup", e);
-    let body = if let Some(grant) = tokens::load(env, token).await.map_err(lookup)? {
-        let live = session_is_live(
-            env,
-            &grant.project_key,
-            grant.customer_id.as_deref(),
-            grant.issued_at_ms,
-        )
-        .await?;
-        oauth::introspection(
-            live.then_some((
-                grant.scopes.as_slice(),
-                grant.client_id.as_str(),
-                grant.project_key.as_str(),
-                grant.expires_at_ms,
-            )),
-            &caller,
-            now,
-        )
-    } else if let Some(grant) = tokens::load_refresh(env, token).await.map_err(lookup)? {
-        let live = session_is_live(
-            env,
-            &grant.project_key,
-            grant.customer_id.as_deref(),
-            grant.issued_at_ms,
-        )
-        .await?;
-        oauth::introspection(
-            live.then_some((
-                grant.scopes.as_slice(),
-                grant.client_id.as_str(),
-                grant.project_key.as_str(),
-                grant.expires_at_ms,
-            )),
-            &caller,
-            now,
-        )
-    } else {
-        oauth::introspection(None, &caller, now)
+    let access = tokens::load(env, token).await.map_err(lookup)?;
+    let refresh = match access {
+        Some(_) => None,
+        None => tokens::load_refresh(env, token).await.map_err(lookup)?,
     };
+    let facts = access
+        .as_ref()
+        .map(|g| g.facts())
+        .or(refresh.as_ref().map(|g| g.facts()));
+    let live = match facts {
+        Some(f) => session_is_live(env, f.project, f.customer_id, f.issued_at_ms).await?,
+        None => false,
+    };
+    let body = oauth::introspection(facts.filter(|_| live), &caller, now);
     Ok(respond::json(200, body.to_string()))
 }
 
