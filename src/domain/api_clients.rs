@@ -11,6 +11,8 @@ use super::time::iso_millis;
 
 /// Shortest access-token life an API client may ask for (commercetools' bound).
 pub const MIN_ACCESS_TOKEN_VALIDITY_SECONDS: u64 = 3_600;
+/// Longest time before deletion an API client may ask for (our bound: a century).
+pub const MAX_DELETE_DAYS: u32 = 36_500;
 
 /// ApiClientDraft.
 #[derive(Debug, Clone, Deserialize)]

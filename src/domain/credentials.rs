@@ -181,7 +181,7 @@ pub fn issue_token(
         customer_id: stored.customer.id.clone(),
         kind,
         created_at_ms: now_ms,
-        expires_at_ms: now_ms + i64::from(ttl_minutes) * 60_000,
+        expires_at_ms: now_ms.saturating_add(i64::from(ttl_minutes) * 60_000),
         invalidate_older_tokens,
     };
     let now = iso_millis(now_ms);
@@ -327,7 +327,8 @@ fn with_password(mut stored: StoredCustomer, new_hash: String) -> StoredCustomer
 }
 
 /// Changes the password (the current one has been verified). `CustomerPasswordUpdated`
-/// with `reset: false`.
+/// with `reset: false`. Outstanding password-reset tokens are void: they were issued for the
+/// old password.
 pub fn change_password(
     stored: &StoredCustomer,
     expected_version: u64,
@@ -337,7 +338,8 @@ pub fn change_password(
     rng: &mut dyn Random,
 ) -> ApiResult<Updated> {
     check_version(stored, Some(expected_version))?;
-    let changed = with_password(stored.clone(), new_hash);
+    let mut changed = with_password(stored.clone(), new_hash);
+    changed.password_tokens_valid_from = now_ms.saturating_add(1);
     Ok(next_version(
         changed,
         Some(Payload::CustomerPasswordUpdated { reset: false }),
@@ -359,8 +361,8 @@ pub fn reset_password(
 ) -> ApiResult<Updated> {
     check_version(stored, expected_version)?;
     let mut changed = with_password(stored.clone(), new_hash);
-    changed.password_tokens_valid_from = now_ms + 1;
-    changed.sessions_valid_from = now_ms + 1;
+    changed.password_tokens_valid_from = now_ms.saturating_add(1);
+    changed.sessions_valid_from = now_ms.saturating_add(1);
     Ok(next_version(
         changed,
         Some(Payload::CustomerPasswordUpdated { reset: true }),
@@ -381,7 +383,7 @@ pub fn confirm_email(
 ) -> ApiResult<Updated> {
     check_version(stored, expected_version)?;
     let mut changed = stored.clone();
-    changed.email_tokens_valid_from = now_ms + 1;
+    changed.email_tokens_valid_from = now_ms.saturating_add(1);
     if changed.customer.is_email_verified {
         return Ok(Updated {
             stored: changed,

@@ -94,7 +94,7 @@ pub fn issue(
         client_id: client.client_id.clone(),
         project_key: client.project_key.clone(),
         scopes: scopes.clone(),
-        expires_at_ms: now_ms + (access_ttl as i64) * 1000,
+        expires_at_ms: now_ms.saturating_add((access_ttl as i64) * 1000),
         issued_at_ms: now_ms,
         customer_id: customer_id.clone(),
         anonymous_id: anonymous_id.clone(),
@@ -108,7 +108,7 @@ pub fn issue(
             customer_id,
             anonymous_id,
             issued_at_ms: now_ms,
-            expires_at_ms: now_ms + (refresh_ttl as i64) * 1000,
+            expires_at_ms: now_ms.saturating_add((refresh_ttl as i64) * 1000),
             access_ttl_seconds: access_ttl,
             refresh_ttl_seconds: refresh_ttl,
         };
@@ -143,13 +143,13 @@ pub fn refresh(
         client_id: grant.client_id.clone(),
         project_key: grant.project_key.clone(),
         scopes: grant.scopes.clone(),
-        expires_at_ms: now_ms + (grant.access_ttl_seconds as i64) * 1000,
+        expires_at_ms: now_ms.saturating_add((grant.access_ttl_seconds as i64) * 1000),
         issued_at_ms: now_ms,
         customer_id: grant.customer_id.clone(),
         anonymous_id: grant.anonymous_id.clone(),
     };
     let renewed = RefreshGrant {
-        expires_at_ms: now_ms + (grant.refresh_ttl_seconds as i64) * 1000,
+        expires_at_ms: now_ms.saturating_add((grant.refresh_ttl_seconds as i64) * 1000),
         ..grant.clone()
     };
     Ok(Issued {
@@ -188,14 +188,36 @@ pub fn check_anonymous_allowed(client: &ApiClient) -> Result<(), ApiError> {
     }
 }
 
-/// Checks a given `anonymous_id` (at most 256 characters, no controls).
+/// Checks a given `anonymous_id`: 1 to 256 characters of `[A-Za-z0-9._-]` (it becomes part of
+/// a space-separated scope string, so it may hold neither spaces nor colons).
 pub fn check_anonymous_id(id: &str) -> Result<(), ApiError> {
-    if id.is_empty() || id.len() > 256 || id.chars().any(char::is_control) {
+    let ok = (1..=256).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if !ok {
         return Err(ApiError::InvalidRequest {
-            message: "anonymous_id must be 1 to 256 characters.".into(),
+            message: "anonymous_id must be 1 to 256 characters of [A-Za-z0-9._-].".into(),
         });
     }
     Ok(())
+}
+
+/// An in-store password flow needs a client with a scope for that store (or for the whole
+/// project): a client of one store cannot sign in the customers of another.
+pub fn check_store_allowed(client: &ApiClient, store: &str) -> Result<(), ApiError> {
+    let allowed = client
+        .scopes
+        .iter()
+        .filter_map(|s| Scope::parse(s))
+        .any(|s| s.store.as_deref().is_none_or(|own| own == store));
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidScope {
+            message: format!("The client has no scope for the store '{store}'."),
+        })
+    }
 }
 
 /// What introspection and the session check need to know of an access or refresh token.
@@ -371,7 +393,16 @@ mod tests {
         );
         assert!(issued.refresh.is_some());
         assert!(check_anonymous_id("").is_err());
+        assert!(check_anonymous_id("x manage_project:p").is_err());
+        assert!(check_anonymous_id("session-1.a_b").is_ok());
         assert!(check_anonymous_id(&"x".repeat(257)).is_err());
+    }
+
+    #[test]
+    fn in_store_password_flow_needs_a_scope_of_the_store() {
+        assert!(check_store_allowed(&client(&["manage_my_profile:p"]), "s1").is_ok());
+        assert!(check_store_allowed(&client(&["manage_my_profile:p:s1"]), "s1").is_ok());
+        assert!(check_store_allowed(&client(&["manage_my_profile:p:s1"]), "s2").is_err());
     }
 
     #[test]

@@ -1,8 +1,10 @@
-//! Brute-force throttling of sign-ins: a sliding window of failure times per email (and per
-//! client address). Past half the limit each further failure is answered a little later; at
-//! the limit, attempts are refused (429) until the oldest failure leaves the window. A
-//! successful sign-in clears the email's window, so the right person is never locked out for
-//! longer than the window.
+//! Brute-force throttling of sign-ins: a sliding window of failed attempts per email (and per
+//! client address). An attempt is counted as a failure *when it begins*, in the same step that
+//! checks the window, so parallel attempts cannot all slip through before any failure is
+//! recorded; a successful attempt takes its count back. Past half the limit each further
+//! failure is answered a little later; at the limit, attempts are refused (429) until the
+//! oldest failure leaves the window. A successful sign-in clears the email's window, so the
+//! right person is locked out for at most the window after the failures stop.
 
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +14,16 @@ use serde::{Deserialize, Serialize};
 pub struct Limits {
     pub max_failures: u32,
     pub window_ms: i64,
+}
+
+impl Limits {
+    /// Limits from configuration, kept sane: at least one failure, a window of 1 s to a day.
+    pub fn new(max_failures: u32, window_seconds: i64) -> Self {
+        Limits {
+            max_failures: max_failures.max(1),
+            window_ms: window_seconds.clamp(1, 86_400) * 1000,
+        }
+    }
 }
 
 /// The longest a failed attempt is held back.
@@ -24,38 +36,53 @@ pub struct Window {
     failures: Vec<i64>,
 }
 
+/// The answer to the beginning of an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Begun {
+    /// Go ahead; the attempt is counted as a failure until it succeeds. If it fails, answer
+    /// this much later.
+    Allowed { delay_ms: u64 },
+    /// Refused: try again after this many seconds.
+    Refused { retry_after_seconds: u64 },
+}
+
 impl Window {
-    fn live(&self, now_ms: i64, limits: Limits) -> impl Iterator<Item = &i64> {
-        self.failures
-            .iter()
-            .filter(move |&&at| at > now_ms - limits.window_ms && at <= now_ms)
-    }
-
-    /// `Err(seconds)` while the window is full: how long until an attempt is allowed again.
-    pub fn check(&self, now_ms: i64, limits: Limits) -> Result<(), u64> {
-        let live: Vec<i64> = self.live(now_ms, limits).copied().collect();
-        if (live.len() as u64) < u64::from(limits.max_failures) {
-            return Ok(());
-        }
-        // Room comes back when enough of the oldest failures have left the window.
-        let excess = live.len() - limits.max_failures as usize;
-        let frees_at = live[excess] + limits.window_ms;
-        let wait_ms = (frees_at - now_ms).max(1);
-        Err(((wait_ms + 999) / 1000) as u64)
-    }
-
-    /// Records a failure (and forgets those that have left the window).
-    pub fn record_failure(&mut self, now_ms: i64, limits: Limits) {
+    fn forget_old(&mut self, now_ms: i64, limits: Limits) {
         self.failures.retain(|&at| at > now_ms - limits.window_ms);
-        self.failures.push(now_ms);
     }
 
-    /// How long to hold back the answer to a failure: nothing up to half the limit, then a
-    /// quarter second more per failure, at most two seconds.
-    pub fn delay_ms(&self, now_ms: i64, limits: Limits) -> u64 {
-        let live = self.live(now_ms, limits).count() as u64;
+    /// Checks the window and, if there is room, counts the attempt as a failure.
+    pub fn begin(&mut self, now_ms: i64, limits: Limits) -> Begun {
+        self.forget_old(now_ms, limits);
+        let live: Vec<i64> = self
+            .failures
+            .iter()
+            .copied()
+            .filter(|&at| at <= now_ms)
+            .collect();
+        if live.len() >= limits.max_failures as usize {
+            // Room comes back when enough of the oldest failures have left the window.
+            let excess = live.len() - limits.max_failures as usize;
+            let frees_at = live[excess] + limits.window_ms;
+            let wait_ms = (frees_at - now_ms).max(1);
+            return Begun::Refused {
+                retry_after_seconds: ((wait_ms + 999) / 1000) as u64,
+            };
+        }
+        self.failures.push(now_ms);
         let free = u64::from(limits.max_failures / 2);
-        (live.saturating_sub(free) * DELAY_STEP_MS).min(MAX_DELAY_MS)
+        let counted = live.len() as u64 + 1;
+        Begun::Allowed {
+            delay_ms: (counted.saturating_sub(free) * DELAY_STEP_MS).min(MAX_DELAY_MS),
+        }
+    }
+
+    /// A successful attempt begun at `began_ms`: its count is taken back.
+    pub fn succeeded(&mut self, began_ms: i64) {
+        if let Some(i) = self.failures.iter().rposition(|&at| at == began_ms) {
+            self.failures.remove(i);
+        }
     }
 
     pub fn clear(&mut self) {
@@ -63,7 +90,10 @@ impl Window {
     }
 
     pub fn failures(&self, now_ms: i64, limits: Limits) -> usize {
-        self.live(now_ms, limits).count()
+        self.failures
+            .iter()
+            .filter(|&&at| at > now_ms - limits.window_ms && at <= now_ms)
+            .count()
     }
 }
 
@@ -76,47 +106,97 @@ mod tests {
         window_ms: 900_000,
     };
 
+    fn allowed(begun: Begun) -> u64 {
+        match begun {
+            Begun::Allowed { delay_ms } => delay_ms,
+            Begun::Refused { .. } => panic!("refused"),
+        }
+    }
+
     #[test]
     fn refuses_at_the_limit_until_the_window_has_room() {
         let mut window = Window::default();
-        for i in 0..9 {
-            window.record_failure(i * 1_000, LIMITS);
-            assert!(window.check(i * 1_000, LIMITS).is_ok());
+        for i in 0..10 {
+            allowed(window.begin(i * 1_000, LIMITS));
         }
-        window.record_failure(9_000, LIMITS);
         // The first failure (at 0) leaves the window at 900 s.
-        assert_eq!(window.check(10_000, LIMITS), Err(890));
-        assert_eq!(window.check(899_999, LIMITS), Err(1));
-        assert!(window.check(900_000, LIMITS).is_ok());
-        assert_eq!(window.failures(900_000, LIMITS), 9);
+        assert_eq!(
+            window.begin(10_000, LIMITS),
+            Begun::Refused {
+                retry_after_seconds: 890
+            }
+        );
+        assert_eq!(
+            window.begin(899_999, LIMITS),
+            Begun::Refused {
+                retry_after_seconds: 1
+            }
+        );
+        allowed(window.begin(900_000, LIMITS));
+        assert_eq!(window.failures(900_000, LIMITS), 10);
+    }
+
+    #[test]
+    fn parallel_attempts_are_counted_as_they_begin() {
+        // Twenty attempts begin before any of them is judged: only ten get through.
+        let mut window = Window::default();
+        let through = (0..20)
+            .filter(|_| matches!(window.begin(5, LIMITS), Begun::Allowed { .. }))
+            .count();
+        assert_eq!(through, 10);
     }
 
     #[test]
     fn slows_down_past_half_the_limit() {
         let mut window = Window::default();
-        for i in 0..5 {
-            window.record_failure(i, LIMITS);
-        }
-        assert_eq!(window.delay_ms(10, LIMITS), 0);
-        window.record_failure(6, LIMITS);
-        assert_eq!(window.delay_ms(10, LIMITS), 250);
-        for i in 7..30 {
-            window.record_failure(i, LIMITS);
-        }
-        assert_eq!(window.delay_ms(40, LIMITS), 2_000);
+        let delays: Vec<u64> = (0..10).map(|i| allowed(window.begin(i, LIMITS))).collect();
+        assert_eq!(delays, vec![0, 0, 0, 0, 0, 250, 500, 750, 1000, 1250]);
+        let mut many = Limits {
+            max_failures: 100,
+            ..LIMITS
+        };
+        many.window_ms = 900_000;
+        let mut window = Window::default();
+        let last = (0..60)
+            .map(|i| allowed(window.begin(i, many)))
+            .last()
+            .unwrap();
+        assert_eq!(last, 2_000);
     }
 
     #[test]
-    fn success_clears_and_old_failures_are_forgotten() {
+    fn success_takes_its_count_back_and_clear_empties() {
         let mut window = Window::default();
-        for i in 0..10 {
-            window.record_failure(i, LIMITS);
-        }
-        assert!(window.check(20, LIMITS).is_err());
+        allowed(window.begin(1, LIMITS));
+        allowed(window.begin(2, LIMITS));
+        window.succeeded(2);
+        assert_eq!(window.failures(3, LIMITS), 1);
         window.clear();
-        assert!(window.check(20, LIMITS).is_ok());
-        window.record_failure(0, LIMITS);
-        window.record_failure(2_000_000, LIMITS);
-        assert_eq!(window.failures, vec![2_000_000]);
+        assert_eq!(window.failures(3, LIMITS), 0);
+        allowed(window.begin(0, LIMITS));
+        allowed(window.begin(2_000_000, LIMITS));
+        assert_eq!(
+            window.failures,
+            vec![2_000_000],
+            "old failures are forgotten"
+        );
+    }
+
+    #[test]
+    fn limits_are_kept_sane() {
+        assert_eq!(
+            Limits::new(0, 0),
+            Limits {
+                max_failures: 1,
+                window_ms: 1_000
+            }
+        );
+        assert_eq!(Limits::new(5, i64::MAX).window_ms, 86_400_000);
+        let mut window = Window::default();
+        allowed(window.begin(0, Limits::new(0, 60)));
+        assert!(matches!(
+            window.begin(1, Limits::new(0, 60)),
+            Begun::Refused { .. }
+        ));
     }
 }

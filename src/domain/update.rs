@@ -350,7 +350,7 @@ pub fn apply(
     }
     if work.customer.email != current.customer.email {
         // Email tokens were sent to the old address: they are void now.
-        work.email_tokens_valid_from = ctx.now_ms + 1;
+        work.email_tokens_valid_from = ctx.now_ms.saturating_add(1);
     }
     Ok(Updated {
         stored: work,

@@ -157,3 +157,17 @@ pub async fn authenticate(
         .filter(|c| c.secret_matches(&secret))
         .ok_or_else(|| ApiError::InvalidClient.into())
 }
+
+/// Whether the client a token was issued to may still use it: a bootstrap client of the
+/// configuration always, a client of the resource until it is deleted or past its `deleteAt`.
+pub async fn is_live(env: &Env, client_id: &str, now_ms: i64) -> ApiResult<bool> {
+    let configured = config::api_clients(env).map_err(|e| respond::internal("configuration", e))?;
+    if configured.iter().any(|c| c.client_id == client_id) {
+        return Ok(true);
+    }
+    let db = super::customers::database(env).map_err(|e| respond::internal("D1 binding", e))?;
+    let record = by_id(&db, client_id)
+        .await
+        .map_err(|e| respond::internal("client lookup", e))?;
+    Ok(record.is_some_and(|r| r.client(now_ms).is_some()))
+}

@@ -42,13 +42,15 @@ fn number<T: std::str::FromStr>(env: &Env, name: &str) -> Option<T> {
 /// and per client address (`THROTTLE_MAX_FAILURES_PER_ADDRESS`, default 100) within
 /// `THROTTLE_WINDOW_SECONDS` (default 900).
 pub fn throttle_limits(env: &Env) -> (Limits, Limits) {
-    let window_ms = number::<i64>(env, "THROTTLE_WINDOW_SECONDS").unwrap_or(900) * 1000;
-    let limits = |name, default| Limits {
-        max_failures: number(env, name).unwrap_or(default),
-        window_ms,
-    };
+    let window_seconds = number::<i64>(env, "THROTTLE_WINDOW_SECONDS").unwrap_or(900);
     (
-        limits("THROTTLE_MAX_FAILURES_PER_EMAIL", 10),
-        limits("THROTTLE_MAX_FAILURES_PER_ADDRESS", 100),
+        Limits::new(
+            number(env, "THROTTLE_MAX_FAILURES_PER_EMAIL").unwrap_or(10),
+            window_seconds,
+        ),
+        Limits::new(
+            number(env, "THROTTLE_MAX_FAILURES_PER_ADDRESS").unwrap_or(100),
+            window_seconds,
+        ),
     )
 }

@@ -193,12 +193,21 @@ enum Outcome {
 
 enum Answer {
     Customer,
-    /// A CustomerToken, once the token itself is stored.
+    /// A CustomerToken (the token itself is stored before the write).
     Token {
         body: Value,
         record: TokenRecord,
         value: String,
     },
+}
+
+impl Answer {
+    fn response(&self, customer: &Customer) -> Response {
+        match self {
+            Answer::Customer => respond::json(200, customer.to_json_string()),
+            Answer::Token { body, .. } => respond::json(200, body.to_string()),
+        }
+    }
 }
 
 impl CustomerWriter {
@@ -271,6 +280,7 @@ impl CustomerWriter {
                 messages,
                 answer,
             } => {
+                self.store_token(&answer, command.now_ms).await?;
                 let lock = self
                     .claim_email_if_needed(project, &current.customer, &after.customer)
                     .await?;
@@ -280,16 +290,17 @@ impl CustomerWriter {
                 match written {
                     Ok(()) => {
                         self.cached.replace(Some(after.clone()));
-                        self.answer(answer, &after.customer, command.now_ms).await
+                        Ok(answer.response(&after.customer))
                     }
                     Err(err) => Err(self.failed_write(err, &after.customer)),
                 }
             }
             Outcome::MessagesOnly { messages, answer } => {
+                self.store_token(&answer, command.now_ms).await?;
                 customers::insert_messages(db, project, &messages)
                     .await
                     .map_err(|e| Attempt::Rejected(store_failure("write messages", e)))?;
-                self.answer(answer, &current.customer, command.now_ms).await
+                Ok(answer.response(&current.customer))
             }
             Outcome::Deleted {
                 message,
@@ -473,27 +484,16 @@ impl CustomerWriter {
         })
     }
 
-    /// The response to a stored write.
-    async fn answer(
-        &self,
-        answer: Answer,
-        customer: &Customer,
-        now_ms: i64,
-    ) -> Result<Response, Attempt> {
-        match answer {
-            Answer::Customer => Ok(respond::json(200, customer.to_json_string())),
-            Answer::Token {
-                body,
-                record,
-                value,
-            } => {
-                let ttl_seconds = ((record.expires_at_ms - now_ms) / 1000).max(0) as u64;
-                tokens::save_customer_token(&self.env, &value, &record, ttl_seconds)
-                    .await
-                    .map_err(|e| Attempt::Rejected(respond::internal("token store", e)))?;
-                Ok(respond::json(200, body.to_string()))
-            }
+    /// A new token goes to KV before its message and marks go to D1: if D1 then fails, the
+    /// value was never handed out, so the stored token harms nobody.
+    async fn store_token(&self, answer: &Answer, now_ms: i64) -> Result<(), Attempt> {
+        if let Answer::Token { record, value, .. } = answer {
+            let ttl_seconds = ((record.expires_at_ms - now_ms) / 1000).max(0) as u64;
+            tokens::save_customer_token(&self.env, value, record, ttl_seconds)
+                .await
+                .map_err(|e| Attempt::Rejected(respond::internal("token store", e)))?;
         }
+        Ok(())
     }
 
     /// A write whose customer's email claims change (new email, other stores) holds the email

@@ -22,6 +22,9 @@ pub fn now_ms() -> i64 {
 /// with `TEST_CLOCK=enabled` (the black-box tests set it; no deployed configuration does).
 pub const TEST_CLOCK_HEADER: &str = "X-Test-Clock-Offset-Ms";
 
+/// The largest test offset honoured: ten years either way.
+const MAX_TEST_OFFSET_MS: i64 = 10 * 366 * 86_400_000;
+
 /// The time of a request: the platform clock, plus the test offset where that is enabled.
 pub fn request_now(req: &Request, env: &Env) -> i64 {
     let enabled = env
@@ -34,6 +37,7 @@ pub fn request_now(req: &Request, env: &Env) -> i64 {
             .flatten()
             .and_then(|v| v.trim().parse::<i64>().ok())
             .unwrap_or(0)
+            .clamp(-MAX_TEST_OFFSET_MS, MAX_TEST_OFFSET_MS)
     } else {
         0
     };

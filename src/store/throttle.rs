@@ -1,10 +1,12 @@
 //! Sign-in throttling: one Durable Object per email (and one per client address) keeps the
 //! window of recent failures (see `domain::throttle`), in its storage so it survives eviction.
+//! Each operation reads, changes and writes the window without awaiting anything but storage,
+//! so it is atomic (storage operations keep the input gate closed).
 
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State};
 
-use crate::domain::throttle::{Limits, Window};
+use crate::domain::throttle::{Begun, Limits, Window};
 
 const BINDING: &str = "SIGN_IN_THROTTLE";
 const STORAGE_KEY: &str = "window";
@@ -12,18 +14,11 @@ const STORAGE_KEY: &str = "window";
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
 enum ThrottleCommand {
-    Check { now_ms: i64, limits: Limits },
-    Fail { now_ms: i64, limits: Limits },
-    Clear,
-}
-
-#[derive(Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct ThrottleReply {
-    /// Seconds until an attempt is allowed, if it is not now.
-    retry_after_seconds: Option<u64>,
-    /// How long to hold back the answer to a failure.
-    delay_ms: u64,
+    /// Check the window and count the attempt as a failure.
+    Begin { now_ms: i64, limits: Limits },
+    /// The attempt begun at `began_ms` succeeded: take its count back (and, for an email,
+    /// forget all failures).
+    Succeeded { began_ms: i64, clear: bool },
 }
 
 #[durable_object]
@@ -39,32 +34,30 @@ impl DurableObject for SignInThrottle {
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
         let command: ThrottleCommand = req.json().await?;
         let storage = self.state.storage();
-        // Storage operations keep the input gate closed: check-and-record is atomic.
         let mut window: Window = storage.get(STORAGE_KEY).await?.unwrap_or_default();
         let reply = match command {
-            ThrottleCommand::Check { now_ms, limits } => ThrottleReply {
-                retry_after_seconds: window.check(now_ms, limits).err(),
-                delay_ms: 0,
-            },
-            ThrottleCommand::Fail { now_ms, limits } => {
-                window.record_failure(now_ms, limits);
-                storage.put(STORAGE_KEY, &window).await?;
-                ThrottleReply {
-                    retry_after_seconds: None,
-                    delay_ms: window.delay_ms(now_ms, limits),
+            ThrottleCommand::Begin { now_ms, limits } => {
+                let begun = window.begin(now_ms, limits);
+                if matches!(begun, Begun::Allowed { .. }) {
+                    storage.put(STORAGE_KEY, &window).await?;
                 }
+                Some(begun)
             }
-            ThrottleCommand::Clear => {
-                window.clear();
-                storage.delete(STORAGE_KEY).await?;
-                ThrottleReply::default()
+            ThrottleCommand::Succeeded { began_ms, clear } => {
+                if clear {
+                    window.clear();
+                } else {
+                    window.succeeded(began_ms);
+                }
+                storage.put(STORAGE_KEY, &window).await?;
+                None
             }
         };
         Response::from_json(&reply)
     }
 }
 
-async fn send(env: &Env, key: &str, command: &ThrottleCommand) -> worker::Result<ThrottleReply> {
+async fn send(env: &Env, key: &str, command: &ThrottleCommand) -> worker::Result<Option<Begun>> {
     let stub = env.durable_object(BINDING)?.get_by_name(key)?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
@@ -75,11 +68,21 @@ async fn send(env: &Env, key: &str, command: &ThrottleCommand) -> worker::Result
 
 /// The throttles one sign-in attempt counts against: its email, and its client address.
 pub struct Attempt {
-    pub email_key: String,
-    pub address_key: String,
-    pub email_limits: Limits,
-    pub address_limits: Limits,
-    pub now_ms: i64,
+    email_key: String,
+    address_key: String,
+    limits: (Limits, Limits),
+    began_ms: i64,
+}
+
+/// How an attempt began.
+pub enum Started {
+    /// Go ahead; if the credentials are wrong, answer this much later.
+    Allowed {
+        delay_ms: u64,
+    },
+    Refused {
+        retry_after_seconds: u64,
+    },
 }
 
 impl Attempt {
@@ -93,68 +96,75 @@ impl Attempt {
         Attempt {
             email_key: format!("email\n{project}\n{}", email.to_lowercase()),
             address_key: format!("address\n{address}"),
-            email_limits: limits.0,
-            address_limits: limits.1,
-            now_ms,
+            limits,
+            began_ms: now_ms,
         }
     }
 
-    /// `Err(seconds)` if the email or the address is throttled.
-    pub async fn check(&self, env: &Env) -> worker::Result<Result<(), u64>> {
+    /// Checks both windows and counts the attempt as a failure in both.
+    pub async fn begin(&self, env: &Env) -> worker::Result<Started> {
+        let now_ms = self.began_ms;
         let (email, address) = futures_util::future::join(
             send(
                 env,
                 &self.email_key,
-                &ThrottleCommand::Check {
-                    now_ms: self.now_ms,
-                    limits: self.email_limits,
+                &ThrottleCommand::Begin {
+                    now_ms,
+                    limits: self.limits.0,
                 },
             ),
             send(
                 env,
                 &self.address_key,
-                &ThrottleCommand::Check {
-                    now_ms: self.now_ms,
-                    limits: self.address_limits,
+                &ThrottleCommand::Begin {
+                    now_ms,
+                    limits: self.limits.1,
                 },
             ),
         )
         .await;
-        let wait = [email?.retry_after_seconds, address?.retry_after_seconds]
-            .into_iter()
-            .flatten()
-            .max();
-        Ok(wait.map_or(Ok(()), Err))
+        let (mut delay_ms, mut retry_after) = (0, None::<u64>);
+        for begun in [email?, address?].into_iter().flatten() {
+            match begun {
+                Begun::Allowed { delay_ms: d } => delay_ms = delay_ms.max(d),
+                Begun::Refused {
+                    retry_after_seconds,
+                } => retry_after = Some(retry_after.unwrap_or(0).max(retry_after_seconds)),
+            }
+        }
+        Ok(match retry_after {
+            Some(retry_after_seconds) => Started::Refused {
+                retry_after_seconds,
+            },
+            None => Started::Allowed { delay_ms },
+        })
     }
 
-    /// Counts a failure against both; returns how long to hold back the answer.
-    pub async fn failed(&self, env: &Env) -> worker::Result<u64> {
-        let (email, address) = futures_util::future::join(
-            send(
-                env,
-                &self.email_key,
-                &ThrottleCommand::Fail {
-                    now_ms: self.now_ms,
-                    limits: self.email_limits,
-                },
-            ),
-            send(
-                env,
-                &self.address_key,
-                &ThrottleCommand::Fail {
-                    now_ms: self.now_ms,
-                    limits: self.address_limits,
-                },
-            ),
-        )
-        .await;
-        Ok(email?.delay_ms.max(address?.delay_ms))
-    }
-
-    /// A successful sign-in clears the email's failures (not the address's).
+    /// The credentials were right: the email's failures are forgotten, the address's count of
+    /// this attempt taken back.
     pub async fn succeeded(&self, env: &Env) -> worker::Result<()> {
-        send(env, &self.email_key, &ThrottleCommand::Clear)
-            .await
-            .map(|_| ())
+        let began_ms = self.began_ms;
+        let (email, address) = futures_util::future::join(
+            send(
+                env,
+                &self.email_key,
+                &ThrottleCommand::Succeeded {
+                    began_ms,
+                    clear: true,
+                },
+            ),
+            send(
+                env,
+                &self.address_key,
+                &ThrottleCommand::Succeeded {
+                    began_ms,
+                    clear: false,
+                },
+            ),
+        )
+        .await;
+        email?;
+        address?;
+        Ok(())
     }
 }

@@ -233,6 +233,21 @@ fn change_password(app: &App) {
     assert_ne!(changed["password"], c["password"]);
     assert_eq!(sign_in(app, None, &email, "new-pw").status, 200);
     sign_in(app, None, &email, "old-pw").assert_error(400, "InvalidCredentials");
+    // A reset token issued for the old password is void after the change.
+    let before = password_token(app, &email, json!({}))["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(
+        app,
+        "/demo/customers/password",
+        json!({"id": id, "version": 2, "currentPassword": "new-pw", "newPassword": "newer-pw"}),
+    );
+    app.get(
+        &format!("/demo/customers/password-token={before}"),
+        app.admin(),
+    )
+    .assert_error(404, "ResourceNotFound");
     // Unknown customers, external authentication, missing fields.
     post(app, "/demo/customers/password", json!({"id": "00000000-0000-4000-8000-000000000000", "version": 1, "currentPassword": "a", "newPassword": "b"}))
         .assert_error(404, "ResourceNotFound");

@@ -20,6 +20,8 @@ tests!(oauth;
     api_client_lifetimes_and_deletion_date,
     sign_ins_are_throttled_per_email_and_recover,
     sign_ins_are_throttled_per_client_address,
+    parallel_sign_ins_cannot_outrun_the_throttle,
+    store_clients_sign_in_their_store_s_customers_only,
     every_route_checks_every_kind_of_token,
 );
 
@@ -313,6 +315,14 @@ fn anonymous_flow(app: &App) {
         &[],
     )
     .assert_error(400, "unsupported_grant_type");
+    form(
+        app,
+        STOREFRONT,
+        "/oauth/demo/anonymous/token",
+        "grant_type=client_credentials&anonymous_id=x+manage_project:demo",
+        &[],
+    )
+    .assert_error(400, "invalid_request");
     let long = "x".repeat(300);
     form(
         app,
@@ -685,7 +695,9 @@ fn api_clients_resource(app: &App) {
         .assert_error(403, "insufficient_scope");
     app.get("/demo/api-clients?where=name%3D%22x%22", app.admin())
         .assert_error(400, "InvalidInput");
-    // Deleted: gone, and its credentials no longer work.
+    // Deleted: gone, its credentials no longer work, nor do the tokens it got.
+    let issued = app.token((&id, &secret), None);
+    assert_eq!(app.get("/demo/customers?limit=1", &issued).status, 200);
     let deleted = app.delete(&format!("/demo/api-clients/{id}"), app.admin());
     assert_eq!(deleted.status, 200, "{}", deleted.text);
     assert_eq!(deleted.json["id"], id.as_str());
@@ -1109,4 +1121,67 @@ fn every_route_checks_every_kind_of_token(app: &App) {
             "{method} {path}"
         );
     }
+}
+
+fn parallel_sign_ins_cannot_outrun_the_throttle(app: &App) {
+    let (_, email) = customer(app, "right", json!({}));
+    let address = "192.0.2.99";
+    let barrier = std::sync::Barrier::new(16);
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..16)
+            .map(|_| {
+                let (barrier, email) = (&barrier, &email);
+                s.spawn(move || {
+                    barrier.wait();
+                    sign_in_once(app, email, "wrong", address, &[]).status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let judged = statuses.iter().filter(|&&s| s == 400).count();
+    let refused = statuses.iter().filter(|&&s| s == 429).count();
+    assert_eq!(
+        (judged, refused),
+        (10, 6),
+        "only ten guesses per window: {statuses:?}"
+    );
+}
+
+fn store_clients_sign_in_their_store_s_customers_only(app: &App) {
+    let store = unique("own");
+    let created = app.post(
+        "/demo/api-clients",
+        app.admin(),
+        &json!({"name": unique("store-client"), "scope": format!("manage_my_profile:demo:{store}")}),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let client = (
+        created.json["id"].as_str().unwrap().to_string(),
+        created.json["secret"].as_str().unwrap().to_string(),
+    );
+    let client = (client.0.as_str(), client.1.as_str());
+    let (_, email) = customer(
+        app,
+        "pw",
+        json!({"stores": [{"key": store}, {"key": "elsewhere"}]}),
+    );
+    let own = password_flow(
+        app,
+        client,
+        &format!("/oauth/demo/in-store/key={store}/customers/token"),
+        &email,
+        "pw",
+        "",
+    );
+    assert_eq!(own.status, 200, "{}", own.text);
+    password_flow(
+        app,
+        client,
+        "/oauth/demo/in-store/key=elsewhere/customers/token",
+        &email,
+        "pw",
+        "",
+    )
+    .assert_error(400, "invalid_scope");
 }

@@ -95,12 +95,17 @@ pub async fn check_credentials(
         config::throttle_limits(env),
         request_now(req, env),
     );
-    if let Err(retry_after_seconds) = attempt.check(env).await.map_err(internal("throttle"))? {
-        return Err(ApiError::TooManyRequests {
+    let delay_ms = match attempt.begin(env).await.map_err(internal("throttle"))? {
+        throttle::Started::Refused {
             retry_after_seconds,
+        } => {
+            return Err(ApiError::TooManyRequests {
+                retry_after_seconds,
+            }
+            .into())
         }
-        .into());
-    }
+        throttle::Started::Allowed { delay_ms } => delay_ms,
+    };
     let iterations = config::pbkdf2_iterations(env);
     let db = customers::database(env).map_err(internal("D1 binding"))?;
     let found = customers::for_sign_in(&db, project, &email.to_lowercase(), store)
@@ -115,7 +120,7 @@ pub async fn check_credentials(
         .await
         .map_err(internal("password check"))?;
     let Some(stored) = found.filter(|_| matches) else {
-        let delay_ms = attempt.failed(env).await.map_err(internal("throttle"))?;
+        // The attempt is already counted as a failure.
         if delay_ms > 0 {
             worker::Delay::from(std::time::Duration::from_millis(delay_ms)).await;
         }
@@ -124,27 +129,56 @@ pub async fn check_credentials(
     attempt.succeeded(env).await.map_err(internal("throttle"))?;
     let mut doc = stored.customer.to_json_string();
     if password::needs_rehash(&hash, iterations) {
-        // Raise the cost of an old hash now that the password is at hand.
-        let new_hash = passwords::hash(plain, iterations)
-            .await
-            .map_err(internal("password hash"))?;
-        let rehash = Write::Rehash {
-            version: stored.customer.version,
-            old_hash: hash,
-            new_hash,
-        };
-        let id = stored.customer.id.clone();
-        let command = writer_command(req, env, project, store, id, client_id.to_string(), rehash);
-        let mut response = customer_writer::send(env, &command)
-            .await
-            .map_err(internal("customer writer"))?;
-        if response.status_code() == 200 {
-            doc = response.text().await.map_err(internal("customer writer"))?;
+        // Raise the cost of an old hash now that the password is at hand. Best effort: a
+        // failure here must not fail a correct sign-in (the next one tries again).
+        match rehash(
+            req,
+            env,
+            project,
+            store,
+            &stored.customer,
+            hash,
+            plain,
+            client_id,
+        )
+        .await
+        {
+            Ok(Some(rehashed)) => doc = rehashed,
+            Ok(None) => {}
+            Err(e) => worker::console_error!("re-hash after sign-in: {e}"),
         }
     }
     Ok(Checked::Valid {
         customer_id: stored.customer.id,
         doc,
+    })
+}
+
+/// Replaces a weaker hash; the customer's new representation if it was replaced.
+#[allow(clippy::too_many_arguments)]
+async fn rehash(
+    req: &Request,
+    env: &Env,
+    project: &str,
+    store: Option<&str>,
+    customer: &crate::domain::customer::Customer,
+    old_hash: String,
+    plain: &str,
+    client_id: &str,
+) -> worker::Result<Option<String>> {
+    let new_hash = passwords::hash(plain, config::pbkdf2_iterations(env)).await?;
+    let rehash = Write::Rehash {
+        version: customer.version,
+        old_hash,
+        new_hash,
+    };
+    let id = customer.id.clone();
+    let command = writer_command(req, env, project, store, id, client_id.to_string(), rehash);
+    let mut response = customer_writer::send(env, &command).await?;
+    Ok(if response.status_code() == 200 {
+        Some(response.text().await?)
+    } else {
+        None
     })
 }
 

@@ -13,6 +13,7 @@ use super::route::{match_path, Route};
 use crate::domain::auth::{self, AccessGrant, Scope};
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::validate;
+use crate::store::api_clients as api_clients_store;
 use crate::store::platform::request_now;
 use crate::store::tokens;
 
@@ -120,7 +121,8 @@ fn check_store_key(store: Option<&str>) -> ApiResult<()> {
 }
 
 /// The grant behind the request's bearer token, if it holds one of `required`. A customer's
-/// token (password flow) also needs its session to stand: no password reset since.
+/// token (password flow) also needs its session to stand (no password reset since), and every
+/// token its client to stand (not deleted).
 async fn authorize(req: &Request, env: &Env, required: &[Scope]) -> ApiResult<AccessGrant> {
     let header = req.headers().get("Authorization").ok().flatten();
     let token = auth::bearer(header.as_deref()).ok_or_else(auth::missing_token)?;
@@ -136,7 +138,7 @@ async fn authorize(req: &Request, env: &Env, required: &[Scope]) -> ApiResult<Ac
         grant.issued_at_ms,
     )
     .await?;
-    if !live {
+    if !live || !api_clients_store::is_live(env, &grant.client_id, request_now(req, env)).await? {
         return Err(auth::invalid_token().into());
     }
     grant.authorize(required)?;

@@ -174,6 +174,9 @@ pub async fn customer_token(
 ) -> ApiResult<Response> {
     let now = request_now(&req, env);
     let client = of_project(client(&req, env).await?, project)?;
+    if let Some(store) = store {
+        oauth::check_store_allowed(&client, store)?;
+    }
     let form = Form::read(&mut req).await?;
     form.grant_type(&["password"])?;
     let username = form.required("username")?.to_string();
