@@ -219,10 +219,11 @@ pub fn issue_token(
         "lastModifiedBy": by,
     });
     let stored = invalidate_older_tokens.then(|| {
+        // Tokens created before this one are void; this one (created at `now_ms`) stands.
         let mut stored = stored.clone();
         match kind {
-            TokenKind::Password => stored.password_tokens_valid_from = now_ms,
-            TokenKind::Email => stored.email_tokens_valid_from = now_ms,
+            TokenKind::Password => stored.void_password_tokens(now_ms - 1),
+            TokenKind::Email => stored.void_email_tokens(now_ms - 1),
         }
         stored
     });
@@ -339,7 +340,7 @@ pub fn change_password(
 ) -> ApiResult<Updated> {
     check_version(stored, Some(expected_version))?;
     let mut changed = with_password(stored.clone(), new_hash);
-    changed.password_tokens_valid_from = now_ms.saturating_add(1);
+    changed.void_password_tokens(now_ms);
     Ok(next_version(
         changed,
         Some(Payload::CustomerPasswordUpdated { reset: false }),
@@ -361,8 +362,8 @@ pub fn reset_password(
 ) -> ApiResult<Updated> {
     check_version(stored, expected_version)?;
     let mut changed = with_password(stored.clone(), new_hash);
-    changed.password_tokens_valid_from = now_ms.saturating_add(1);
-    changed.sessions_valid_from = now_ms.saturating_add(1);
+    changed.void_password_tokens(now_ms);
+    changed.void_sessions(now_ms);
     Ok(next_version(
         changed,
         Some(Payload::CustomerPasswordUpdated { reset: true }),
@@ -383,7 +384,7 @@ pub fn confirm_email(
 ) -> ApiResult<Updated> {
     check_version(stored, expected_version)?;
     let mut changed = stored.clone();
-    changed.email_tokens_valid_from = now_ms.saturating_add(1);
+    changed.void_email_tokens(now_ms);
     if changed.customer.is_email_verified {
         return Ok(Updated {
             stored: changed,
@@ -625,6 +626,9 @@ mod tests {
         assert_eq!(changed.stored.customer.version, 2);
         let m: Value = serde_json::from_str(&changed.messages[0].to_json_string()).unwrap();
         assert_eq!(m["reset"], false);
+        // Reset tokens issued before the change are void; sessions stay.
+        assert_eq!(changed.stored.password_tokens_valid_from, NOW + 1);
+        assert_eq!(changed.stored.sessions_valid_from, 0);
         assert!(change_password(&c, 2, "h".into(), NOW, &by(), &mut CountingRandom(0)).is_err());
     }
 

@@ -270,6 +270,23 @@ pub struct StoredCustomer {
 }
 
 impl StoredCustomer {
+    /// Voids the password tokens issued up to `now_ms` (marks only ever move forward).
+    pub fn void_password_tokens(&mut self, now_ms: i64) {
+        self.password_tokens_valid_from = self
+            .password_tokens_valid_from
+            .max(now_ms.saturating_add(1));
+    }
+
+    /// Voids the email tokens issued up to `now_ms`.
+    pub fn void_email_tokens(&mut self, now_ms: i64) {
+        self.email_tokens_valid_from = self.email_tokens_valid_from.max(now_ms.saturating_add(1));
+    }
+
+    /// Voids the OAuth sessions begun up to `now_ms`.
+    pub fn void_sessions(&mut self, now_ms: i64) {
+        self.sessions_valid_from = self.sessions_valid_from.max(now_ms.saturating_add(1));
+    }
+
     pub fn new(customer: Customer, password_hash: Option<String>) -> Self {
         StoredCustomer {
             customer,

@@ -260,6 +260,16 @@ impl Message {
     pub fn resource_id(&self) -> &str {
         self.resource.id.as_deref().unwrap_or_default()
     }
+
+    /// The customer the message concerns: its resource, or the customer a token is for.
+    pub fn customer_id(&self) -> Option<&str> {
+        match &self.payload {
+            Payload::CustomerPasswordTokenCreated { customer_id, .. }
+            | Payload::CustomerEmailTokenCreated { customer_id, .. } => Some(customer_id),
+            _ if self.resource.type_id == "customer" => self.resource.id.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 /// `{typeId: "customer", id}`.

@@ -3,8 +3,9 @@
 //! The actions of one request apply in order to one copy of the customer; the first failing
 //! action fails the request and nothing changes. **Version rule**: the version rises by one for
 //! every action that changes the customer; an action that changes nothing (setting a value the
-//! customer already has, removing what is not there) leaves the version alone and produces no
-//! message. Each message carries the version its action produced. `lastModifiedAt`,
+//! customer already has; adding a store, group assignment or address role it already has;
+//! removing one it does not have) leaves the version alone and produces no message. (Removing
+//! a custom field that does not exist is an error, as the API documents.) Each message carries the version its action produced. `lastModifiedAt`,
 //! `versionModifiedAt` and `lastModifiedBy` move only if the version does.
 
 use serde::{Deserialize, Serialize};
@@ -201,20 +202,6 @@ pub struct UpdateRequest {
     pub actions: Vec<UpdateAction>,
 }
 
-impl UpdateRequest {
-    /// The plain passwords the actions may set (`setAuthenticationMode` to `Password`), so an
-    /// adapter with asynchronous hashing can hash them before [`apply`] runs.
-    pub fn new_passwords(&self) -> impl Iterator<Item = &str> {
-        self.actions.iter().filter_map(|action| match action {
-            UpdateAction::SetAuthenticationMode {
-                auth_mode: AuthenticationMode::Password,
-                password: Some(password),
-            } if !password.is_empty() => Some(password.as_str()),
-            _ => None,
-        })
-    }
-}
-
 /// Parses an update body. Each action is parsed on its own so errors name it
 /// (`actions[2] -> action: …`); more than [`MAX_ACTIONS`] actions is a 400.
 pub fn parse_request(body: &[u8]) -> Result<UpdateRequest, ApiError> {
@@ -350,7 +337,13 @@ pub fn apply(
     }
     if work.customer.email != current.customer.email {
         // Email tokens were sent to the old address: they are void now.
-        work.email_tokens_valid_from = ctx.now_ms.saturating_add(1);
+        work.void_email_tokens(ctx.now_ms);
+    }
+    if work.password_hash != current.password_hash {
+        // A password set or removed by setAuthenticationMode: reset tokens and sessions that
+        // belonged to the old password are void, as after a reset.
+        work.void_password_tokens(ctx.now_ms);
+        work.void_sessions(ctx.now_ms);
     }
     Ok(Updated {
         stored: work,
@@ -875,7 +868,10 @@ fn apply_action(
                     store_ref(identifier, &format!("stores[{i}]"))?,
                 );
             }
-            if c.stores == new_stores {
+            // Stores are a set: the same stores in another order change nothing.
+            let same_set = c.stores.len() == new_stores.len()
+                && new_stores.iter().all(|s| c.stores.contains(s));
+            if same_set {
                 Unchanged
             } else {
                 let old_stores = std::mem::replace(&mut c.stores, new_stores.clone());

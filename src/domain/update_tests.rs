@@ -797,6 +797,14 @@ fn stores() {
         .version,
         3
     );
+    let reordered = ok(
+        &set.stored,
+        json!([{"action": "setStores", "stores": [{"key": "s2"}, {"key": "s1"}]}]),
+    );
+    assert_eq!(
+        reordered.stored.customer.version, 2,
+        "the same stores in another order change nothing"
+    );
     let global = ok(&set.stored, json!([{"action": "setStores", "stores": []}]));
     assert!(global.stored.customer.stores.is_empty());
     assert!(matches!(
@@ -855,6 +863,21 @@ fn authentication_mode() {
         Some("$new$s3cret$WXYZ")
     );
     assert_eq!(back.stored.customer.password.as_deref(), Some("****WXYZ"));
+    // Dropping or replacing the password voids reset tokens and OAuth sessions.
+    let unmarked = StoredCustomer {
+        password_tokens_valid_from: 0,
+        sessions_valid_from: 0,
+        ..external.stored.clone()
+    };
+    let new_password = ok(
+        &unmarked,
+        json!([{"action": "setAuthenticationMode", "authMode": "Password", "password": "s3cret"}]),
+    );
+    for changed in [&external.stored, &new_password.stored] {
+        assert_eq!(changed.password_tokens_valid_from, LATER + 1);
+        assert_eq!(changed.sessions_valid_from, LATER + 1);
+        assert_eq!(changed.email_tokens_valid_from, 0);
+    }
     // The same mode changes nothing (and does not touch the password).
     let same = ok(
         &c,
@@ -1039,18 +1062,6 @@ fn messages_name_the_customer_and_its_identifiers() {
 }
 
 #[test]
-fn new_passwords_are_listed_for_hashing_ahead() {
-    let body = json!({"version": 1, "actions": [
-        {"action": "setAuthenticationMode", "authMode": "Password", "password": "one"},
-        {"action": "setAuthenticationMode", "authMode": "ExternalAuth"},
-        {"action": "setAuthenticationMode", "authMode": "Password", "password": ""},
-        {"action": "setFirstName", "firstName": "x"}
-    ]});
-    let request = parse_request(body.to_string().as_bytes()).unwrap();
-    assert_eq!(request.new_passwords().collect::<Vec<_>>(), vec!["one"]);
-}
-
-#[test]
 fn change_email_voids_email_tokens() {
     let c = basic();
     let updated = ok(
@@ -1064,4 +1075,26 @@ fn change_email_voids_email_tokens() {
         json!([{"action": "setFirstName", "firstName": "Other"}]),
     );
     assert_eq!(other.stored.email_tokens_valid_from, 0);
+}
+
+#[test]
+fn void_marks_only_move_forward() {
+    let mut stored = basic();
+    stored.void_password_tokens(100);
+    stored.void_email_tokens(100);
+    stored.void_sessions(100);
+    // A write stamped earlier (a clock behind another location's) keeps the later mark.
+    stored.void_password_tokens(50);
+    stored.void_email_tokens(50);
+    stored.void_sessions(50);
+    assert_eq!(
+        (
+            stored.password_tokens_valid_from,
+            stored.email_tokens_valid_from,
+            stored.sessions_valid_from
+        ),
+        (101, 101, 101)
+    );
+    stored.void_sessions(i64::MAX);
+    assert_eq!(stored.sessions_valid_from, i64::MAX);
 }

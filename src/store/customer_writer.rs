@@ -29,6 +29,7 @@ use crate::domain::delete;
 use crate::domain::error::{ApiError, ApiResult, Rejection};
 use crate::domain::ids::new_uuid;
 use crate::domain::message::Message;
+use crate::domain::time;
 use crate::domain::update::{self, UpdateContext, UpdateRequest};
 use crate::http::respond;
 
@@ -213,12 +214,16 @@ impl Answer {
 impl CustomerWriter {
     async fn execute(&self, command: &WriterCommand) -> ApiResult<Response> {
         let db = customers::database(&self.env).map_err(|e| respond::internal("D1 binding", e))?;
-        match self.attempt(&db, command, Read::Cached).await {
-            Err(Attempt::StaleCopy) => match self.attempt(&db, command, Read::Fresh).await {
-                Err(Attempt::StaleCopy) => Err(self.conflict(&db, command).await),
-                Err(Attempt::Rejected(rejection)) => Err(rejection),
-                Ok(response) => Ok(response),
-            },
+        // One email-lock owner for the whole command: a retry re-claims its own lock.
+        let owner = new_uuid(&mut CryptoRandom);
+        match self.attempt(&db, command, Read::Cached, &owner).await {
+            Err(Attempt::StaleCopy) => {
+                match self.attempt(&db, command, Read::Fresh, &owner).await {
+                    Err(Attempt::StaleCopy) => Err(self.conflict(&db, command).await),
+                    Err(Attempt::Rejected(rejection)) => Err(rejection),
+                    Ok(response) => Ok(response),
+                }
+            }
             Err(Attempt::Rejected(rejection)) => Err(rejection),
             Ok(response) => Ok(response),
         }
@@ -257,6 +262,7 @@ impl CustomerWriter {
         db: &D1Database,
         command: &WriterCommand,
         read: Read,
+        owner: &str,
     ) -> Result<Response, Attempt> {
         let current = self.current(db, command, read).await?;
         // A version mismatch against the in-memory copy is checked again on a fresh read.
@@ -282,7 +288,7 @@ impl CustomerWriter {
             } => {
                 self.store_token(&answer, command.now_ms).await?;
                 let lock = self
-                    .claim_email_if_needed(project, &current.customer, &after.customer)
+                    .claim_email_if_needed(project, &current.customer, &after.customer, owner)
                     .await?;
                 let written =
                     customers::update(db, project, &current.customer, &after, &messages).await;
@@ -326,7 +332,7 @@ impl CustomerWriter {
         command: &WriterCommand,
     ) -> ApiResult<Outcome> {
         let by = ClientLogging::client(&command.client_id);
-        let now = command.now_ms;
+        let now = time::write_time(command.now_ms, &current.customer.last_modified_at);
         let iterations = command.pbkdf2_iterations;
         let rng = &mut CryptoRandom;
         let changed = |updated: update::Updated| {
@@ -342,29 +348,47 @@ impl CustomerWriter {
         };
         Ok(match &command.write {
             Write::Update { request } => {
-                // Passwords set by setAuthenticationMode are hashed before the (synchronous)
-                // domain applies the actions.
-                let mut hashes = Vec::new();
-                for plain in request.new_passwords() {
-                    hashes.push((plain.to_string(), hash(plain, iterations).await?));
-                }
-                let updated = update::apply(
-                    current,
-                    request,
-                    UpdateContext {
+                // The domain applies actions synchronously; hashing is asynchronous here. So a
+                // first pass learns which passwords the actions really set (none, mostly), they
+                // are hashed once each, and a second pass applies the actions with the hashes.
+                let mut wanted: Vec<String> = Vec::new();
+                let first = {
+                    let mut note = |plain: &str| {
+                        if !wanted.iter().any(|w| w == plain) {
+                            wanted.push(plain.to_string());
+                        }
+                        String::new()
+                    };
+                    let ctx = UpdateContext {
                         now_ms: now,
-                        by,
-                        rng,
-                        hash_password: &mut |plain| {
-                            hashes
-                                .iter()
-                                .find(|(p, _)| p == plain)
-                                .map(|(_, h)| h.clone())
-                                .unwrap_or_default()
-                        },
-                    },
-                )?;
-                changed(updated)
+                        by: by.clone(),
+                        rng: &mut CryptoRandom,
+                        hash_password: &mut note,
+                    };
+                    update::apply(current, request, ctx)?
+                };
+                if wanted.is_empty() {
+                    return Ok(changed(first));
+                }
+                let mut hashes = Vec::with_capacity(wanted.len());
+                for plain in wanted {
+                    let hashed = hash(&plain, iterations).await?;
+                    hashes.push((plain, hashed));
+                }
+                let mut lookup = |plain: &str| {
+                    hashes
+                        .iter()
+                        .find(|(p, _)| p == plain)
+                        .map(|(_, h)| h.clone())
+                        .unwrap_or_default()
+                };
+                let ctx = UpdateContext {
+                    now_ms: now,
+                    by,
+                    rng: &mut CryptoRandom,
+                    hash_password: &mut lookup,
+                };
+                changed(update::apply(current, request, ctx)?)
             }
             Write::Delete {
                 version,
@@ -503,13 +527,13 @@ impl CustomerWriter {
         project: &str,
         before: &Customer,
         after: &Customer,
+        owner: &str,
     ) -> Result<Option<(String, String)>, Attempt> {
         if before.email_claims() == after.email_claims() {
             return Ok(None);
         }
         let email = after.lowercase_email();
-        let owner = new_uuid(&mut CryptoRandom);
-        let held = email_lock::claim(&self.env, project, &email, &owner)
+        let held = email_lock::claim(&self.env, project, &email, owner)
             .await
             .map_err(|e| Attempt::Rejected(respond::internal("email lock", e)))?;
         if !held {
@@ -520,7 +544,7 @@ impl CustomerWriter {
                 .into(),
             ));
         }
-        Ok(Some((email, owner)))
+        Ok(Some((email, owner.to_string())))
     }
 
     /// Releases an email lock after the response is on its way.
@@ -605,6 +629,13 @@ pub fn duplicate_or_failure(err: StoreError, customer: &Customer) -> Rejection {
     }
 }
 
+/// A statement SQLite found too complex is the query's fault (400); anything else is a 500.
 pub fn store_failure(context: &str, err: StoreError) -> Rejection {
-    respond::internal(context, err)
+    match err {
+        StoreError::TooComplex => ApiError::InvalidInput {
+            message: "The query predicate is nested too deeply to run (the store allows an expression depth of 100). Flatten nested custom-field conditions or combine them with 'and'.".into(),
+        }
+        .into(),
+        other => respond::internal(context, other),
+    }
 }

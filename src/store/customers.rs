@@ -206,13 +206,14 @@ fn message_statement(
 ) -> Result<D1PreparedStatement, StoreError> {
     statement(
         db,
-        "INSERT INTO messages (project, id, resource_type_id, resource_id, sequence_number, resource_version, type, created_at, doc) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO messages (project, id, resource_type_id, resource_id, customer_id, sequence_number, \
+         resource_version, type, created_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         &[
             text(project),
             text(&message.id),
             text(&message.resource.type_id),
             text(message.resource_id()),
+            message.customer_id().map_or(JsValue::NULL, text),
             int(message.sequence_number),
             int(message.resource_version),
             text(&message.payload.type_name()),
@@ -297,7 +298,8 @@ pub async fn insert_messages(
 }
 
 /// Deletes a customer at `customer.version`, frees its email, key and customer number, and
-/// stores its `CustomerDeleted` message. With `data_erasure`, its earlier messages go too.
+/// stores its `CustomerDeleted` message. With `data_erasure`, every earlier message about the
+/// customer goes too (its token messages included).
 pub async fn delete(
     db: &D1Database,
     project: &str,
@@ -321,7 +323,7 @@ pub async fn delete(
     if data_erasure {
         batch.push(statement(
             db,
-            "DELETE FROM messages WHERE project = ?1 AND resource_id = ?2",
+            "DELETE FROM messages WHERE project = ?1 AND customer_id = ?2",
             &[text(project), text(&customer.id)],
         )?);
     }

@@ -7,6 +7,9 @@ pub enum StoreError {
     Duplicate(&'static str),
     /// The version check of a write batch failed: someone else wrote first.
     VersionConflict,
+    /// SQLite refused the statement as too complex (D1 caps expression depth at 100): a
+    /// deeply nested query predicate. The client's fault, answered with 400.
+    TooComplex,
     /// Anything else: an infrastructure failure (answered with 500, details logged).
     Other(String),
 }
@@ -16,6 +19,7 @@ impl std::fmt::Display for StoreError {
         match self {
             StoreError::Duplicate(field) => write!(f, "duplicate {field}"),
             StoreError::VersionConflict => f.write_str("version conflict"),
+            StoreError::TooComplex => f.write_str("statement too complex"),
             StoreError::Other(detail) => f.write_str(detail),
         }
     }
@@ -37,6 +41,13 @@ pub fn classify(err: &worker::Error) -> StoreError {
         }
         other => format!("{other} | {other:?}"),
     };
+    if text.contains("Expression tree is too large") || text.contains("parser stack overflow") {
+        return StoreError::TooComplex;
+    }
+    // Only constraint failures are duplicates or conflicts (not, say, a missing column).
+    if !text.contains("SQLITE_CONSTRAINT") && !text.contains("constraint failed") {
+        return StoreError::Other(text);
+    }
     if text.contains("duplicate_email") || text.contains("customer_emails.") {
         StoreError::Duplicate("email")
     } else if text.contains("customers.customer_number") {

@@ -168,7 +168,7 @@ impl Compiler {
             Cond::And(items) => self.join(items, base, " AND "),
             Cond::Or(items) => self.join(items, base, " OR "),
             // Comparisons with a missing field are NULL; `not` treats them as false first.
-            Cond::Not(inner) => format!("NOT COALESCE(({}), 0)", self.cond(inner, base)),
+            Cond::Not(inner) => format!("(({}) IS NOT TRUE)", self.cond(inner, base)),
             Cond::Compare { path, op, value } => self.compare(base, path, *op, value),
             Cond::In {
                 path,
@@ -214,8 +214,15 @@ impl Compiler {
                 let is_array = format!("{} = 'array'", self.json_type(base, path));
                 let list = self.list(values);
                 if *all {
-                    let distinct: std::collections::BTreeSet<String> =
-                        values.iter().map(|v| format!("{v:?}")).collect();
+                    // Distinct as SQLite compares them: 1 and 1.0 are one value.
+                    let distinct: std::collections::BTreeSet<String> = values
+                        .iter()
+                        .map(|v| match v {
+                            Literal::Str(s) => format!("s{s}"),
+                            Literal::Num(n) => format!("n{}", n.as_f64().unwrap_or(f64::NAN)),
+                            Literal::Bool(b) => format!("n{}", u8::from(*b)),
+                        })
+                        .collect();
                     let wanted = self.bind(Param::Int(distinct.len() as i64));
                     format!(
                         "({is_array} AND (SELECT COUNT(DISTINCT {alias}.value) FROM {source} WHERE {alias}.value IN (SELECT value FROM json_each({list}))) = {wanted})"
@@ -236,19 +243,21 @@ impl Compiler {
                 )
             }
             Cond::Within { path, inner } => {
+                // An object, or an array whose object elements are tried in turn: both become
+                // a list to walk, so `inner` is compiled once (nesting stays linear). Only
+                // object elements reach `inner`: JSON functions would fail on plain text.
                 let json_type = self.json_type(base, path);
-                let object = Base::Json(format!(
+                let value = format!(
                     "json_extract({}, {})",
                     base.document(),
                     json_path(&path.keys)
-                ));
-                let in_object = self.cond(inner, &object);
+                );
                 let alias = self.alias();
-                let in_element = self.cond(inner, &Base::Json(format!("{alias}.value")));
+                let inner = self.cond(inner, &Base::Json(format!("{alias}.value")));
                 format!(
-                    "(({json_type} = 'object' AND {in_object}) OR ({json_type} = 'array' AND EXISTS (SELECT 1 FROM json_each({}, {}) AS {alias} WHERE {in_element})))",
-                    base.document(),
-                    json_path(&path.keys)
+                    "EXISTS (SELECT 1 FROM json_each(CASE {json_type} WHEN 'object' THEN json_array(json({value})) \
+                     WHEN 'array' THEN {value} ELSE '[]' END) AS {alias} \
+                     WHERE CASE WHEN {alias}.type = 'object' THEN ({inner}) END)"
                 )
             }
         }
@@ -292,8 +301,9 @@ impl Compiler {
     }
 }
 
-/// Columns whose equality narrows a query to a few customers.
-const SELECTIVE_COLUMNS: [&str; 10] = [
+/// Columns whose equality narrows a query to a few customers (unique, or nearly: names). A
+/// customer group may hold most customers, so it is not one of them.
+const SELECTIVE_COLUMNS: [&str; 9] = [
     "id",
     "key",
     "customer_number",
@@ -303,7 +313,6 @@ const SELECTIVE_COLUMNS: [&str; 10] = [
     "first_name",
     "last_name",
     "company_name",
-    "customer_group_id",
 ];
 
 /// True if the predicate pins an indexed, selective column (`=` or `in` at the top level):
@@ -549,6 +558,17 @@ mod tests {
         assert!(
             matches!(err, ApiError::InvalidInput { ref message } if message.contains("too complex"))
         );
+    }
+
+    #[test]
+    fn nested_custom_objects_compile_to_linear_sql() {
+        let mut predicate = String::from("b = 1");
+        for _ in 0..30 {
+            predicate = format!("a({predicate})");
+        }
+        let c = compiled(&[("where", &format!("custom(fields({predicate}))"))], None).unwrap();
+        assert!(c.page.sql.len() < 20_000, "{} bytes", c.page.sql.len());
+        assert_eq!(placeholders(&c.page.sql), c.page.params.len());
     }
 
     #[test]

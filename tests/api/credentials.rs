@@ -20,6 +20,7 @@ tests!(credentials;
     password_token_errors,
     email_verification_flow,
     change_email_voids_email_tokens,
+    a_new_password_voids_reset_tokens,
     tokens_expire_by_the_clock,
     the_clock_offset_is_ignored_without_the_test_flag,
     other_stores_cannot_reach_a_customer_s_credentials,
@@ -586,6 +587,63 @@ fn change_email_voids_email_tokens(app: &App) {
         .status,
         200
     );
+}
+
+/// A password change, and a password set through `setAuthenticationMode`, void the reset
+/// tokens issued before it (email tokens stay valid).
+fn a_new_password_voids_reset_tokens(app: &App) {
+    let token_value = |token: Value| token["value"].as_str().unwrap().to_string();
+    let (c, email) = customer_with_password(app, "pw", json!({}));
+    let id = id_of(&c);
+    let reset_token = token_value(password_token(app, &email, json!({})));
+    let email_token = token_value(ok(
+        app,
+        "/demo/customers/email-token",
+        json!({"id": id, "ttlMinutes": 30}),
+    ));
+    ok(
+        app,
+        "/demo/customers/password",
+        json!({"id": id, "version": 1, "currentPassword": "pw", "newPassword": "new-pw"}),
+    );
+    app.get(
+        &format!("/demo/customers/password-token={reset_token}"),
+        app.admin(),
+    )
+    .assert_error(404, "ResourceNotFound");
+    post(
+        app,
+        "/demo/customers/password/reset",
+        json!({"tokenValue": reset_token, "newPassword": "stolen"}),
+    )
+    .assert_error(404, "ResourceNotFound");
+    assert_eq!(sign_in(app, None, &email, "new-pw").status, 200);
+    assert_eq!(
+        app.get(
+            &format!("/demo/customers/email-token={email_token}"),
+            app.admin()
+        )
+        .status,
+        200
+    );
+    // Through the update action: ExternalAuth and back with a new password.
+    let later_token = token_value(password_token(app, &email, json!({})));
+    let updated = ok(
+        app,
+        &format!("/demo/customers/{id}"),
+        json!({"version": 2, "actions": [
+            {"action": "setAuthenticationMode", "authMode": "ExternalAuth"},
+            {"action": "setAuthenticationMode", "authMode": "Password", "password": "third-pw"}
+        ]}),
+    );
+    assert_eq!(updated["version"], 4);
+    post(
+        app,
+        "/demo/customers/password/reset",
+        json!({"tokenValue": later_token, "newPassword": "stolen"}),
+    )
+    .assert_error(404, "ResourceNotFound");
+    assert_eq!(sign_in(app, None, &email, "third-pw").status, 200);
 }
 
 fn tokens_expire_by_the_clock(app: &App) {

@@ -738,6 +738,13 @@ fn created_and_deleted_messages_are_stored(app: &App) {
     );
     let erased = app.create_customer(&json!({"email": unique_email("msg"), "password": "x"}));
     let erased_id = id_of(&erased);
+    let token = app.post(
+        "/demo/customers/email-token",
+        app.admin(),
+        &json!({"id": erased_id, "ttlMinutes": 30}),
+    );
+    assert_eq!(token.status, 200, "{}", token.text);
+    let token_id = token.json["id"].as_str().unwrap().to_string();
     let reply = app.delete(
         &format!("/demo/customers/{erased_id}?version=1&dataErasure=true"),
         app.admin(),
@@ -754,6 +761,10 @@ fn created_and_deleted_messages_are_stored(app: &App) {
         StoredMessage::summary(&erased_messages),
         vec![("CustomerDeleted", 2, 2)],
         "data erasure drops earlier messages"
+    );
+    assert!(
+        app.messages_of(&token_id).is_empty(),
+        "token messages about the customer go too"
     );
     let created = &kept[0].doc;
     assert_eq!(created["type"], "CustomerCreated");
