@@ -59,6 +59,7 @@ fn main() {
             now_ms: 1_700_000_000_000 + i as i64,
             by: ClientLogging::client("seed"),
             store: None,
+            reach: &edge_customer_api::domain::auth::StoreReach::Project,
         };
         let created = create(draft, ctx, &mut rng, &mut |_| unreachable!("no passwords"))
             .expect("valid customer");

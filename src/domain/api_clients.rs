@@ -149,11 +149,14 @@ pub fn create(
         MAX_REFRESH_TTL_SECONDS,
         &mut errors,
     );
-    if draft.delete_days_after_creation == Some(0) {
+    if let Some(days) = draft
+        .delete_days_after_creation
+        .filter(|days| !(1..=MAX_DELETE_DAYS).contains(days))
+    {
         errors.push(invalid(
             "deleteDaysAfterCreation",
-            0.into(),
-            "deleteDaysAfterCreation must be at least 1.".into(),
+            days.into(),
+            format!("deleteDaysAfterCreation must be between 1 and {MAX_DELETE_DAYS}."),
         ));
     }
     if !errors.is_empty() {

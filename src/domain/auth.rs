@@ -246,6 +246,82 @@ pub fn customer_scopes(access: Access, project: &str, store: Option<&str>) -> Ve
     scopes
 }
 
+/// Where a grant may write customers: anywhere in the project (a project-wide
+/// `manage_customers`), or only in the stores it holds `manage_customers:{pk}:{store}` for.
+///
+/// A store-limited grant reads what its store sees (the store's customers and the global
+/// ones), but writes only customers of its stores, and sets store lists only within them: it
+/// may not change a global customer (or mint its tokens), make a customer global, or add or
+/// remove a store it holds no scope for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum StoreReach {
+    Project,
+    Stores(Vec<String>),
+}
+
+impl StoreReach {
+    fn refuse(&self, message: String) -> ApiError {
+        let stores = match self {
+            StoreReach::Project => String::new(),
+            StoreReach::Stores(stores) => stores.join(", "),
+        };
+        ApiError::OutsideStore {
+            message: format!(
+                "This token may only write customers of the stores {stores}: {message}"
+            ),
+        }
+    }
+
+    fn holds(&self, store: &str) -> bool {
+        match self {
+            StoreReach::Project => true,
+            StoreReach::Stores(stores) => stores.iter().any(|s| s == store),
+        }
+    }
+
+    /// A new customer with these stores.
+    pub fn check_create(&self, stores: &[&str]) -> Result<(), ApiError> {
+        self.check_store_list(&[], stores)
+    }
+
+    /// A write to a customer with stores `before`, which leaves it with `after`.
+    pub fn check_write(&self, before: &[&str], after: &[&str]) -> Result<(), ApiError> {
+        if *self == StoreReach::Project {
+            return Ok(());
+        }
+        if before.is_empty() {
+            return Err(self.refuse("the customer belongs to no store (a global customer).".into()));
+        }
+        if !before.iter().any(|s| self.holds(s)) {
+            return Err(self.refuse(format!(
+                "the customer belongs to the stores {}.",
+                before.join(", ")
+            )));
+        }
+        self.check_store_list(before, after)
+    }
+
+    fn check_store_list(&self, before: &[&str], after: &[&str]) -> Result<(), ApiError> {
+        if *self == StoreReach::Project {
+            return Ok(());
+        }
+        if after.is_empty() {
+            return Err(self.refuse(
+                "a customer without stores (a global customer) may not be made here.".into(),
+            ));
+        }
+        let added = after.iter().filter(|s| !before.contains(s));
+        let removed = before.iter().filter(|s| !after.contains(s));
+        match added.chain(removed).find(|s| !self.holds(s)) {
+            Some(store) => Err(self.refuse(format!(
+                "store '{store}' is not one of them, so it cannot be added or removed."
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
 /// What an access token stands for; stored in KV under the SHA-256 of the token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -272,6 +348,23 @@ impl AccessGrant {
         } else {
             Err(invalid_token())
         }
+    }
+
+    /// Where this grant may write the customers of `project` (see [`StoreReach`]).
+    pub fn customer_write_reach(&self, project: &str) -> StoreReach {
+        let held: Vec<Scope> = self.scopes.iter().filter_map(|s| Scope::parse(s)).collect();
+        let everywhere = Scope::new("manage_customers", project, None);
+        if held.iter().any(|h| h.implies(&everywhere)) {
+            return StoreReach::Project;
+        }
+        let mut stores: Vec<String> = held
+            .into_iter()
+            .filter(|h| h.project == project && h.name == "manage_customers")
+            .filter_map(|h| h.store)
+            .collect();
+        stores.sort();
+        stores.dedup();
+        StoreReach::Stores(stores)
     }
 
     /// Passes if one held scope implies one of `required`; else 403 naming what is missing.
@@ -425,6 +518,40 @@ mod tests {
         };
         assert!(grant.clone().check_live(999).is_ok());
         assert!(grant.check_live(1000).is_err());
+    }
+
+    #[test]
+    fn store_limited_grants_write_only_their_stores() {
+        let grant = |scopes: &[&str]| AccessGrant {
+            client_id: "c".into(),
+            project_key: "p".into(),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            expires_at_ms: 1,
+            issued_at_ms: 0,
+            customer_id: None,
+            anonymous_id: None,
+        };
+        let project = grant(&["manage_project:p"]).customer_write_reach("p");
+        assert_eq!(project, StoreReach::Project);
+        assert!(project.check_write(&[], &["s9"]).is_ok());
+        let s1 = grant(&["manage_customers:p:s1", "view_customers:p"]).customer_write_reach("p");
+        assert_eq!(s1, StoreReach::Stores(vec!["s1".into()]));
+        assert!(s1.check_create(&["s1"]).is_ok());
+        assert!(s1.check_create(&["s1", "s2"]).is_err());
+        assert!(s1.check_create(&[]).is_err());
+        assert!(s1.check_write(&["s1"], &["s1"]).is_ok());
+        assert!(s1.check_write(&["s1", "s2"], &["s1", "s2"]).is_ok());
+        assert!(s1.check_write(&[], &[]).is_err(), "a global customer");
+        assert!(s1.check_write(&[], &["s2"]).is_err());
+        assert!(s1.check_write(&["s1"], &[]).is_err(), "made global");
+        assert!(s1.check_write(&["s1"], &["s1", "s2"]).is_err(), "adds s2");
+        assert!(
+            s1.check_write(&["s1", "s2"], &["s1"]).is_err(),
+            "removes s2"
+        );
+        assert!(s1.check_write(&["s2"], &["s2"]).is_err());
+        let err = s1.check_write(&[], &[]).unwrap_err();
+        assert_eq!(err.status(), 403);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use super::message::{Message, Payload};
 use super::password;
 use super::time::iso_millis;
 use super::update::Updated;
+use super::version::Version;
 
 /// Password tokens live 24 hours unless asked otherwise (commercetools' current default).
 pub const DEFAULT_PASSWORD_TOKEN_TTL_MINUTES: u32 = 1_440;
@@ -53,7 +54,7 @@ pub enum AnonymousCartSignInMode {
 #[serde(rename_all = "camelCase")]
 pub struct ChangePasswordDraft {
     pub id: String,
-    pub version: u64,
+    pub version: Version,
     pub current_password: String,
     pub new_password: String,
 }
@@ -76,7 +77,7 @@ pub struct ResetPasswordDraft {
     pub token_value: String,
     pub new_password: String,
     #[serde(default)]
-    pub version: Option<u64>,
+    pub version: Option<Version>,
 }
 
 /// CustomerCreateEmailToken.
@@ -85,7 +86,7 @@ pub struct ResetPasswordDraft {
 pub struct EmailTokenDraft {
     pub id: String,
     #[serde(default)]
-    pub version: Option<u64>,
+    pub version: Option<Version>,
     pub ttl_minutes: u32,
     #[serde(default)]
     pub invalidate_older_tokens: Option<bool>,
@@ -97,7 +98,7 @@ pub struct EmailTokenDraft {
 pub struct ConfirmEmailDraft {
     pub token_value: String,
     #[serde(default)]
-    pub version: Option<u64>,
+    pub version: Option<Version>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -318,7 +319,11 @@ fn next_version(
             rng,
         ));
     }
-    Updated { stored, messages }
+    Updated {
+        stored,
+        messages,
+        password_to_hash: None,
+    }
 }
 
 fn with_password(mut stored: StoredCustomer, new_hash: String) -> StoredCustomer {
@@ -389,6 +394,7 @@ pub fn confirm_email(
         return Ok(Updated {
             stored: changed,
             messages: Vec::new(),
+            password_to_hash: None,
         });
     }
     changed.customer.is_email_verified = true;
@@ -447,6 +453,7 @@ mod tests {
             now_ms: NOW,
             by: ClientLogging::client("c"),
             store: None,
+            reach: &crate::domain::auth::StoreReach::Project,
         };
         create(draft, ctx, &mut CountingRandom(0), &mut |p| {
             format!("$h${p}$OLD1")

@@ -207,7 +207,7 @@ pub struct Customer {
 impl Customer {
     /// The email as uniqueness and sign-in compare it.
     pub fn lowercase_email(&self) -> String {
-        self.email.to_lowercase()
+        super::validate::lowercase_email(&self.email)
     }
 
     /// The store keys of a store-specific customer; empty for a global one.
@@ -250,10 +250,79 @@ impl Customer {
         (!ids.is_empty()).then_some(Value::Object(ids))
     }
 
+    /// Reads a stored representation. Unlike a request body, whose nesting the JSON reader
+    /// limits, a stored document is read whatever its depth: what was stored must read back.
+    pub fn from_stored(doc: &str) -> Result<Customer, serde_json::Error> {
+        let mut reader = serde_json::Deserializer::from_str(doc);
+        reader.disable_recursion_limit();
+        let customer = Customer::deserialize(&mut reader)?;
+        reader.end()?;
+        Ok(customer)
+    }
+
+    /// What is known of a customer whose stored document cannot be read at all: the fields
+    /// kept in columns beside it. Enough to delete it, nothing more.
+    pub fn skeleton(columns: SkeletonColumns) -> Customer {
+        Customer {
+            id: columns.id,
+            version: columns.version,
+            version_modified_at: columns.last_modified_at.clone(),
+            last_message_sequence_number: columns.last_message_sequence_number,
+            created_at: columns.created_at,
+            last_modified_at: columns.last_modified_at,
+            last_modified_by: ClientLogging::client(""),
+            created_by: ClientLogging::client(""),
+            key: columns.key,
+            customer_number: columns.customer_number,
+            external_id: columns.external_id,
+            email: columns.email,
+            first_name: None,
+            last_name: None,
+            middle_name: None,
+            title: None,
+            salutation: None,
+            date_of_birth: None,
+            company_name: None,
+            vat_id: None,
+            password: None,
+            addresses: Vec::new(),
+            default_shipping_address_id: None,
+            shipping_address_ids: Vec::new(),
+            default_billing_address_id: None,
+            billing_address_ids: Vec::new(),
+            is_email_verified: false,
+            customer_group: None,
+            customer_group_assignments: Vec::new(),
+            custom: None,
+            locale: None,
+            stores: columns
+                .stores
+                .iter()
+                .map(|k| StoreKeyReference::new(k))
+                .collect(),
+            authentication_mode: AuthenticationMode::Password,
+        }
+    }
+
     /// The response body: the representation as JSON text.
     pub fn to_json_string(&self) -> String {
         serde_json::to_string(self).expect("a Customer always serializes")
     }
+}
+
+/// The columns stored beside a customer's document (see [`Customer::skeleton`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkeletonColumns {
+    pub id: String,
+    pub version: u64,
+    pub last_message_sequence_number: u64,
+    pub key: Option<String>,
+    pub customer_number: Option<String>,
+    pub external_id: Option<String>,
+    pub email: String,
+    pub stores: Vec<String>,
+    pub created_at: String,
+    pub last_modified_at: String,
 }
 
 /// A customer together with what is stored beside it but never shown: the password hash, and
@@ -295,5 +364,47 @@ impl StoredCustomer {
             email_tokens_valid_from: 0,
             sessions_valid_from: 0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_documents_read_back_at_any_depth() {
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        let doc = format!(
+            r#"{{"id":"c1","version":3,"versionModifiedAt":"2024-01-01T00:00:00.000Z","lastMessageSequenceNumber":3,"createdAt":"2024-01-01T00:00:00.000Z","lastModifiedAt":"2024-01-01T00:00:00.000Z","lastModifiedBy":{{"isPlatformClient":false}},"createdBy":{{"isPlatformClient":false}},"email":"a@b.c","addresses":[{{"id":"a1","country":"DE","custom":{{"type":{{"typeId":"type","key":"t"}},"fields":{{"deep":{deep}}}}}}}],"shippingAddressIds":[],"billingAddressIds":[],"isEmailVerified":false,"customerGroupAssignments":[],"stores":[],"authenticationMode":"Password"}}"#
+        );
+        assert!(
+            serde_json::from_str::<Customer>(&doc).is_err(),
+            "the plain reader stops at 128"
+        );
+        let customer = Customer::from_stored(&doc).unwrap();
+        assert_eq!(customer.version, 3);
+        assert!(Customer::from_stored("{not json").is_err());
+    }
+
+    #[test]
+    fn a_skeleton_keeps_the_columns() {
+        let skeleton = Customer::skeleton(SkeletonColumns {
+            id: "c1".into(),
+            version: 4,
+            last_message_sequence_number: 6,
+            key: Some("k".into()),
+            customer_number: None,
+            external_id: None,
+            email: "A@b.c".into(),
+            stores: vec!["s1".into()],
+            created_at: "2024-01-01T00:00:00.000Z".into(),
+            last_modified_at: "2024-01-02T00:00:00.000Z".into(),
+        });
+        assert_eq!(
+            (skeleton.version, skeleton.last_message_sequence_number),
+            (4, 6)
+        );
+        assert_eq!(skeleton.store_keys(), vec!["s1"]);
+        assert_eq!(skeleton.lowercase_email(), "a@b.c");
     }
 }

@@ -52,6 +52,7 @@ mod tests {
             now_ms: 0,
             by: ClientLogging::client("c"),
             store: None,
+            reach: &crate::domain::auth::StoreReach::Project,
         };
         create(draft, ctx, &mut CountingRandom(0), &mut |_| "h".into())
             .unwrap()

@@ -4,12 +4,14 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::auth::StoreReach;
 use super::customer::{
     Address, AuthenticationMode, ClientLogging, CustomFields, Customer, CustomerGroupAssignment,
     StoreKeyReference, StoredCustomer,
 };
 use super::error::{ApiError, ApiResult, Rejection};
 use super::ids::{new_address_id, new_uuid, Random};
+use super::limits;
 use super::message::{Message, Payload};
 use super::password;
 use super::time::iso_millis;
@@ -26,6 +28,9 @@ pub struct CustomFieldsDraft {
 
 impl CustomFieldsDraft {
     pub fn resolve(&self, path: &str) -> Result<CustomFields, ApiError> {
+        if let Some(fields) = &self.fields {
+            limits::check_custom_fields(path, fields.iter())?;
+        }
         Ok(CustomFields {
             type_ref: self
                 .type_identifier
@@ -53,6 +58,10 @@ pub fn address_from_draft(draft: &AddressDraft, path: &str) -> Result<Address, V
         v.check(validate::key(&format!("{path}.key"), key));
     }
     if let Some(custom) = address.custom.as_mut() {
+        v.check(limits::check_custom_fields(
+            &format!("{path}.custom"),
+            custom.fields.iter(),
+        ));
         let given = &custom.type_ref;
         let identifier = ResourceIdentifier {
             type_id: (!given.type_id.is_empty()).then(|| given.type_id.clone()),
@@ -146,6 +155,8 @@ pub struct CreateContext<'a> {
     pub by: ClientLogging,
     /// The store of an in-store endpoint (`/in-store/key={storeKey}/customers`).
     pub store: Option<&'a str>,
+    /// Where the caller may create customers.
+    pub reach: &'a StoreReach,
 }
 
 /// A new customer and the message its creation produces.
@@ -374,6 +385,9 @@ pub fn prepare(
         }
     }
 
+    let keys: Vec<&str> = store_keys.iter().map(String::as_str).collect();
+    ctx.reach.check_create(&keys)?;
+
     let customer_group = draft
         .customer_group
         .as_ref()
@@ -444,6 +458,7 @@ pub fn prepare(
             .collect(),
         authentication_mode: mode,
     };
+    limits::check_customer(&customer, &customer.to_json_string())?;
     Ok(Prepared {
         customer,
         plain_password,
@@ -468,6 +483,7 @@ mod tests {
             now_ms: 1_663_598_075_843,
             by: ClientLogging::client("client-1"),
             store,
+            reach: &StoreReach::Project,
         }
     }
 

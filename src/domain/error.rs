@@ -59,6 +59,8 @@ pub enum ApiError {
     InvalidToken { message: String },
     /// 403: the token lacks every one of `required`.
     InsufficientScope { required: Vec<String> },
+    /// 403: a store-limited token writing beyond its stores (see `auth::StoreReach`).
+    OutsideStore { message: String },
     /// 401 on the authorization server: bad client credentials.
     InvalidClient,
     /// 400 on the authorization server: a requested scope the client may not have.
@@ -112,7 +114,7 @@ impl ApiError {
             | InvalidGrant { .. }
             | InvalidCustomerAccountCredentials => 400,
             InvalidToken { .. } | InvalidClient => 401,
-            InsufficientScope { .. } => 403,
+            InsufficientScope { .. } | OutsideStore { .. } => 403,
             ResourceNotFound { .. } => 404,
             MethodNotAllowed { .. } => 405,
             ConcurrentModification { .. } | LockedField { .. } => 409,
@@ -142,7 +144,7 @@ impl ApiError {
             LockedField { .. } => "LockedField",
             PayloadTooLarge { .. } => "ContentTooLarge",
             InvalidToken { .. } => "invalid_token",
-            InsufficientScope { .. } => "insufficient_scope",
+            InsufficientScope { .. } | OutsideStore { .. } => "insufficient_scope",
             InvalidClient => "invalid_client",
             InvalidScope { .. } => "invalid_scope",
             UnsupportedGrantType { .. } => "unsupported_grant_type",
@@ -161,6 +163,7 @@ impl ApiError {
             self,
             InvalidToken { .. }
                 | InsufficientScope { .. }
+                | OutsideStore { .. }
                 | InvalidClient
                 | InvalidScope { .. }
                 | UnsupportedGrantType { .. }
@@ -178,6 +181,7 @@ impl ApiError {
             | InvalidOperation { message }
             | ResourceNotFound { message }
             | InvalidToken { message }
+            | OutsideStore { message }
             | InvalidScope { message }
             | InvalidRequest { message }
             | InvalidGrant { message }

@@ -2,13 +2,15 @@
 //! `sort` (repeatable), `limit`, `offset`, `withTotal`, `expand`.
 
 use super::error::ApiError;
-use super::predicate::{self, Cond, SortKey};
+use super::predicate::{self, Cond, Cost, SortKey};
 
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 500;
 pub const MAX_OFFSET: u32 = 10_000;
 /// With a `where`, `total` counts at most this many customers (as commercetools does).
 pub const MAX_FILTERED_TOTAL: u32 = 10_000;
+/// Most `sort` parameters one query may carry (our limit).
+pub const MAX_SORT_CLAUSES: usize = 10;
 
 /// A customer query, checked.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,11 +90,20 @@ pub fn from_params(params: &[(String, String)]) -> Result<CustomerQuery, ApiErro
             _ => {}
         }
     }
+    if query.sort.len() > MAX_SORT_CLAUSES {
+        return Err(invalid(format!(
+            "A query may carry at most {MAX_SORT_CLAUSES} 'sort' parameters; this one has {}.",
+            query.sort.len()
+        )));
+    }
     query.filter = match conditions.len() {
         0 => None,
         1 => conditions.pop(),
         _ => Some(Cond::And(conditions)),
     };
+    if let Some(filter) = &query.filter {
+        Cost::of(filter).check()?;
+    }
     Ok(query)
 }
 
@@ -192,6 +203,33 @@ mod tests {
         ] {
             assert!(from_params(&params(&[("sort", bad)])).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn sorts_and_predicates_are_bounded() {
+        let sorts: Vec<(String, String)> = (0..=MAX_SORT_CLAUSES)
+            .map(|_| ("sort".to_string(), "key asc".to_string()))
+            .collect();
+        assert!(from_params(&sorts[1..]).is_ok());
+        assert!(from_params(&sorts).is_err());
+        let or_chain = |n: usize, clause: &dyn Fn(usize) -> String| {
+            let text = (0..n).map(clause).collect::<Vec<_>>().join(" or ");
+            from_params(&params(&[("where", &text)]))
+        };
+        let address = |i: usize| format!("addresses(city = \"c{i}\")");
+        assert!(or_chain(predicate::MAX_SUBQUERIES, &address).is_ok());
+        let err = or_chain(90, &address).unwrap_err();
+        assert!(
+            matches!(err, ApiError::InvalidInput { ref message } if message.contains("too expensive"))
+        );
+        let key = |i: usize| format!("key = \"k{i}\"");
+        assert!(or_chain(predicate::MAX_TERMS, &key).is_ok());
+        assert!(or_chain(predicate::MAX_TERMS + 1, &key).is_err());
+        let values: Vec<String> = (0..=predicate::MAX_LIST_VALUES)
+            .map(|i| format!("\"{i}\""))
+            .collect();
+        let long_list = format!("key in ({})", values.join(", "));
+        assert!(from_params(&params(&[("where", &long_list)])).is_err());
     }
 
     #[test]

@@ -22,10 +22,12 @@ use super::draft::{
 use super::error::{ApiError, ApiResult, Rejection};
 use super::ids::{new_address_id, Random};
 use super::json;
+use super::limits;
 use super::message::{Message, Payload};
 use super::password;
 use super::time::iso_millis;
 use super::validate::{self, ResourceIdentifier};
+use super::version::Version;
 
 /// Most actions one request may carry (commercetools' limit).
 pub const MAX_ACTIONS: usize = 500;
@@ -198,7 +200,7 @@ pub enum UpdateAction {
 /// `{version, actions}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateRequest {
-    pub version: u64,
+    pub version: Version,
     pub actions: Vec<UpdateAction>,
 }
 
@@ -207,7 +209,7 @@ pub struct UpdateRequest {
 pub fn parse_request(body: &[u8]) -> Result<UpdateRequest, ApiError> {
     #[derive(Deserialize)]
     struct Raw {
-        version: u64,
+        version: Version,
         actions: Vec<Value>,
     }
     let raw: Raw = json::parse(body)?;
@@ -264,8 +266,6 @@ pub struct UpdateContext<'a> {
     pub now_ms: i64,
     pub by: ClientLogging,
     pub rng: &'a mut dyn Random,
-    /// Hashes a new password (setAuthenticationMode to `Password`).
-    pub hash_password: &'a mut dyn FnMut(&str) -> String,
 }
 
 /// The customer after an update, the messages it produced, and whether anything changed.
@@ -273,12 +273,28 @@ pub struct UpdateContext<'a> {
 pub struct Updated {
     pub stored: StoredCustomer,
     pub messages: Vec<Message>,
+    /// The plain password the update leaves the customer with, when it sets a new one
+    /// (`setAuthenticationMode` to `Password`): hash it and give it to
+    /// [`Updated::with_password_hash`]. Only the password that survives the whole request is
+    /// named here, so one request costs at most one derivation.
+    pub password_to_hash: Option<String>,
 }
+
+/// Stands for a password hash until the adapter has derived it.
+const PENDING_HASH: &str = "$pending$";
 
 impl Updated {
     /// True if anything stored changed (the customer, its password, its token marks).
     pub fn changed_from(&self, before: &StoredCustomer) -> bool {
         self.stored != *before
+    }
+
+    /// Puts the hash of [`Updated::password_to_hash`] in place.
+    pub fn with_password_hash(mut self, hash: String) -> Self {
+        self.stored.customer.password = Some(password::mask(&hash));
+        self.stored.password_hash = Some(hash);
+        self.password_to_hash = None;
+        self
     }
 }
 
@@ -298,7 +314,7 @@ pub fn apply(
 ) -> ApiResult<Updated> {
     if request.version != current.customer.version {
         return Err(ApiError::ConcurrentModification {
-            expected: request.version,
+            expected: request.version.get(),
             current: Some(current.customer.version),
         }
         .into());
@@ -308,8 +324,9 @@ pub fn apply(
     let mut version = current.customer.version;
     let mut sequence = current.customer.last_message_sequence_number;
     let mut messages = Vec::new();
+    let mut new_password = None;
     for action in &request.actions {
-        if let Changed(payloads) = apply_action(&mut work, action, ctx.rng, ctx.hash_password)? {
+        if let Changed(payloads) = apply_action(&mut work, action, ctx.rng, &mut new_password)? {
             version += 1;
             for payload in payloads {
                 sequence += 1;
@@ -345,9 +362,13 @@ pub fn apply(
         work.void_password_tokens(ctx.now_ms);
         work.void_sessions(ctx.now_ms);
     }
+    limits::check_customer(&work.customer, &work.customer.to_json_string())?;
+    let password_to_hash =
+        new_password.filter(|_| work.password_hash.as_deref() == Some(PENDING_HASH));
     Ok(Updated {
         stored: work,
         messages,
+        password_to_hash,
     })
 }
 
@@ -542,6 +563,7 @@ fn set_default_role(c: &mut Customer, index: usize, role: Role) -> Effect {
 
 /// setCustomType on the customer or one of its addresses: the new custom fields, if any.
 fn new_custom(
+    path: &str,
     type_identifier: &Option<ResourceIdentifier>,
     fields: &Option<Map<String, Value>>,
 ) -> ApiResult<Option<CustomFields>> {
@@ -552,7 +574,7 @@ fn new_custom(
                 type_identifier: identifier.clone(),
                 fields: fields.clone(),
             };
-            Ok(Some(draft.resolve("custom")?))
+            Ok(Some(draft.resolve(path)?))
         }
     }
 }
@@ -564,11 +586,16 @@ enum FieldChange {
     Removed,
 }
 
+/// setCustomField on the custom fields at `path` (`custom`, `address.custom`).
 fn set_field(
     custom: &mut Option<CustomFields>,
+    path: &str,
     name: &str,
     value: &Option<Value>,
 ) -> ApiResult<Option<FieldChange>> {
+    if let Some(value) = value {
+        limits::check_value(&format!("{path}.fields.{name}"), value)?;
+    }
     let Some(custom) = custom.as_mut() else {
         return Err(invalid_operation(
             "There is no custom type set: set one with setCustomType before setting custom fields."
@@ -582,6 +609,18 @@ fn set_field(
                 "The custom field '{name}' cannot be removed: it does not exist."
             ))),
         },
+        Some(_)
+            if !custom.fields.contains_key(name)
+                && custom.fields.len() >= limits::MAX_CUSTOM_FIELDS =>
+        {
+            Err(ApiError::InvalidInput {
+                message: format!(
+                    "The custom fields at {path} may hold at most {} fields.",
+                    limits::MAX_CUSTOM_FIELDS
+                ),
+            }
+            .into())
+        }
         Some(value) => match custom.fields.insert(name.to_string(), value.clone()) {
             None => Ok(Some(FieldChange::Added(value.clone()))),
             Some(previous) if previous == *value => Ok(None),
@@ -617,10 +656,8 @@ fn store_ref(identifier: &ResourceIdentifier, path: &str) -> ApiResult<StoreKeyR
     Ok(StoreKeyReference::new(&identifier.store_key(path)?))
 }
 
-fn new_password_hash(
-    password: &Option<String>,
-    hash_password: &mut dyn FnMut(&str) -> String,
-) -> ApiResult<String> {
+/// The password of a `setAuthenticationMode` to `Password`: required and not empty.
+fn new_password(password: &Option<String>) -> ApiResult<String> {
     match password.as_deref() {
         None => Err(ApiError::RequiredField {
             field: "password".into(),
@@ -632,7 +669,7 @@ fn new_password_hash(
             message: Some("The password must not be empty.".into()),
         }
         .into()),
-        Some(plain) => Ok(hash_password(plain)),
+        Some(plain) => Ok(plain.to_string()),
     }
 }
 
@@ -640,7 +677,7 @@ fn apply_action(
     stored: &mut StoredCustomer,
     action: &UpdateAction,
     rng: &mut dyn Random,
-    hash_password: &mut dyn FnMut(&str) -> String,
+    new_plain_password: &mut Option<String>,
 ) -> ApiResult<Effect> {
     use UpdateAction as A;
     let c = &mut stored.customer;
@@ -905,9 +942,10 @@ fn apply_action(
             } else {
                 match auth_mode {
                     AuthenticationMode::Password => {
-                        let hash = new_password_hash(password, hash_password)?;
-                        c.password = Some(password::mask(&hash));
-                        stored.password_hash = Some(hash);
+                        // Hashed once, after the last action (see `Updated`).
+                        *new_plain_password = Some(new_password(password)?);
+                        c.password = Some(password::mask(PENDING_HASH));
+                        stored.password_hash = Some(PENDING_HASH.into());
                     }
                     AuthenticationMode::ExternalAuth => {
                         c.password = None;
@@ -922,7 +960,7 @@ fn apply_action(
             type_identifier,
             fields,
         } => {
-            let custom = new_custom(type_identifier, fields)?;
+            let custom = new_custom("custom", type_identifier, fields)?;
             if c.custom == custom {
                 Unchanged
             } else {
@@ -937,7 +975,8 @@ fn apply_action(
                 }])
             }
         }
-        A::SetCustomField { name, value } => match set_field(&mut c.custom, name, value)? {
+        A::SetCustomField { name, value } => match set_field(&mut c.custom, "custom", name, value)?
+        {
             None => Unchanged,
             Some(FieldChange::Added(value)) => Changed(vec![Payload::CustomerCustomFieldAdded {
                 name: name.clone(),
@@ -960,7 +999,7 @@ fn apply_action(
             fields,
         } => {
             let index = find_address(c, &Some(address_id.clone()), &None)?;
-            let custom = new_custom(type_identifier, fields)?;
+            let custom = new_custom("address.custom", type_identifier, fields)?;
             let address = &mut c.addresses[index];
             if address.custom == custom {
                 Unchanged
@@ -989,7 +1028,12 @@ fn apply_action(
             let index = find_address(c, &Some(address_id.clone()), &None)?;
             let name = name.clone();
             let address_id = address_id.clone();
-            match set_field(&mut c.addresses[index].custom, &name, value)? {
+            match set_field(
+                &mut c.addresses[index].custom,
+                "address.custom",
+                &name,
+                value,
+            )? {
                 None => Unchanged,
                 Some(FieldChange::Added(value)) => {
                     Changed(vec![Payload::CustomerAddressCustomFieldAdded {

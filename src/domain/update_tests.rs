@@ -16,6 +16,7 @@ fn customer(draft: Value) -> StoredCustomer {
         now_ms: CREATED_AT,
         by: ClientLogging::client("creator"),
         store: None,
+        reach: &crate::domain::auth::StoreReach::Project,
     };
     create(draft, ctx, &mut CountingRandom(1), &mut |p| {
         format!("$hash${p}$ABCD")
@@ -38,16 +39,19 @@ fn basic() -> StoredCustomer {
 fn run(stored: &StoredCustomer, actions: Value) -> ApiResult<Updated> {
     let body = json!({"version": stored.customer.version, "actions": actions});
     let request = parse_request(body.to_string().as_bytes())?;
-    apply(
+    let updated = apply(
         stored,
         &request,
         UpdateContext {
             now_ms: LATER,
             by: ClientLogging::client("updater"),
             rng: &mut CountingRandom(100),
-            hash_password: &mut |p| format!("$new${p}$WXYZ"),
         },
-    )
+    )?;
+    Ok(match updated.password_to_hash.clone() {
+        Some(plain) => updated.with_password_hash(format!("$new${plain}$WXYZ")),
+        None => updated,
+    })
 }
 
 #[track_caller]
@@ -166,14 +170,13 @@ fn at_most_500_actions() {
 fn stale_version_is_a_conflict() {
     let c = basic();
     let request = UpdateRequest {
-        version: 7,
+        version: crate::domain::version::Version::new(7).unwrap(),
         actions: vec![],
     };
     let ctx = UpdateContext {
         now_ms: LATER,
         by: ClientLogging::client("u"),
         rng: &mut CountingRandom(0),
-        hash_password: &mut |_| String::new(),
     };
     assert_eq!(
         apply(&c, &request, ctx).unwrap_err().0,

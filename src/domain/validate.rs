@@ -95,11 +95,14 @@ pub fn date(field: &str, value: &str) -> Result<(), ApiError> {
     }
 }
 
-/// A plausible email: one `@` with text on both sides, no whitespace or control characters,
-/// at most [`MAX_EMAIL_LEN`] bytes. commercetools does not document its rule; this is ours.
+/// A plausible email: one `@` with text on both sides, at most [`MAX_EMAIL_LEN`] bytes, and no
+/// character that cannot be seen: whitespace, control and formatting characters (zero-width
+/// spaces and joiners, bidirectional overrides, soft hyphens), private-use, unassigned and
+/// surrogate code points. commercetools does not document its rule; this is ours. Without the
+/// invisible characters, two addresses that look alike compare alike (see [`lowercase_email`]).
 pub fn email(field: &str, value: &str) -> Result<(), ApiError> {
     let ok = value.len() <= MAX_EMAIL_LEN
-        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !value.chars().any(is_invisible)
         && matches!(value.split_once('@'), Some((local, domain)) if !local.is_empty() && !domain.is_empty() && !domain.contains('@'));
     if ok {
         Ok(())
@@ -108,10 +111,37 @@ pub fn email(field: &str, value: &str) -> Result<(), ApiError> {
             field,
             value,
             Some(format!(
-                "The value '{value}' is not valid for field {field}. It must be an email address of at most {MAX_EMAIL_LEN} characters."
+                "The value '{value}' is not valid for field {field}. It must be an email address of at most {MAX_EMAIL_LEN} characters, without spaces or invisible characters."
             )),
         ))
     }
+}
+
+/// Characters that render as nothing (or as space) and so would let two different addresses
+/// look the same.
+fn is_invisible(c: char) -> bool {
+    use unicode_properties::{GeneralCategory as G, UnicodeGeneralCategory};
+    c.is_whitespace()
+        || matches!(
+            c.general_category(),
+            G::Control
+                | G::Format
+                | G::Surrogate
+                | G::PrivateUse
+                | G::Unassigned
+                | G::SpaceSeparator
+                | G::LineSeparator
+                | G::ParagraphSeparator
+        )
+}
+
+/// The form of an email that uniqueness and sign-in compare: Unicode NFC (so a precomposed
+/// `é` and `e` + combining accent are one letter), then lower case.
+pub fn lowercase_email(email: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let lower = email.nfc().collect::<String>().to_lowercase();
+    // Lower-casing can leave a string that is no longer composed.
+    lower.nfc().collect()
 }
 
 /// A ResourceIdentifier as clients send it: `{typeId?, id?, key?}`.
@@ -217,9 +247,26 @@ mod tests {
             "a@b@c",
             "a\n@b",
             long.as_str(),
+            "jo\u{200B}@example.com",
+            "jo@exam\u{202E}ple.com",
+            "jo\u{00AD}@example.com",
+            "\u{FEFF}jo@example.com",
+            "jo\u{2066}@example.com",
+            "jo\u{E000}@example.com",
         ] {
             assert!(email("email", bad).is_err(), "{bad:?}");
         }
+        assert!(email("email", "jö@exämple.com").is_ok());
+    }
+
+    #[test]
+    fn emails_compare_in_nfc_lower_case() {
+        let composed = "J\u{00D6}@example.com";
+        let decomposed = "jo\u{0308}@EXAMPLE.com";
+        assert_ne!(composed.to_lowercase(), decomposed.to_lowercase());
+        assert_eq!(lowercase_email(composed), lowercase_email(decomposed));
+        assert_eq!(lowercase_email(composed), "j\u{00F6}@example.com");
+        assert_eq!(lowercase_email("A@B.C"), "a@b.c");
     }
 
     #[test]

@@ -23,6 +23,7 @@ use super::passwords;
 use super::platform::CryptoRandom;
 use super::tokens;
 use super::StoreError;
+use crate::domain::auth::{AccessGrant, StoreReach};
 use crate::domain::credentials::{self, TokenKind, TokenRecord};
 use crate::domain::customer::{ClientLogging, Customer, StoredCustomer};
 use crate::domain::delete;
@@ -44,10 +45,28 @@ pub struct WriterCommand {
     pub id: String,
     /// The store of an in-store endpoint: a customer the store cannot see is not found.
     pub store: Option<String>,
-    pub client_id: String,
+    pub caller: Caller,
     pub now_ms: i64,
     pub pbkdf2_iterations: u32,
     pub write: Write,
+}
+
+/// Who writes: the API client (for `lastModifiedBy` and messages) and where it may write.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Caller {
+    pub client_id: String,
+    /// A store-limited token writes only customers of its stores.
+    pub reach: StoreReach,
+}
+
+impl Caller {
+    pub fn of(grant: &AccessGrant, project: &str) -> Caller {
+        Caller {
+            client_id: grant.client_id.clone(),
+            reach: grant.customer_write_reach(project),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -92,7 +111,7 @@ pub enum Write {
 impl Write {
     fn expected_version(&self) -> Option<u64> {
         match self {
-            Write::Update { request } => Some(request.version),
+            Write::Update { request } => Some(request.version.get()),
             Write::Delete { version, .. }
             | Write::ChangePassword { version, .. }
             | Write::Rehash { version, .. } => Some(*version),
@@ -240,10 +259,21 @@ impl CustomerWriter {
         let stored = match (read, cached) {
             (Read::Cached, Some(stored)) if stored.customer.id == command.id => Some(stored),
             _ => {
-                let loaded = customers::load(db, &command.project, &command.id)
-                    .await
-                    .map_err(|e| store_failure("load customer", e))?;
-                self.cached.replace(loaded.clone());
+                let loaded = match customers::load(db, &command.project, &command.id).await {
+                    // A customer whose document cannot be read can still be deleted.
+                    // (It is never cached: no other write may start from it.)
+                    Err(StoreError::Unreadable(skeleton))
+                        if matches!(command.write, Write::Delete { .. }) =>
+                    {
+                        self.cached.replace(None);
+                        Some(*skeleton)
+                    }
+                    other => {
+                        let loaded = other.map_err(|e| store_failure("load customer", e))?;
+                        self.cached.replace(loaded.clone());
+                        loaded
+                    }
+                };
                 loaded
             }
         };
@@ -265,6 +295,11 @@ impl CustomerWriter {
         owner: &str,
     ) -> Result<Response, Attempt> {
         let current = self.current(db, command, read).await?;
+        let before = current.customer.store_keys();
+        if !matches!(command.write, Write::Rehash { .. }) {
+            // Only customers of the caller's stores (or any, for a project-wide token).
+            command.caller.reach.check_write(&before, &before)?;
+        }
         // A version mismatch against the in-memory copy is checked again on a fresh read.
         let outcome = match self.decide(&current, command).await {
             Err(rejection)
@@ -286,6 +321,10 @@ impl CustomerWriter {
                 messages,
                 answer,
             } => {
+                command
+                    .caller
+                    .reach
+                    .check_write(&before, &after.customer.store_keys())?;
                 self.store_token(&answer, command.now_ms).await?;
                 let lock = self
                     .claim_email_if_needed(project, &current.customer, &after.customer, owner)
@@ -331,7 +370,7 @@ impl CustomerWriter {
         current: &StoredCustomer,
         command: &WriterCommand,
     ) -> ApiResult<Outcome> {
-        let by = ClientLogging::client(&command.client_id);
+        let by = ClientLogging::client(&command.caller.client_id);
         let now = time::write_time(command.now_ms, &current.customer.last_modified_at);
         let iterations = command.pbkdf2_iterations;
         let rng = &mut CryptoRandom;
@@ -348,47 +387,17 @@ impl CustomerWriter {
         };
         Ok(match &command.write {
             Write::Update { request } => {
-                // The domain applies actions synchronously; hashing is asynchronous here. So a
-                // first pass learns which passwords the actions really set (none, mostly), they
-                // are hashed once each, and a second pass applies the actions with the hashes.
-                let mut wanted: Vec<String> = Vec::new();
-                let first = {
-                    let mut note = |plain: &str| {
-                        if !wanted.iter().any(|w| w == plain) {
-                            wanted.push(plain.to_string());
-                        }
-                        String::new()
-                    };
-                    let ctx = UpdateContext {
-                        now_ms: now,
-                        by: by.clone(),
-                        rng: &mut CryptoRandom,
-                        hash_password: &mut note,
-                    };
-                    update::apply(current, request, ctx)?
-                };
-                if wanted.is_empty() {
-                    return Ok(changed(first));
-                }
-                let mut hashes = Vec::with_capacity(wanted.len());
-                for plain in wanted {
-                    let hashed = hash(&plain, iterations).await?;
-                    hashes.push((plain, hashed));
-                }
-                let mut lookup = |plain: &str| {
-                    hashes
-                        .iter()
-                        .find(|(p, _)| p == plain)
-                        .map(|(_, h)| h.clone())
-                        .unwrap_or_default()
-                };
                 let ctx = UpdateContext {
                     now_ms: now,
                     by,
-                    rng: &mut CryptoRandom,
-                    hash_password: &mut lookup,
+                    rng,
                 };
-                changed(update::apply(current, request, ctx)?)
+                let updated = update::apply(current, request, ctx)?;
+                // At most one derivation: only the password the request leaves is hashed.
+                changed(match updated.password_to_hash.clone() {
+                    Some(plain) => updated.with_password_hash(hash(&plain, iterations).await?),
+                    None => updated,
+                })
             }
             Write::Delete {
                 version,

@@ -9,7 +9,7 @@ use worker::{D1Database, D1PreparedStatement, Env};
 use super::query_sql::{Compiled, Param, Statement};
 use super::rows;
 use super::StoreError;
-use crate::domain::customer::{Customer, StoredCustomer};
+use crate::domain::customer::{Customer, SkeletonColumns, StoredCustomer};
 use crate::domain::message::Message;
 
 const BINDING: &str = "DB";
@@ -42,18 +42,57 @@ struct Row {
     password_tokens_valid_from: i64,
     email_tokens_valid_from: i64,
     sessions_valid_from: i64,
+    id: String,
+    version: u64,
+    key: Option<String>,
+    customer_number: Option<String>,
+    external_id: Option<String>,
+    email: String,
+    stores: String,
+    created_at: String,
+    last_modified_at: String,
 }
 
 /// The columns [`Row`] reads.
 const ROW_SELECT: &str = "customers.doc AS doc, customers.password_hash AS password_hash, \
      customers.password_tokens_valid_from AS password_tokens_valid_from, \
      customers.email_tokens_valid_from AS email_tokens_valid_from, \
-     customers.sessions_valid_from AS sessions_valid_from";
+     customers.sessions_valid_from AS sessions_valid_from, customers.id AS id, \
+     customers.version AS version, customers.key AS key, \
+     customers.customer_number AS customer_number, customers.external_id AS external_id, \
+     customers.email AS email, customers.stores AS stores, \
+     customers.created_at AS created_at, customers.last_modified_at AS last_modified_at";
 
 impl Row {
+    /// The stored customer, or, if its document cannot be read, [`StoreError::Unreadable`]
+    /// with what the columns tell (its last message number still unknown: 0).
     fn into_stored(self) -> Result<StoredCustomer, StoreError> {
-        let customer: Customer = serde_json::from_str(&self.doc)
-            .map_err(|e| StoreError::Other(format!("corrupt customer document: {e}")))?;
+        let customer = match Customer::from_stored(&self.doc) {
+            Ok(customer) => customer,
+            Err(e) => {
+                worker::console_error!("customer {}: unreadable document: {e}", self.id);
+                let stores = serde_json::from_str(&self.stores).unwrap_or_default();
+                let skeleton = Customer::skeleton(SkeletonColumns {
+                    id: self.id,
+                    version: self.version,
+                    last_message_sequence_number: 0,
+                    key: self.key,
+                    customer_number: self.customer_number,
+                    external_id: self.external_id,
+                    email: self.email,
+                    stores,
+                    created_at: self.created_at,
+                    last_modified_at: self.last_modified_at,
+                });
+                return Err(StoreError::Unreadable(Box::new(StoredCustomer {
+                    customer: skeleton,
+                    password_hash: None,
+                    password_tokens_valid_from: self.password_tokens_valid_from,
+                    email_tokens_valid_from: self.email_tokens_valid_from,
+                    sessions_valid_from: self.sessions_valid_from,
+                })));
+            }
+        };
         Ok(StoredCustomer {
             customer,
             password_hash: self.password_hash,
@@ -156,7 +195,37 @@ pub async fn load(
     )?
     .first(None)
     .await?;
-    row.map(Row::into_stored).transpose()
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    match row.into_stored() {
+        Err(StoreError::Unreadable(mut skeleton)) => {
+            skeleton.customer.last_message_sequence_number =
+                last_message_sequence_number(db, project, id).await?;
+            Err(StoreError::Unreadable(skeleton))
+        }
+        other => other.map(Some),
+    }
+}
+
+/// The highest message sequence number of a resource (0 if it has no messages).
+async fn last_message_sequence_number(
+    db: &D1Database,
+    project: &str,
+    id: &str,
+) -> Result<u64, StoreError> {
+    #[derive(Deserialize)]
+    struct Last {
+        last: u64,
+    }
+    let row: Option<Last> = statement(
+        db,
+        "SELECT COALESCE(MAX(sequence_number), 0) AS last FROM messages WHERE project = ?1 AND resource_id = ?2",
+        &[text(project), text(id)],
+    )?
+    .first(None)
+    .await?;
+    Ok(row.map_or(0, |r| r.last))
 }
 
 /// The customer who signs in with `email` (lower-case): a global customer, or, in a store, a
@@ -178,7 +247,8 @@ pub async fn for_sign_in(
     )?
     .first(None)
     .await?;
-    row.map(Row::into_stored).transpose()
+    // A customer whose document cannot be read cannot sign in: as if the email were unknown.
+    Ok(row.and_then(|row| row.into_stored().ok()))
 }
 
 fn email_claim_statements(

@@ -10,6 +10,9 @@ pub enum StoreError {
     /// SQLite refused the statement as too complex (D1 caps expression depth at 100): a
     /// deeply nested query predicate. The client's fault, answered with 400.
     TooComplex,
+    /// A stored customer document that cannot be read: what its columns tell, enough to
+    /// delete it (nothing else may be done with it).
+    Unreadable(Box<crate::domain::customer::StoredCustomer>),
     /// Anything else: an infrastructure failure (answered with 500, details logged).
     Other(String),
 }
@@ -20,6 +23,13 @@ impl std::fmt::Display for StoreError {
             StoreError::Duplicate(field) => write!(f, "duplicate {field}"),
             StoreError::VersionConflict => f.write_str("version conflict"),
             StoreError::TooComplex => f.write_str("statement too complex"),
+            StoreError::Unreadable(stored) => {
+                write!(
+                    f,
+                    "the document of customer {} cannot be read",
+                    stored.customer.id
+                )
+            }
             StoreError::Other(detail) => f.write_str(detail),
         }
     }

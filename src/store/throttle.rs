@@ -94,7 +94,10 @@ impl Attempt {
         now_ms: i64,
     ) -> Self {
         Attempt {
-            email_key: format!("email\n{project}\n{}", email.to_lowercase()),
+            email_key: format!(
+                "email\n{project}\n{}",
+                crate::domain::validate::lowercase_email(email)
+            ),
             address_key: format!("address\n{address}"),
             limits,
             began_ms: now_ms,

@@ -6,16 +6,18 @@ use worker::{Env, Request, Response};
 
 use super::customers::{write, writer_command};
 use super::{authorize, check_store_key, manage_customers};
+use crate::domain::auth::StoreReach;
 use crate::domain::auth::{customer_scopes, Access};
 use crate::domain::credentials::{
     self, ChangePasswordDraft, ConfirmEmailDraft, EmailTokenDraft, PasswordTokenDraft,
     ResetPasswordDraft, SignInDraft, TokenKind, TokenRecord,
 };
 use crate::domain::error::{ApiError, ApiResult};
-use crate::domain::password;
+use crate::domain::version::Version;
+use crate::domain::{password, validate};
 use crate::http::respond;
 use crate::http::route::{Credential, Target};
-use crate::store::customer_writer::{self, store_failure, Write};
+use crate::store::customer_writer::{self, store_failure, Caller, Write};
 use crate::store::platform::request_now;
 use crate::store::{config, customers, passwords, throttle, tokens};
 
@@ -108,7 +110,7 @@ pub async fn check_credentials(
     };
     let iterations = config::pbkdf2_iterations(env);
     let db = customers::database(env).map_err(internal("D1 binding"))?;
-    let found = customers::for_sign_in(&db, project, &email.to_lowercase(), store)
+    let found = customers::for_sign_in(&db, project, &validate::lowercase_email(email), store)
         .await
         .map_err(|e| store_failure("sign-in lookup", e))?
         .filter(|s| credentials::may_sign_in(s, store));
@@ -173,7 +175,12 @@ async fn rehash(
         new_hash,
     };
     let id = customer.id.clone();
-    let command = writer_command(req, env, project, store, id, client_id.to_string(), rehash);
+    let caller = Caller {
+        client_id: client_id.to_string(),
+        // A re-hash follows the caller's own sign-in; it changes no one else's data.
+        reach: StoreReach::Project,
+    };
+    let command = writer_command(req, env, project, store, id, caller, rehash);
     let mut response = customer_writer::send(env, &command).await?;
     Ok(if response.status_code() == 200 {
         Some(response.text().await?)
@@ -218,12 +225,13 @@ async fn change_password(
         manage_customers(&mut req, env, project, store).await?;
     check_new_password("newPassword", &draft.new_password)?;
     let change = Write::ChangePassword {
-        version: draft.version,
+        version: draft.version.get(),
         current_password: draft.current_password,
         new_password: draft.new_password,
     };
     let target = Target::Id(draft.id.clone());
-    let command = writer_command(&req, env, project, store, draft.id, grant.client_id, change);
+    let caller = Caller::of(&grant, project);
+    let command = writer_command(&req, env, project, store, draft.id, caller, change);
     write(env, &target, command).await
 }
 
@@ -238,12 +246,17 @@ async fn password_token(
         manage_customers(&mut req, env, project, store).await?;
     let ttl = credentials::ttl_minutes(draft.ttl_minutes, config::password_token_ttl_minutes(env))?;
     let db = customers::database(env).map_err(internal("D1 binding"))?;
-    let customer = customers::for_sign_in(&db, project, &draft.email.to_lowercase(), store)
-        .await
-        .map_err(|e| store_failure("customer lookup", e))?
-        .ok_or_else(|| ApiError::ResourceNotFound {
-            message: format!("The Customer with email '{}' was not found.", draft.email),
-        })?;
+    let customer = customers::for_sign_in(
+        &db,
+        project,
+        &validate::lowercase_email(&draft.email),
+        store,
+    )
+    .await
+    .map_err(|e| store_failure("customer lookup", e))?
+    .ok_or_else(|| ApiError::ResourceNotFound {
+        message: format!("The Customer with email '{}' was not found.", draft.email),
+    })?;
     let issue = Write::IssueToken {
         kind: TokenKind::Password,
         ttl_minutes: ttl,
@@ -257,7 +270,7 @@ async fn password_token(
         project,
         store,
         id.clone(),
-        grant.client_id,
+        Caller::of(&grant, project),
         issue,
     );
     write(env, &Target::Id(id), command).await
@@ -277,10 +290,11 @@ async fn email_token(
         kind: TokenKind::Email,
         ttl_minutes: ttl,
         invalidate_older_tokens: draft.invalidate_older_tokens.unwrap_or(false),
-        version: draft.version,
+        version: draft.version.map(Version::get),
     };
     let target = Target::Id(draft.id.clone());
-    let command = writer_command(&req, env, project, store, draft.id, grant.client_id, issue);
+    let caller = Caller::of(&grant, project);
+    let command = writer_command(&req, env, project, store, draft.id, caller, issue);
     write(env, &target, command).await
 }
 
@@ -337,7 +351,7 @@ async fn reset_password(
     let reset = Write::ResetPassword {
         token: record,
         new_password: draft.new_password,
-        version: draft.version,
+        version: draft.version.map(Version::get),
     };
     let command = writer_command(
         &req,
@@ -345,7 +359,7 @@ async fn reset_password(
         project,
         store,
         id.clone(),
-        grant.client_id,
+        Caller::of(&grant, project),
         reset,
     );
     token_write(env, &id, command).await
@@ -364,7 +378,7 @@ async fn confirm_email(
     let id = record.customer_id.clone();
     let confirm = Write::ConfirmEmail {
         token: record,
-        version: draft.version,
+        version: draft.version.map(Version::get),
     };
     let command = writer_command(
         &req,
@@ -372,7 +386,7 @@ async fn confirm_email(
         project,
         store,
         id.clone(),
-        grant.client_id,
+        Caller::of(&grant, project),
         confirm,
     );
     token_write(env, &id, command).await

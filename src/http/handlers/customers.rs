@@ -8,11 +8,12 @@ use crate::domain::auth::{customer_scopes, Access};
 use crate::domain::customer::ClientLogging;
 use crate::domain::draft::{self, CreateContext, CustomerDraft};
 use crate::domain::error::{ApiError, ApiResult};
+use crate::domain::version::Version;
 use crate::domain::{query, update};
 use crate::http::respond;
 use crate::http::route::Target;
 use crate::store::customer_writer::{
-    self, duplicate_or_failure, store_failure, Write, WriterCommand,
+    self, duplicate_or_failure, store_failure, Caller, Write, WriterCommand,
 };
 use crate::store::platform::{request_now, CryptoRandom};
 use crate::store::{config, customers, email_lock, passwords, query_sql};
@@ -119,6 +120,7 @@ async fn create(
             now_ms: request_now(&req, env),
             by: ClientLogging::client(&grant.client_id),
             store,
+            reach: &grant.customer_write_reach(project),
         },
         &mut CryptoRandom,
     )?;
@@ -188,9 +190,11 @@ fn delete_params(req: &Request) -> ApiResult<(u64, bool)> {
     for (name, value) in url.query_pairs() {
         match name.as_ref() {
             "version" => {
-                version = Some(value.parse::<u64>().map_err(|_| ApiError::InvalidInput {
-                    message: format!("The query parameter 'version' must be a non-negative integer, not '{value}'."),
-                })?)
+                version = Some(
+                    Version::parse(&value).map_err(|reason| ApiError::InvalidInput {
+                        message: format!("The query parameter 'version' is not valid: {reason}."),
+                    })?,
+                )
             }
             "dataErasure" => {
                 data_erasure = match value.as_ref() {
@@ -198,7 +202,9 @@ fn delete_params(req: &Request) -> ApiResult<(u64, bool)> {
                     "false" => false,
                     _ => {
                         return Err(ApiError::InvalidInput {
-                            message: format!("The query parameter 'dataErasure' must be true or false, not '{value}'."),
+                            message: format!(
+                        "The query parameter 'dataErasure' must be true or false, not '{value}'."
+                    ),
                         }
                         .into())
                     }
@@ -210,7 +216,7 @@ fn delete_params(req: &Request) -> ApiResult<(u64, bool)> {
     let version = version.ok_or_else(|| ApiError::InvalidInput {
         message: "Missing required query parameter 'version'.".into(),
     })?;
-    Ok((version, data_erasure))
+    Ok((version.get(), data_erasure))
 }
 
 /// The id of the customer a path names (a key is looked up).
@@ -234,14 +240,14 @@ pub fn writer_command(
     project: &str,
     store: Option<&str>,
     id: String,
-    client_id: String,
+    caller: Caller,
     write: Write,
 ) -> WriterCommand {
     WriterCommand {
         project: project.to_string(),
         id,
         store: store.map(str::to_string),
-        client_id,
+        caller,
         now_ms: request_now(req, env),
         pbkdf2_iterations: config::pbkdf2_iterations(env),
         write,
@@ -277,7 +283,7 @@ async fn update(
         project,
         store,
         id,
-        grant.client_id,
+        Caller::of(&grant, project),
         Write::Update { request },
     );
     write(env, target, command).await
@@ -297,6 +303,7 @@ async fn delete(
         version,
         data_erasure,
     };
-    let command = writer_command(&req, env, project, store, id, grant.client_id, write_);
+    let caller = Caller::of(&grant, project);
+    let command = writer_command(&req, env, project, store, id, caller, write_);
     write(env, target, command).await
 }
