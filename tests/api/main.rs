@@ -17,6 +17,7 @@ type TestFn = fn(&support::App);
 /// requests write (the second SQLite client makes the Worker's D1 calls fail).
 macro_rules! tests {
     ($module:ident; $($name:ident),* $(,)? $(; serial: $($serial:ident),* $(,)?)?) => {
+        #[allow(dead_code)]
         pub fn tests() -> Vec<(&'static str, crate::TestFn)> {
             vec![$((concat!(stringify!($module), "::", stringify!($name)), $name as crate::TestFn)),*]
         }
@@ -32,6 +33,8 @@ mod auth;
 mod credentials;
 mod customers;
 mod errors;
+mod fuzz;
+mod hardening;
 mod oauth;
 mod queries;
 mod sdk;
@@ -49,6 +52,7 @@ fn main() {
         credentials::tests(),
         oauth::tests(),
         sdk::tests(),
+        hardening::tests(),
     ]
     .concat();
     let serial = [
@@ -56,6 +60,8 @@ fn main() {
         updates::serial_tests(),
         queries::serial_tests(),
         credentials::serial_tests(),
+        hardening::serial_tests(),
+        fuzz::serial_tests(),
     ]
     .concat();
     // Listing tests needs no server.

@@ -946,6 +946,10 @@ fn every_route_checks_every_kind_of_token(app: &App) {
         ("revoked", revoked, vec![]),
     ];
     let missing = "00000000-0000-4000-8000-000000000000";
+    // A customer without stores: visible in every store, written only with project-wide scopes.
+    let (global, global_email) = customer(app, "pw", json!({}));
+    let global = global["id"].as_str().unwrap().to_string();
+    let token_body = format!(r#"{{"email": "{global_email}", "ttlMinutes": 1}}"#);
     //                                                                  view manage proj  A  B  api  cust anon other exp rev
     let routes: Vec<(&str, String, &str, [Expect; 11])> = vec![
         (
@@ -1060,6 +1064,32 @@ fn every_route_checks_every_kind_of_token(app: &App) {
             "POST",
             "/demo/customers/email/confirm".into(),
             "{}",
+            [F, T, T, F, F, F, F, F, F, U, U],
+        ),
+        // A store-limited token writes only its store's customers (README, "Store-limited
+        // tokens"): not a global customer, not its tokens, not a customer of two stores.
+        (
+            "POST",
+            format!("/demo/in-store/key=store-a/customers/{global}"),
+            r#"{"version": 1, "actions": []}"#,
+            [F, T, T, F, F, F, F, F, F, U, U],
+        ),
+        (
+            "DELETE",
+            format!("/demo/in-store/key=store-a/customers/{global}?version=0"),
+            "",
+            [F, T, T, F, F, F, F, F, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/in-store/key=store-a/customers/password-token".into(),
+            &token_body,
+            [F, T, T, F, F, F, F, F, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/in-store/key=store-a/customers".into(),
+            r#"{"email": "not-an-email", "stores": [{"key": "store-a"}, {"key": "store-b"}]}"#,
             [F, T, T, F, F, F, F, F, F, U, U],
         ),
         (

@@ -396,6 +396,18 @@ impl App {
         headers: &[(&str, &str)],
         body: Option<&[u8]>,
     ) -> Reply {
+        self.try_send(method, path, headers, body)
+            .unwrap_or_else(|e| panic!("{method} {path} failed: {e}"))
+    }
+
+    /// Sends a request; a transport failure (no HTTP answer at all) is an error.
+    pub fn try_send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Result<Reply, String> {
         let mut request = ureq::request(method, &self.url(path)).timeout(Duration::from_secs(60));
         for (name, value) in headers {
             request = request.set(name, value);
@@ -405,8 +417,8 @@ impl App {
             None => request.call(),
         };
         match result {
-            Ok(response) | Err(ureq::Error::Status(_, response)) => to_reply(response),
-            Err(e) => panic!("{method} {path} failed: {e}"),
+            Ok(response) | Err(ureq::Error::Status(_, response)) => Ok(to_reply(response)),
+            Err(e) => Err(e.to_string()),
         }
     }
 
@@ -519,4 +531,41 @@ pub fn unique(prefix: &str) -> String {
 /// A unique email address.
 pub fn unique_email(prefix: &str) -> String {
     format!("{}@example.com", unique(prefix))
+}
+
+impl App {
+    /// `POST {path}` with `{version, actions}` and `token`.
+    pub fn update(&self, path: &str, token: &str, version: u64, actions: Value) -> Reply {
+        self.post(
+            path,
+            token,
+            &serde_json::json!({"version": version, "actions": actions}),
+        )
+    }
+
+    /// `POST /demo/login` from a given client address (so throttling stays per test).
+    pub fn sign_in(&self, path: &str, email: &str, password: &str, address: &str) -> Reply {
+        let auth = format!("Bearer {}", self.admin());
+        let body = serde_json::json!({"email": email, "password": password}).to_string();
+        self.send(
+            "POST",
+            path,
+            &[
+                ("Authorization", auth.as_str()),
+                ("Content-Type", "application/json"),
+                ("CF-Connecting-IP", address),
+            ],
+            Some(body.as_bytes()),
+        )
+    }
+}
+
+/// The `id` of a resource representation.
+pub fn id_of(resource: &Value) -> &str {
+    resource["id"].as_str().expect("an id")
+}
+
+/// Percent-encodes a query value.
+pub fn encode(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
