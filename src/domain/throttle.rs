@@ -55,12 +55,10 @@ impl Window {
     /// Checks the window and, if there is room, counts the attempt as a failure.
     pub fn begin(&mut self, now_ms: i64, limits: Limits) -> Begun {
         self.forget_old(now_ms, limits);
-        let live: Vec<i64> = self
-            .failures
-            .iter()
-            .copied()
-            .filter(|&at| at <= now_ms)
-            .collect();
+        // Every failure in the window counts, also one recorded by a concurrent attempt whose
+        // clock was read a moment later than this one's.
+        let mut live = self.failures.clone();
+        live.sort_unstable();
         if live.len() >= limits.max_failures as usize {
             // Room comes back when enough of the oldest failures have left the window.
             let excess = live.len() - limits.max_failures as usize;
@@ -92,7 +90,7 @@ impl Window {
     pub fn failures(&self, now_ms: i64, limits: Limits) -> usize {
         self.failures
             .iter()
-            .filter(|&&at| at > now_ms - limits.window_ms && at <= now_ms)
+            .filter(|&&at| at > now_ms - limits.window_ms)
             .count()
     }
 }
@@ -111,6 +109,17 @@ mod tests {
             Begun::Allowed { delay_ms } => delay_ms,
             Begun::Refused { .. } => panic!("refused"),
         }
+    }
+
+    #[test]
+    fn failures_recorded_by_a_later_clock_count_too() {
+        // Ten concurrent attempts read their clocks in one order and reach the window in
+        // another: the one that read the earliest clock comes last and must still be refused.
+        let mut window = Window::default();
+        for i in 1..=10 {
+            allowed(window.begin(1_000 + i, LIMITS));
+        }
+        assert!(matches!(window.begin(1_000, LIMITS), Begun::Refused { .. }));
     }
 
     #[test]
