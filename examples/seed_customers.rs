@@ -5,12 +5,14 @@
 //!
 //! Usage: `cargo run --release --example seed_customers -- <from> <to> > seed.sql`
 
-use edge_customer_api::domain::customer::ClientLogging;
-use edge_customer_api::domain::draft::{create, CreateContext, CustomerDraft};
+use edge_customer_api::domain::auth::StoreReach;
+use edge_customer_api::domain::customer::draft::{create, CreateContext, CustomerDraft};
 use edge_customer_api::domain::ids::Random;
 use edge_customer_api::domain::json;
-use edge_customer_api::store::query_sql::Param;
-use edge_customer_api::store::rows;
+use edge_customer_api::domain::refs::ClientLogging;
+use edge_customer_api::store::customer_table::Customers;
+use edge_customer_api::store::sql::Param;
+use edge_customer_api::store::table::Table;
 use std::io::{BufWriter, Write};
 
 /// A small deterministic generator: the seed only needs distinct ids, not secrecy.
@@ -40,7 +42,7 @@ fn main() {
     };
     let mut rng = XorShift(0x9E37_79B9_7F4A_7C15 ^ from);
     let mut out = BufWriter::new(std::io::stdout().lock());
-    let columns = format!("project, id, {}", rows::COLUMNS.join(", "));
+    let columns = format!("project, id, {}", Customers::COLUMNS.join(", "));
     let mut customers = Vec::new();
     let mut claims = Vec::new();
     for i in from..to {
@@ -59,20 +61,20 @@ fn main() {
             now_ms: 1_700_000_000_000 + i as i64,
             by: ClientLogging::client("seed"),
             store: None,
-            reach: &edge_customer_api::domain::auth::StoreReach::Project,
+            reach: &StoreReach::Project,
         };
         let created = create(draft, ctx, &mut rng, &mut |_| unreachable!("no passwords"))
             .expect("valid customer");
         let stored = created.stored;
         let mut values = vec![
             Param::Text(PROJECT.into()),
-            Param::Text(stored.customer.id.clone()),
+            Param::Text(stored.customer.meta.id.clone()),
         ];
-        values.extend(rows::values(&stored));
+        values.extend(Customers::values(&stored));
         let literals: Vec<String> = values.iter().map(Param::sql_literal).collect();
         customers.push(format!("({})", literals.join(", ")));
         for (email, store) in stored.customer.email_claims() {
-            let claim = [PROJECT, &email, &store, &stored.customer.id]
+            let claim = [PROJECT, &email, &store, &stored.customer.meta.id]
                 .map(|v| Param::Text(v.to_string()).sql_literal());
             claims.push(format!("({})", claim.join(", ")));
         }

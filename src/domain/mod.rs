@@ -6,10 +6,7 @@
 
 pub mod api_clients;
 pub mod auth;
-pub mod credentials;
 pub mod customer;
-pub mod delete;
-pub mod draft;
 pub mod error;
 pub mod ids;
 pub mod json;
@@ -19,8 +16,9 @@ pub mod oauth;
 pub mod password;
 pub mod predicate;
 pub mod query;
+pub mod refs;
+pub mod resource;
 pub mod throttle;
 pub mod time;
-pub mod update;
 pub mod validate;
 pub mod version;

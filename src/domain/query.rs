@@ -1,7 +1,9 @@
-//! Query parameters of `GET …/customers`: `where` (repeatable, ANDed), `var.<name>`,
-//! `sort` (repeatable), `limit`, `offset`, `withTotal`, `expand`.
+//! Query parameters of a resource's query endpoint (`GET …/customers`, …): `where`
+//! (repeatable, ANDed), `var.<name>`, `sort` (repeatable), `limit`, `offset`, `withTotal`,
+//! `expand`, checked against the resource's field schema.
 
 use super::error::ApiError;
+use super::predicate::schema::Field;
 use super::predicate::{self, Cond, Cost, SortKey};
 
 pub const DEFAULT_LIMIT: u32 = 20;
@@ -12,9 +14,9 @@ pub const MAX_FILTERED_TOTAL: u32 = 10_000;
 /// Most `sort` parameters one query may carry (our limit).
 pub const MAX_SORT_CLAUSES: usize = 10;
 
-/// A customer query, checked.
+/// A query, checked.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CustomerQuery {
+pub struct Query {
     pub filter: Option<Cond>,
     pub sort: Vec<SortKey>,
     pub limit: u32,
@@ -41,9 +43,23 @@ fn number(name: &str, value: &str, max: u32) -> Result<u32, ApiError> {
         })
 }
 
+/// A boolean query parameter: `true` or `false`.
+pub fn boolean(name: &str, value: &str) -> Result<bool, ApiError> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(invalid(format!(
+            "The query parameter '{name}' must be true or false, not '{value}'."
+        ))),
+    }
+}
+
 /// Reads the query parameters (decoded name/value pairs, in order). Unknown parameters are
 /// ignored.
-pub fn from_params(params: &[(String, String)]) -> Result<CustomerQuery, ApiError> {
+pub fn from_params(
+    params: &[(String, String)],
+    fields: &'static [Field],
+) -> Result<Query, ApiError> {
     let mut vars: Vec<(String, Vec<String>)> = Vec::new();
     for (name, value) in params {
         if let Some(var) = name.strip_prefix("var.") {
@@ -58,7 +74,7 @@ pub fn from_params(params: &[(String, String)]) -> Result<CustomerQuery, ApiErro
             }
         }
     }
-    let mut query = CustomerQuery {
+    let mut query = Query {
         filter: None,
         sort: Vec::new(),
         limit: DEFAULT_LIMIT,
@@ -69,23 +85,13 @@ pub fn from_params(params: &[(String, String)]) -> Result<CustomerQuery, ApiErro
     let mut conditions = Vec::new();
     for (name, value) in params {
         match name.as_str() {
-            "where" => conditions.push(predicate::condition(value, &vars)?),
+            "where" => conditions.push(predicate::condition(value, &vars, fields)?),
             "sort" => query
                 .sort
-                .push(predicate::resolve::sort_key(value).map_err(invalid)?),
+                .push(predicate::resolve::sort_key(value, fields).map_err(invalid)?),
             "limit" => query.limit = number("limit", value, MAX_LIMIT)?,
             "offset" => query.offset = number("offset", value, MAX_OFFSET)?,
-            "withTotal" => {
-                query.with_total = match value.as_str() {
-                    "true" => true,
-                    "false" => false,
-                    _ => {
-                        return Err(invalid(format!(
-                            "The query parameter 'withTotal' must be true or false, not '{value}'."
-                        )))
-                    }
-                }
-            }
+            "withTotal" => query.with_total = boolean("withTotal", value)?,
             "expand" => query.expand.push(value.clone()),
             _ => {}
         }
@@ -110,6 +116,11 @@ pub fn from_params(params: &[(String, String)]) -> Result<CustomerQuery, ApiErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A customer query (the tests use the customer's schema).
+    fn from_params(params: &[(String, String)]) -> Result<Query, ApiError> {
+        super::from_params(params, crate::domain::customer::schema::FIELDS)
+    }
 
     fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs

@@ -1,11 +1,7 @@
 //! Value rules of the Customer API: key, locale, country, date and email formats, and
 //! ResourceIdentifier resolution. Each check returns the commercetools error for its field.
 
-use serde::{Deserialize, Serialize};
-
-use super::customer::Reference;
 use super::error::ApiError;
-use super::json::invalid_shape;
 use super::time::is_iso_date;
 
 /// Longest email accepted (RFC 5321's path limit). Our choice: commercetools documents none.
@@ -144,61 +140,6 @@ pub fn lowercase_email(email: &str) -> String {
     lower.nfc().collect()
 }
 
-/// A ResourceIdentifier as clients send it: `{typeId?, id?, key?}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ResourceIdentifier {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub type_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-}
-
-impl ResourceIdentifier {
-    /// Checks the identifier (a matching `typeId` if given; exactly one of `id` and `key`) and
-    /// turns it into a stored reference.
-    pub fn resolve(&self, path: &str, type_id: &str) -> Result<Reference, ApiError> {
-        if let Some(given) = &self.type_id {
-            if given != type_id {
-                return Err(invalid_shape(
-                    &format!("{path} -> typeId"),
-                    &format!("expected \"{type_id}\", found \"{given}\""),
-                ));
-            }
-        }
-        match (&self.id, &self.key) {
-            (Some(_), Some(_)) => Err(invalid_shape(
-                path,
-                "Either 'id' or 'key' must be set, not both.",
-            )),
-            (None, None) => Err(invalid_shape(path, "Either 'id' or 'key' must be set.")),
-            (id, key) => Ok(Reference {
-                type_id: type_id.to_string(),
-                id: id.clone(),
-                key: key.clone(),
-            }),
-        }
-    }
-
-    /// Stores are known by key only: an id cannot be mapped to a store key here.
-    pub fn store_key(&self, path: &str) -> Result<String, ApiError> {
-        let reference = self.resolve(path, "store")?;
-        match (reference.key, reference.id) {
-            (Some(key), _) => {
-                self::key(&format!("{path}.key"), &key)?;
-                Ok(key)
-            }
-            (None, id) => Err(ApiError::ReferencedResourceNotFound {
-                type_id: "store".into(),
-                id,
-                key: None,
-            }),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,35 +208,5 @@ mod tests {
         assert_eq!(lowercase_email(composed), lowercase_email(decomposed));
         assert_eq!(lowercase_email(composed), "j\u{00F6}@example.com");
         assert_eq!(lowercase_email("A@B.C"), "a@b.c");
-    }
-
-    #[test]
-    fn resource_identifiers() {
-        let both = ResourceIdentifier {
-            type_id: None,
-            id: Some("1".into()),
-            key: Some("k".into()),
-        };
-        assert!(matches!(
-            both.resolve("customerGroup", "customer-group"),
-            Err(ApiError::InvalidJsonInput { .. })
-        ));
-        let wrong_type = ResourceIdentifier {
-            type_id: Some("cart".into()),
-            id: Some("1".into()),
-            key: None,
-        };
-        assert!(wrong_type
-            .resolve("customerGroup", "customer-group")
-            .is_err());
-        let by_id = ResourceIdentifier {
-            type_id: None,
-            id: Some("1".into()),
-            key: None,
-        };
-        assert!(matches!(
-            by_id.store_key("stores[0]"),
-            Err(ApiError::ReferencedResourceNotFound { .. })
-        ));
     }
 }

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::error::ApiError;
+
 /// The largest version a request may name: `Number.MAX_SAFE_INTEGER`.
 pub const MAX_VERSION: u64 = (1 << 53) - 1;
 
@@ -16,6 +18,12 @@ impl Version {
     /// A version within [`MAX_VERSION`].
     pub fn new(value: u64) -> Option<Version> {
         (value <= MAX_VERSION).then_some(Version(value))
+    }
+
+    /// A version read from the store: exact, as the store only ever holds versions that
+    /// started at 1 and rose by one per change.
+    pub fn stored(value: u64) -> Version {
+        Version(value)
     }
 
     pub fn get(self) -> u64 {
@@ -40,6 +48,19 @@ impl<'de> Deserialize<'de> for Version {
         let value = u64::deserialize(deserializer)?;
         Version::new(value)
             .ok_or_else(|| serde::de::Error::custom(out_of_range(&value.to_string())))
+    }
+}
+
+/// The one version check of every write: the request's `expected` version must be the
+/// resource's `current` one, else 409 `ConcurrentModification` naming the current version.
+pub fn check(expected: Version, current: u64) -> Result<(), ApiError> {
+    if expected.0 == current {
+        Ok(())
+    } else {
+        Err(ApiError::ConcurrentModification {
+            expected: expected.0,
+            current: Some(current),
+        })
     }
 }
 

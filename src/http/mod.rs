@@ -1,8 +1,11 @@
-//! The HTTP edge: routing, authentication, JSON in and out, one handler module per resource.
-//! `route` is pure; the handlers exist only in the Worker (wasm32) build.
+//! The HTTP edge: routing, the request context (authentication, body, query), JSON in and out,
+//! one handler module per resource. `route` is pure; the rest exists only in the Worker
+//! (wasm32) build.
 
 pub mod route;
 
+#[cfg(target_arch = "wasm32")]
+pub mod context;
 #[cfg(target_arch = "wasm32")]
 pub mod respond;
 

@@ -1,4 +1,4 @@
-//! Building responses: JSON bodies and the commercetools error envelope.
+//! Building responses: JSON bodies, query pages and the commercetools error envelope.
 
 use worker::{Headers, Response};
 
@@ -31,11 +31,16 @@ pub fn error(rejection: &Rejection) -> Response {
     response
 }
 
-/// A 500 for an infrastructure failure: the details go to the log, not to the client.
-pub fn internal(context: &str, detail: impl std::fmt::Display) -> Rejection {
-    worker::console_error!("{context}: {detail}");
-    ApiError::General {
-        message: "Internal error. The request was not carried out.".into(),
-    }
-    .into()
+/// A paged query response: `{limit, offset, count, total?, results}` with the representations
+/// as stored.
+pub fn page(limit: u32, offset: u32, docs: &[String], total: Option<u64>) -> Response {
+    let total = total.map(|t| format!(",\"total\":{t}")).unwrap_or_default();
+    json(
+        200,
+        format!(
+            "{{\"limit\":{limit},\"offset\":{offset},\"count\":{}{total},\"results\":[{}]}}",
+            docs.len(),
+            docs.join(",")
+        ),
+    )
 }

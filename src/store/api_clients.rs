@@ -2,15 +2,15 @@
 //! of the configuration and the clients of the resource.
 
 use serde::Deserialize;
-use worker::wasm_bindgen::JsValue;
-use worker::{D1Database, Env};
+use worker::Env;
 
 use super::config;
+use super::d1::Db;
+use super::sql::{Param, Statement};
 use super::StoreError;
 use crate::domain::api_clients::ApiClientRecord;
 use crate::domain::auth::{self, ApiClient};
 use crate::domain::error::{ApiError, ApiResult};
-use crate::http::respond;
 
 #[derive(Deserialize)]
 struct Row {
@@ -44,47 +44,42 @@ impl From<Row> for ApiClientRecord {
 const COLUMNS: &str = "project, id, name, scope, secret_sha256, created_at_ms, delete_at_ms, \
      access_token_validity_seconds, refresh_token_validity_seconds";
 
-fn text(value: &str) -> JsValue {
-    JsValue::from_str(value)
+fn opt_int(value: Option<u64>) -> Param {
+    value.map_or(Param::Null, Param::uint)
 }
 
-fn opt_int(value: Option<i64>) -> JsValue {
-    value.map_or(JsValue::NULL, |v| JsValue::from_f64(v as f64))
-}
-
-pub async fn insert(db: &D1Database, record: &ApiClientRecord) -> Result<(), StoreError> {
-    db.prepare(format!(
-        "INSERT INTO api_clients ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-    ))
-    .bind(&[
-        text(&record.project),
-        text(&record.id),
-        text(&record.name),
-        text(&record.scopes.join(" ")),
-        text(&record.secret_sha256),
-        JsValue::from_f64(record.created_at_ms as f64),
-        opt_int(record.delete_at_ms),
-        opt_int(record.access_token_validity_seconds.map(|v| v as i64)),
-        opt_int(record.refresh_token_validity_seconds.map(|v| v as i64)),
-    ])?
-    .run()
-    .await?;
+pub async fn insert(db: &Db, record: &ApiClientRecord) -> Result<(), StoreError> {
+    let statement = Statement::new(
+        format!("INSERT INTO api_clients ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+        vec![
+            Param::text(&record.project),
+            Param::text(&record.id),
+            Param::text(&record.name),
+            Param::Text(record.scopes.join(" ")),
+            Param::text(&record.secret_sha256),
+            Param::Int(record.created_at_ms),
+            record.delete_at_ms.map_or(Param::Null, Param::Int),
+            opt_int(record.access_token_validity_seconds),
+            opt_int(record.refresh_token_validity_seconds),
+        ],
+    );
+    db.batch(&[statement]).await?;
     Ok(())
 }
 
 /// The client with this id, in any project (client ids are unique).
-pub async fn by_id(db: &D1Database, id: &str) -> Result<Option<ApiClientRecord>, StoreError> {
-    let row: Option<Row> = db
-        .prepare(format!("SELECT {COLUMNS} FROM api_clients WHERE id = ?1"))
-        .bind(&[text(id)])?
-        .first(None)
-        .await?;
+pub async fn by_id(db: &Db, id: &str) -> Result<Option<ApiClientRecord>, StoreError> {
+    let statement = Statement::new(
+        format!("SELECT {COLUMNS} FROM api_clients WHERE id = ?1"),
+        vec![Param::text(id)],
+    );
+    let row: Option<Row> = db.first(&statement).await?;
     Ok(row.map(Into::into))
 }
 
 /// A page of the project's clients, oldest first, and how many there are.
 pub async fn page(
-    db: &D1Database,
+    db: &Db,
     project: &str,
     limit: u32,
     offset: u32,
@@ -93,16 +88,15 @@ pub async fn page(
     struct Total {
         total: u64,
     }
-    let results = db
-        .batch(vec![
-            db.prepare(format!(
-                "SELECT {COLUMNS} FROM api_clients WHERE project = ?1 ORDER BY created_at_ms, id LIMIT ?2 OFFSET ?3"
-            ))
-            .bind(&[text(project), JsValue::from(limit), JsValue::from(offset)])?,
-            db.prepare("SELECT COUNT(*) AS total FROM api_clients WHERE project = ?1")
-                .bind(&[text(project)])?,
-        ])
-        .await?;
+    let page = Statement::new(
+        format!("SELECT {COLUMNS} FROM api_clients WHERE project = ?1 ORDER BY created_at_ms, id LIMIT ?2 OFFSET ?3"),
+        vec![Param::text(project), Param::Int(limit.into()), Param::Int(offset.into())],
+    );
+    let total = Statement::new(
+        "SELECT COUNT(*) AS total FROM api_clients WHERE project = ?1",
+        vec![Param::text(project)],
+    );
+    let results = db.batch(&[page, total]).await?;
     let (Some(rows), Some(total)) = (results.first(), results.get(1)) else {
         return Err(StoreError::Other(
             "an api-clients batch returned too few results".into(),
@@ -118,18 +112,21 @@ pub async fn page(
 
 /// Deletes the client; returns it if it existed in the project.
 pub async fn delete(
-    db: &D1Database,
+    db: &Db,
     project: &str,
     id: &str,
 ) -> Result<Option<ApiClientRecord>, StoreError> {
-    let row: Option<Row> = db
-        .prepare(format!(
-            "DELETE FROM api_clients WHERE project = ?1 AND id = ?2 RETURNING {COLUMNS}"
-        ))
-        .bind(&[text(project), text(id)])?
-        .first(None)
-        .await?;
+    let statement = Statement::new(
+        format!("DELETE FROM api_clients WHERE project = ?1 AND id = ?2 RETURNING {COLUMNS}"),
+        vec![Param::text(project), Param::text(id)],
+    );
+    let row: Option<Row> = db.first(&statement).await?;
     Ok(row.map(Into::into))
+}
+
+/// The clients of the configuration (`API_CLIENTS`); a broken configuration is a 500.
+fn configured(env: &Env) -> ApiResult<Vec<ApiClient>> {
+    config::api_clients(env).map_err(|e| StoreError::Other(e).into())
 }
 
 /// The client of HTTP Basic credentials: a bootstrap client of the configuration, or a live
@@ -140,19 +137,16 @@ pub async fn authenticate(
     now_ms: i64,
 ) -> ApiResult<ApiClient> {
     let (id, secret) = auth::basic_credentials(authorization)?;
-    let configured = config::api_clients(env).map_err(|e| respond::internal("configuration", e))?;
-    if let Some(client) = configured.into_iter().find(|c| c.client_id == id) {
+    if let Some(client) = configured(env)?.into_iter().find(|c| c.client_id == id) {
         return if client.secret_matches(&secret) {
             Ok(client)
         } else {
             Err(ApiError::InvalidClient.into())
         };
     }
-    let db = super::customers::database(env).map_err(|e| respond::internal("D1 binding", e))?;
-    let record = by_id(&db, &id)
-        .await
-        .map_err(|e| respond::internal("client lookup", e))?;
-    record
+    let db = Db::shared(env)?;
+    by_id(&db, &id)
+        .await?
         .and_then(|r| r.client(now_ms))
         .filter(|c| c.secret_matches(&secret))
         .ok_or_else(|| ApiError::InvalidClient.into())
@@ -161,13 +155,10 @@ pub async fn authenticate(
 /// Whether the client a token was issued to may still use it: a bootstrap client of the
 /// configuration always, a client of the resource until it is deleted or past its `deleteAt`.
 pub async fn is_live(env: &Env, client_id: &str, now_ms: i64) -> ApiResult<bool> {
-    let configured = config::api_clients(env).map_err(|e| respond::internal("configuration", e))?;
-    if configured.iter().any(|c| c.client_id == client_id) {
+    if configured(env)?.iter().any(|c| c.client_id == client_id) {
         return Ok(true);
     }
-    let db = super::customers::database(env).map_err(|e| respond::internal("D1 binding", e))?;
-    let record = by_id(&db, client_id)
-        .await
-        .map_err(|e| respond::internal("client lookup", e))?;
+    let db = Db::shared(env)?;
+    let record = by_id(&db, client_id).await?;
     Ok(record.is_some_and(|r| r.client(now_ms).is_some()))
 }

@@ -4,7 +4,7 @@
 use worker::Env;
 
 use crate::domain::auth::{parse_clients, ApiClient};
-use crate::domain::credentials::DEFAULT_PASSWORD_TOKEN_TTL_MINUTES;
+use crate::domain::customer::credentials::DEFAULT_PASSWORD_TOKEN_TTL_MINUTES;
 use crate::domain::password;
 use crate::domain::throttle::Limits;
 

@@ -1,18 +1,19 @@
-//! What can go wrong in the store, classified from D1's error texts.
+//! What can go wrong in the store, classified from D1's error texts, and how it becomes an API
+//! error: a 4xx where the client caused it, else a 500 whose cause is logged here, once.
 
-/// Why a store operation failed, in the terms the handlers answer with.
+use crate::domain::error::{ApiError, Rejection};
+
+/// Why a store operation failed.
 #[derive(Debug)]
 pub enum StoreError {
-    /// A unique value is taken: `email`, `key` or `customerNumber`.
-    Duplicate(&'static str),
+    /// A unique value is taken: the constraint D1 names (`customers.key`, `duplicate_email`, …);
+    /// the resource's table turns it into `DuplicateField`.
+    Duplicate(String),
     /// The version check of a write batch failed: someone else wrote first.
     VersionConflict,
     /// SQLite refused the statement as too complex (D1 caps expression depth at 100): a
     /// deeply nested query predicate. The client's fault, answered with 400.
     TooComplex,
-    /// A stored customer document that cannot be read: what its columns tell, enough to
-    /// delete it (nothing else may be done with it).
-    Unreadable(Box<crate::domain::customer::StoredCustomer>),
     /// Anything else: an infrastructure failure (answered with 500, details logged).
     Other(String),
 }
@@ -20,16 +21,9 @@ pub enum StoreError {
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StoreError::Duplicate(field) => write!(f, "duplicate {field}"),
+            StoreError::Duplicate(constraint) => write!(f, "duplicate value ({constraint})"),
             StoreError::VersionConflict => f.write_str("version conflict"),
             StoreError::TooComplex => f.write_str("statement too complex"),
-            StoreError::Unreadable(stored) => {
-                write!(
-                    f,
-                    "the document of customer {} cannot be read",
-                    stored.customer.id
-                )
-            }
             StoreError::Other(detail) => f.write_str(detail),
         }
     }
@@ -41,8 +35,8 @@ impl From<worker::Error> for StoreError {
     }
 }
 
-/// D1 reports constraint failures as text, in two shapes depending on the method
-/// (see ../shared/notes/workers-platform.md §1): read both and look for what failed.
+/// D1 reports constraint failures as text, in two shapes depending on the method: read both
+/// and look for what failed.
 pub fn classify(err: &worker::Error) -> StoreError {
     let text = match err {
         worker::Error::D1(d1) => {
@@ -58,15 +52,50 @@ pub fn classify(err: &worker::Error) -> StoreError {
     if !text.contains("SQLITE_CONSTRAINT") && !text.contains("constraint failed") {
         return StoreError::Other(text);
     }
-    if text.contains("duplicate_email") || text.contains("customer_emails.") {
-        StoreError::Duplicate("email")
-    } else if text.contains("customers.customer_number") {
-        StoreError::Duplicate("customerNumber")
-    } else if text.contains("customers.key") {
-        StoreError::Duplicate("key")
-    } else if text.contains("version_conflict") {
+    if text.contains("version_conflict") {
         StoreError::VersionConflict
+    } else if text.contains("duplicate_email") || text.contains("UNIQUE constraint failed") {
+        StoreError::Duplicate(text)
     } else {
         StoreError::Other(text)
+    }
+}
+
+/// The message of every 500: the details go to the log, not to the client.
+fn internal(cause: &dyn std::fmt::Display) -> Rejection {
+    worker::console_error!("internal error: {cause}");
+    ApiError::General {
+        message: "Internal error. The request was not carried out.".into(),
+    }
+    .into()
+}
+
+impl From<StoreError> for Rejection {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::TooComplex => ApiError::InvalidInput {
+                message: "The query predicate is nested too deeply to run (the store allows an expression depth of 100). Flatten nested custom-field conditions or combine them with 'and'.".into(),
+            }
+            .into(),
+            other => internal(&other),
+        }
+    }
+}
+
+impl From<worker::Error> for Rejection {
+    fn from(err: worker::Error) -> Self {
+        internal(&err)
+    }
+}
+
+impl From<worker::kv::KvError> for Rejection {
+    fn from(err: worker::kv::KvError) -> Self {
+        internal(&err)
+    }
+}
+
+impl From<serde_json::Error> for Rejection {
+    fn from(err: serde_json::Error) -> Self {
+        internal(&err)
     }
 }

@@ -1,29 +1,44 @@
-//! Adapters to the platform: D1 repositories, the KV token store, the Durable Objects,
-//! configuration, the clock and the CSPRNG (wasm32 only). They move bytes; the domain decides.
-//! The query compiler and the row layout are pure and also build natively.
+//! Adapters to the platform: D1, the KV token store, the Durable Objects, configuration, the
+//! clock and the CSPRNG. They move bytes; the domain decides.
+//!
+//! Pure (also built natively): [`sql`] (statements as data), [`table`] (the versioned shape's
+//! writes for any resource), [`query_sql`] (the predicate compiler), [`customer_table`] (how
+//! customers are laid out). The rest is wasm32 only: [`d1`] (the one place that chooses a
+//! database, and runs statements), [`repository`] (reads for any resource), [`customers`]
+//! (customer lookups), [`writer`] and [`customer_writes`] (the writer Durable Object),
+//! [`email_lock`], [`throttle`] (Durable Objects), [`tokens`] (KV), [`api_clients`],
+//! [`passwords`] (WebCrypto), [`config`], [`platform`], [`error`].
 
+pub mod customer_table;
 pub mod query_sql;
-pub mod rows;
+pub mod sql;
+pub mod table;
 
 #[cfg(target_arch = "wasm32")]
 pub mod api_clients;
 #[cfg(target_arch = "wasm32")]
 pub mod config;
 #[cfg(target_arch = "wasm32")]
-pub mod customer_writer;
+pub mod customer_writes;
 #[cfg(target_arch = "wasm32")]
 pub mod customers;
 #[cfg(target_arch = "wasm32")]
+pub mod d1;
+#[cfg(target_arch = "wasm32")]
 pub mod email_lock;
+#[cfg(target_arch = "wasm32")]
+pub mod error;
 #[cfg(target_arch = "wasm32")]
 pub mod passwords;
 #[cfg(target_arch = "wasm32")]
 pub mod platform;
 #[cfg(target_arch = "wasm32")]
+pub mod repository;
+#[cfg(target_arch = "wasm32")]
 pub mod throttle;
 #[cfg(target_arch = "wasm32")]
 pub mod tokens;
 #[cfg(target_arch = "wasm32")]
-pub use error::{classify, StoreError};
+pub mod writer;
 #[cfg(target_arch = "wasm32")]
-mod error;
+pub use error::StoreError;

@@ -9,6 +9,8 @@ use worker::wasm_bindgen_futures::JsFuture;
 use worker::web_sys::{Crypto, CryptoKey, Pbkdf2Params};
 
 use super::platform::CryptoRandom;
+use crate::domain::customer::writes::Passwords;
+use crate::domain::error::ApiResult;
 use crate::domain::ids::Random;
 use crate::domain::password::{self, DERIVED_LEN, SALT_LEN};
 
@@ -87,4 +89,19 @@ pub async fn verify(plain: &str, stored: &str) -> worker::Result<bool> {
     };
     let derived = derive(plain, &parsed.salt, parsed.iterations).await?;
     Ok(parsed.matches(&derived))
+}
+
+/// The domain's password port, at the configured cost.
+pub struct WebCryptoPasswords {
+    pub iterations: u32,
+}
+
+impl Passwords for WebCryptoPasswords {
+    async fn hash(&self, plain: &str) -> ApiResult<String> {
+        Ok(hash(plain, self.iterations).await?)
+    }
+
+    async fn verify(&self, plain: &str, hash: &str) -> ApiResult<bool> {
+        Ok(verify(plain, hash).await?)
+    }
 }

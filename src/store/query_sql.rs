@@ -1,49 +1,44 @@
-//! Compiles a customer query to D1 SQL. Every value is a bound parameter; only names that
-//! come from the schema or from identifiers the predicate lexer allows (`[A-Za-z0-9_-]`) are
-//! written into the statement, inside quoted JSON paths.
+//! Compiles a query over a resource's table to D1 SQL. Every value is a bound parameter; only
+//! names that come from a schema or from identifiers the predicate lexer allows
+//! (`[A-Za-z0-9_-]`) are written into the statement, inside quoted JSON paths.
 //!
-//! The looked-up and sorted fields are real, indexed columns; everything else is reached in
-//! the JSON document with `json_extract` / `json_each`. Lists (`in`, `contains`) travel as one
-//! JSON-array parameter, so long lists do not run into D1's 100-parameter limit. Every sort
-//! ends with the id in the direction of the last key, so paging is stable and the
-//! `(project, column, id)` indexes serve it.
+//! The looked-up and sorted fields are real, indexed columns (the resource's [`QueryTable`]
+//! names them); everything else is reached in the JSON document with `json_extract` /
+//! `json_each`. Lists (`in`, `contains`) travel as one JSON-array parameter, so long lists do
+//! not run into D1's 100-parameter limit. Every sort ends with the id in the direction of the
+//! last key, so paging is stable and the `(project, column, id)` indexes serve it.
 
-use super::super::domain::error::ApiError;
-use super::super::domain::predicate::{CmpOp, Cond, Kind, Literal, Path, SortKey};
-use super::super::domain::query::{CustomerQuery, MAX_FILTERED_TOTAL};
+use super::sql::{Param, Statement};
+use crate::domain::error::ApiError;
+use crate::domain::predicate::{CmpOp, Cond, Kind, Literal, Path, SortKey};
+use crate::domain::query::{Query, MAX_FILTERED_TOTAL};
 
 /// D1 binds at most this many parameters per statement.
 pub const MAX_PARAMS: usize = 100;
 /// D1 statements may be at most 100 KB long; stay well below.
 const MAX_SQL_LEN: usize = 90_000;
 
-/// A bound value.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Param {
-    Text(String),
-    Int(i64),
-    Real(f64),
-    Null,
+/// What the compiler knows of a resource's table.
+#[derive(Debug)]
+pub struct QueryTable {
+    pub name: &'static str,
+    /// The indexed column holding a field, by the field's path.
+    pub columns: &'static [(&'static [&'static str], &'static str)],
+    /// Columns whose equality narrows a query to a few rows (unique, or nearly).
+    pub selective: &'static [&'static str],
+    /// The column listing a row's store keys (a JSON array), if the resource belongs to
+    /// stores: in-store queries see the store's rows and the rows without stores.
+    pub stores: Option<&'static str>,
 }
 
-impl Param {
-    /// The value written as an SQL literal. Only for tools that write SQL files (the bench
-    /// seeder) or read query plans; the Worker always binds.
-    pub fn sql_literal(&self) -> String {
-        match self {
-            Param::Text(t) => format!("'{}'", t.replace('\'', "''")),
-            Param::Int(i) => i.to_string(),
-            Param::Real(f) => f.to_string(),
-            Param::Null => "NULL".into(),
-        }
+impl QueryTable {
+    /// The indexed column holding the field at `keys`, if any.
+    fn column(&self, keys: &[String]) -> Option<&'static str> {
+        self.columns
+            .iter()
+            .find(|(path, _)| path.iter().eq(keys.iter()))
+            .map(|(_, column)| *column)
     }
-}
-
-/// SQL text with its parameters, in order of their `?`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Statement {
-    pub sql: String,
-    pub params: Vec<Param>,
 }
 
 /// The statements that answer a query.
@@ -55,43 +50,12 @@ pub struct Compiled {
     pub total: Option<Statement>,
 }
 
-/// The indexed column holding a top-level field, if any.
-fn column(keys: &[String]) -> Option<&'static str> {
-    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    Some(match keys.as_slice() {
-        ["id"] => "id",
-        ["version"] => "version",
-        ["key"] => "key",
-        ["customerNumber"] => "customer_number",
-        ["externalId"] => "external_id",
-        ["email"] => "email",
-        ["lowercaseEmail"] => "lowercase_email",
-        ["firstName"] => "first_name",
-        ["lastName"] => "last_name",
-        ["companyName"] => "company_name",
-        ["isEmailVerified"] => "is_email_verified",
-        ["customerGroup", "id"] => "customer_group_id",
-        ["createdAt"] => "created_at",
-        ["lastModifiedAt"] => "last_modified_at",
-        _ => return None,
-    })
-}
-
-/// What paths are relative to: the customer row, or a JSON value (an array element, an
-/// object inside a custom field).
+/// What paths are relative to: the row, or a JSON value (an array element, an object inside
+/// a custom field).
 #[derive(Clone)]
 enum Base {
     Row,
     Json(String),
-}
-
-impl Base {
-    fn document(&self) -> &str {
-        match self {
-            Base::Row => "customers.doc",
-            Base::Json(expr) => expr,
-        }
-    }
 }
 
 /// `'$."a"."b"'` (names are identifiers, so they need no escaping).
@@ -107,12 +71,21 @@ fn json_path(keys: &[String]) -> String {
     path
 }
 
-struct Compiler {
+struct Compiler<'t> {
+    table: &'t QueryTable,
     params: Vec<Param>,
     aliases: usize,
 }
 
-impl Compiler {
+impl<'t> Compiler<'t> {
+    fn new(table: &'t QueryTable) -> Self {
+        Compiler {
+            table,
+            params: Vec::new(),
+            aliases: 0,
+        }
+    }
+
     fn bind(&mut self, param: Param) -> &'static str {
         self.params.push(param);
         "?"
@@ -148,19 +121,42 @@ impl Compiler {
         self.bind(Param::Text(serde_json::Value::Array(array).to_string()))
     }
 
-    fn value(&self, base: &Base, path: &Path) -> String {
-        match (base, column(&path.keys)) {
-            (Base::Row, Some(column)) => format!("customers.{column}"),
-            _ => format!(
-                "json_extract({}, {})",
-                base.document(),
-                json_path(&path.keys)
-            ),
+    /// `table.column`.
+    fn qualified(&self, column: &str) -> String {
+        format!("{}.{column}", self.table.name)
+    }
+
+    fn document(&self, base: &Base) -> String {
+        match base {
+            Base::Row => self.qualified("doc"),
+            Base::Json(expr) => expr.clone(),
         }
     }
 
+    /// The row's indexed column for `path`, if the path is at row level and has one.
+    fn row_column(&self, base: &Base, path: &Path) -> Option<String> {
+        match base {
+            Base::Row => self.table.column(&path.keys).map(|c| self.qualified(c)),
+            Base::Json(_) => None,
+        }
+    }
+
+    fn value(&self, base: &Base, path: &Path) -> String {
+        self.row_column(base, path).unwrap_or_else(|| {
+            format!(
+                "json_extract({}, {})",
+                self.document(base),
+                json_path(&path.keys)
+            )
+        })
+    }
+
     fn json_type(&self, base: &Base, path: &Path) -> String {
-        format!("json_type({}, {})", base.document(), json_path(&path.keys))
+        format!(
+            "json_type({}, {})",
+            self.document(base),
+            json_path(&path.keys)
+        )
     }
 
     fn cond(&mut self, cond: &Cond, base: &Base) -> String {
@@ -177,90 +173,93 @@ impl Compiler {
             } => {
                 let value = self.value(base, path);
                 let not = if *negated { "NOT " } else { "" };
-                format!(
-                    "{value} {not}IN (SELECT value FROM json_each({}))",
-                    self.list(values)
-                )
+                let list = self.list(values);
+                format!("{value} {not}IN (SELECT value FROM json_each({list}))")
             }
-            Cond::Defined { path, defined } => {
-                let test = if *defined { "<>" } else { "=" };
-                match (base, column(&path.keys)) {
-                    (Base::Row, Some(column)) => {
-                        let is = if *defined { "IS NOT NULL" } else { "IS NULL" };
-                        format!("customers.{column} {is}")
-                    }
-                    _ => format!(
-                        "COALESCE({}, 'null') {test} 'null'",
-                        self.json_type(base, path)
-                    ),
-                }
-            }
+            Cond::Defined { path, defined } => self.defined(base, path, *defined),
             Cond::Empty { path, empty } => {
                 let length = if *empty { "= 0" } else { "> 0" };
                 format!(
                     "({} = 'array' AND json_array_length({}, {}) {length})",
                     self.json_type(base, path),
-                    base.document(),
+                    self.document(base),
                     json_path(&path.keys)
                 )
             }
-            Cond::Holds { path, values, all } => {
-                let alias = self.alias();
-                let source = format!(
-                    "json_each({}, {}) AS {alias}",
-                    base.document(),
-                    json_path(&path.keys)
-                );
-                let is_array = format!("{} = 'array'", self.json_type(base, path));
-                let list = self.list(values);
-                if *all {
-                    // Distinct as SQLite compares them: 1 and 1.0 are one value.
-                    let distinct: std::collections::BTreeSet<String> = values
-                        .iter()
-                        .map(|v| match v {
-                            Literal::Str(s) => format!("s{s}"),
-                            Literal::Num(n) => format!("n{}", n.as_f64().unwrap_or(f64::NAN)),
-                            Literal::Bool(b) => format!("n{}", u8::from(*b)),
-                        })
-                        .collect();
-                    let wanted = self.bind(Param::Int(distinct.len() as i64));
-                    format!(
-                        "({is_array} AND (SELECT COUNT(DISTINCT {alias}.value) FROM {source} WHERE {alias}.value IN (SELECT value FROM json_each({list}))) = {wanted})"
-                    )
-                } else {
-                    format!(
-                        "({is_array} AND EXISTS (SELECT 1 FROM {source} WHERE {alias}.value IN (SELECT value FROM json_each({list}))))"
-                    )
-                }
-            }
+            Cond::Holds { path, values, all } => self.holds(base, path, values, *all),
             Cond::Element { path, inner } => {
                 let alias = self.alias();
                 let inner = self.cond(inner, &Base::Json(format!("{alias}.value")));
                 format!(
                     "EXISTS (SELECT 1 FROM json_each({}, {}) AS {alias} WHERE {inner})",
-                    base.document(),
+                    self.document(base),
                     json_path(&path.keys)
                 )
             }
-            Cond::Within { path, inner } => {
-                // An object, or an array whose object elements are tried in turn: both become
-                // a list to walk, so `inner` is compiled once (nesting stays linear). Only
-                // object elements reach `inner`: JSON functions would fail on plain text.
-                let json_type = self.json_type(base, path);
-                let value = format!(
-                    "json_extract({}, {})",
-                    base.document(),
-                    json_path(&path.keys)
-                );
-                let alias = self.alias();
-                let inner = self.cond(inner, &Base::Json(format!("{alias}.value")));
-                format!(
-                    "EXISTS (SELECT 1 FROM json_each(CASE {json_type} WHEN 'object' THEN json_array(json({value})) \
-                     WHEN 'array' THEN {value} ELSE '[]' END) AS {alias} \
-                     WHERE CASE WHEN {alias}.type = 'object' THEN ({inner}) END)"
-                )
-            }
+            Cond::Within { path, inner } => self.within(base, path, inner),
         }
+    }
+
+    /// `is defined` / `is not defined`: present and not null.
+    fn defined(&self, base: &Base, path: &Path, defined: bool) -> String {
+        if let Some(column) = self.row_column(base, path) {
+            let is = if defined { "IS NOT NULL" } else { "IS NULL" };
+            return format!("{column} {is}");
+        }
+        let test = if defined { "<>" } else { "=" };
+        format!(
+            "COALESCE({}, 'null') {test} 'null'",
+            self.json_type(base, path)
+        )
+    }
+
+    /// An array of scalars holds any (or all) of `values`.
+    fn holds(&mut self, base: &Base, path: &Path, values: &[Literal], all: bool) -> String {
+        let alias = self.alias();
+        let source = format!(
+            "json_each({}, {}) AS {alias}",
+            self.document(base),
+            json_path(&path.keys)
+        );
+        let is_array = format!("{} = 'array'", self.json_type(base, path));
+        let list = self.list(values);
+        if !all {
+            return format!(
+                "({is_array} AND EXISTS (SELECT 1 FROM {source} WHERE {alias}.value IN (SELECT value FROM json_each({list}))))"
+            );
+        }
+        // Distinct as SQLite compares them: 1 and 1.0 are one value.
+        let distinct: std::collections::BTreeSet<String> = values
+            .iter()
+            .map(|v| match v {
+                Literal::Str(s) => format!("s{s}"),
+                Literal::Num(n) => format!("n{}", n.as_f64().unwrap_or(f64::NAN)),
+                Literal::Bool(b) => format!("n{}", u8::from(*b)),
+            })
+            .collect();
+        let wanted = self.bind(Param::Int(distinct.len() as i64));
+        format!(
+            "({is_array} AND (SELECT COUNT(DISTINCT {alias}.value) FROM {source} WHERE {alias}.value IN (SELECT value FROM json_each({list}))) = {wanted})"
+        )
+    }
+
+    /// A custom-field value that is an object, or an array whose object elements are tried in
+    /// turn: both become a list to walk, so `inner` is compiled once (nesting stays linear).
+    /// Only object elements reach `inner`: JSON functions would fail on plain text.
+    fn within(&mut self, base: &Base, path: &Path, inner: &Cond) -> String {
+        let json_type = self.json_type(base, path);
+        let value = format!(
+            "json_extract({}, {})",
+            self.document(base),
+            json_path(&path.keys)
+        );
+        let alias = self.alias();
+        let inner = self.cond(inner, &Base::Json(format!("{alias}.value")));
+        format!(
+            "EXISTS (SELECT 1 FROM json_each(CASE {json_type} WHEN 'object' THEN json_array(json({value})) \
+             WHEN 'array' THEN {value} ELSE '[]' END) AS {alias} \
+             WHERE CASE WHEN {alias}.type = 'object' THEN ({inner}) END)"
+        )
     }
 
     fn join(&mut self, items: &[Cond], base: &Base, separator: &str) -> String {
@@ -299,177 +298,162 @@ impl Compiler {
             ),
         }
     }
-}
 
-/// Columns whose equality narrows a query to a few customers (unique, or nearly: names). A
-/// customer group may hold most customers, so it is not one of them.
-const SELECTIVE_COLUMNS: [&str; 9] = [
-    "id",
-    "key",
-    "customer_number",
-    "email",
-    "lowercase_email",
-    "external_id",
-    "first_name",
-    "last_name",
-    "company_name",
-];
-
-/// True if the predicate pins an indexed, selective column (`=` or `in` at the top level):
-/// then finding the few matches by that index and sorting them beats walking an index in
-/// sort order.
-fn selective(cond: &Cond) -> bool {
-    match cond {
-        Cond::And(items) => items.iter().any(selective),
-        Cond::Compare {
-            path,
-            op: CmpOp::Eq,
-            ..
+    /// True if the predicate pins an indexed, selective column (`=` or `in` at the top level):
+    /// then finding the few matches by that index and sorting them beats walking an index in
+    /// sort order.
+    fn selective(&self, cond: &Cond) -> bool {
+        match cond {
+            Cond::And(items) => items.iter().any(|c| self.selective(c)),
+            Cond::Compare {
+                path,
+                op: CmpOp::Eq,
+                ..
+            }
+            | Cond::In {
+                path,
+                negated: false,
+                ..
+            } => self
+                .table
+                .column(&path.keys)
+                .is_some_and(|c| self.table.selective.contains(&c)),
+            _ => false,
         }
-        | Cond::In {
-            path,
-            negated: false,
-            ..
-        } => column(&path.keys).is_some_and(|c| SELECTIVE_COLUMNS.contains(&c)),
-        _ => false,
+    }
+
+    /// `ORDER BY …, id`. For a selective predicate the sort terms get SQLite's unary `+`,
+    /// which keeps the planner from walking an index in sort order (without statistics it
+    /// would rather walk the whole project in id order than sort a handful of rows).
+    fn order_by(&self, sort: &[SortKey], filter: Option<&Cond>) -> String {
+        let plus = if filter.is_some_and(|c| self.selective(c)) {
+            "+"
+        } else {
+            ""
+        };
+        let mut keys: Vec<String> = sort
+            .iter()
+            .map(|key| {
+                let direction = if key.descending { "DESC" } else { "ASC" };
+                format!("{plus}{} {direction}", self.value(&Base::Row, &key.path))
+            })
+            .collect();
+        let tie = if sort.last().is_some_and(|k| k.descending) {
+            "DESC"
+        } else {
+            "ASC"
+        };
+        keys.push(format!("{plus}{} {tie}", self.qualified("id")));
+        keys.join(", ")
+    }
+
+    /// `WHERE …` shared by the page and the total: project, store visibility, predicate.
+    fn filter(&mut self, project: &str, store: Option<&str>, cond: Option<&Cond>) -> String {
+        let project_column = self.qualified("project");
+        let mut clauses = vec![format!(
+            "{project_column} = {}",
+            self.bind(Param::Text(project.into()))
+        )];
+        if let (Some(store), Some(stores)) = (store, self.table.stores) {
+            let stores = self.qualified(stores);
+            clauses.push(format!(
+                "({stores} = '[]' OR EXISTS (SELECT 1 FROM json_each({stores}) AS js WHERE js.value = {}))",
+                self.bind(Param::Text(store.into()))
+            ));
+        }
+        if let Some(cond) = cond {
+            clauses.push(format!("({})", self.cond(cond, &Base::Row)));
+        }
+        clauses.join(" AND ")
+    }
+
+    fn finish(self, sql: String) -> Result<Statement, ApiError> {
+        if self.params.len() > MAX_PARAMS || sql.len() > MAX_SQL_LEN {
+            return Err(ApiError::InvalidInput {
+                message: format!(
+                    "The query is too complex: it needs {} values and {} bytes of SQL; at most {MAX_PARAMS} values fit. Use lists ('in', 'contains') or variables for many values.",
+                    self.params.len(),
+                    sql.len()
+                ),
+            });
+        }
+        Ok(Statement::new(sql, self.params))
     }
 }
 
-/// `ORDER BY …, id`. For a selective predicate the sort terms get SQLite's unary `+`, which
-/// keeps the planner from walking an index in sort order (without statistics it would rather
-/// walk the whole project in id order than sort a handful of rows).
-fn order_by(compiler: &Compiler, sort: &[SortKey], filter: Option<&Cond>) -> String {
-    let plus = if filter.is_some_and(selective) {
-        "+"
-    } else {
-        ""
-    };
-    let mut keys: Vec<String> = sort
-        .iter()
-        .map(|key| {
-            let direction = if key.descending { "DESC" } else { "ASC" };
-            format!(
-                "{plus}{} {direction}",
-                compiler.value(&Base::Row, &key.path)
-            )
-        })
-        .collect();
-    let tie = if sort.last().is_some_and(|k| k.descending) {
-        "DESC"
-    } else {
-        "ASC"
-    };
-    keys.push(format!("{plus}customers.id {tie}"));
-    keys.join(", ")
-}
-
-/// `WHERE …` shared by the page and the total: project, store visibility, predicate.
-fn filter(
-    compiler: &mut Compiler,
-    project: &str,
-    store: Option<&str>,
-    cond: Option<&Cond>,
-) -> String {
-    let mut clauses = vec![format!(
-        "customers.project = {}",
-        compiler.bind(Param::Text(project.into()))
-    )];
-    if let Some(store) = store {
-        // In-store queries see the store's customers and the customers without stores.
-        clauses.push(format!(
-            "(customers.stores = '[]' OR EXISTS (SELECT 1 FROM json_each(customers.stores) AS js WHERE js.value = {}))",
-            compiler.bind(Param::Text(store.into()))
-        ));
-    }
-    if let Some(cond) = cond {
-        clauses.push(format!("({})", compiler.cond(cond, &Base::Row)));
-    }
-    clauses.join(" AND ")
-}
-
-fn finish(compiler: Compiler, sql: String) -> Result<Statement, ApiError> {
-    if compiler.params.len() > MAX_PARAMS || sql.len() > MAX_SQL_LEN {
-        return Err(ApiError::InvalidInput {
-            message: format!(
-                "The query is too complex: it needs {} values and {} bytes of SQL; at most {MAX_PARAMS} values fit. Use lists ('in', 'contains') or variables for many values.",
-                compiler.params.len(),
-                sql.len()
-            ),
-        });
-    }
-    Ok(Statement {
-        sql,
-        params: compiler.params,
-    })
-}
-
-/// The page (and the total, if asked for) of `query` in `project`, seen from `store`.
+/// The page (and the total, if asked for) of `query` over `table` in `project`, seen from
+/// `store`.
 pub fn compile(
+    table: &QueryTable,
     project: &str,
     store: Option<&str>,
-    query: &CustomerQuery,
+    query: &Query,
 ) -> Result<Compiled, ApiError> {
-    let mut compiler = Compiler {
-        params: Vec::new(),
-        aliases: 0,
-    };
-    let filter_sql = filter(&mut compiler, project, store, query.filter.as_ref());
-    let order = order_by(&compiler, &query.sort, query.filter.as_ref());
+    let mut compiler = Compiler::new(table);
+    let filter = compiler.filter(project, store, query.filter.as_ref());
+    let order = compiler.order_by(&query.sort, query.filter.as_ref());
     let limit = compiler.bind(Param::Int(i64::from(query.limit)));
     let offset = compiler.bind(Param::Int(i64::from(query.offset)));
-    let page = finish(
-        compiler,
-        format!("SELECT customers.doc AS doc FROM customers WHERE {filter_sql} ORDER BY {order} LIMIT {limit} OFFSET {offset}"),
-    )?;
+    let name = table.name;
+    let page = compiler.finish(format!(
+        "SELECT {name}.doc AS doc FROM {name} WHERE {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+    ))?;
     let total = if query.with_total {
-        let mut compiler = Compiler {
-            params: Vec::new(),
-            aliases: 0,
-        };
-        let filter_sql = filter(&mut compiler, project, store, query.filter.as_ref());
-        let sql = if query.filter.is_some() {
-            // With a predicate, the total is capped (as commercetools caps it), which bounds
-            // the cost of counting over fields that are not indexed.
-            let cap = compiler.bind(Param::Int(i64::from(MAX_FILTERED_TOTAL)));
-            format!("SELECT COUNT(*) AS total FROM (SELECT 1 FROM customers WHERE {filter_sql} LIMIT {cap})")
-        } else {
-            format!("SELECT COUNT(*) AS total FROM customers WHERE {filter_sql}")
-        };
-        Some(finish(compiler, sql)?)
+        Some(total(table, project, store, query.filter.as_ref())?)
     } else {
         None
     };
     Ok(Compiled { page, total })
 }
 
-/// `SELECT 1 …` for HEAD: does any customer match?
-pub fn exists(
+/// `SELECT COUNT(*) AS total …`. With a predicate, the total is capped (as commercetools
+/// caps it), which bounds the cost of counting over fields that are not indexed.
+fn total(
+    table: &QueryTable,
     project: &str,
     store: Option<&str>,
     cond: Option<&Cond>,
 ) -> Result<Statement, ApiError> {
-    let mut compiler = Compiler {
-        params: Vec::new(),
-        aliases: 0,
+    let mut compiler = Compiler::new(table);
+    let filter = compiler.filter(project, store, cond);
+    let name = table.name;
+    let sql = if cond.is_some() {
+        let cap = compiler.bind(Param::Int(i64::from(MAX_FILTERED_TOTAL)));
+        format!("SELECT COUNT(*) AS total FROM (SELECT 1 FROM {name} WHERE {filter} LIMIT {cap})")
+    } else {
+        format!("SELECT COUNT(*) AS total FROM {name} WHERE {filter}")
     };
-    let filter_sql = filter(&mut compiler, project, store, cond);
-    finish(
-        compiler,
-        format!("SELECT 1 AS found FROM customers WHERE {filter_sql} LIMIT 1"),
-    )
+    compiler.finish(sql)
+}
+
+/// `SELECT 1 …` for HEAD: does any row match?
+pub fn exists(
+    table: &QueryTable,
+    project: &str,
+    store: Option<&str>,
+    cond: Option<&Cond>,
+) -> Result<Statement, ApiError> {
+    let mut compiler = Compiler::new(table);
+    let filter = compiler.filter(project, store, cond);
+    let name = table.name;
+    compiler.finish(format!(
+        "SELECT 1 AS found FROM {name} WHERE {filter} LIMIT 1"
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::customer::schema::FIELDS;
     use crate::domain::query::from_params;
+    use crate::store::customer_table::QUERY_TABLE;
 
     fn compiled(pairs: &[(&str, &str)], store: Option<&str>) -> Result<Compiled, ApiError> {
         let params: Vec<(String, String)> = pairs
             .iter()
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect();
-        compile("demo", store, &from_params(&params)?)
+        compile(&QUERY_TABLE, "demo", store, &from_params(&params, FIELDS)?)
     }
 
     fn placeholders(sql: &str) -> usize {
@@ -554,9 +538,9 @@ mod tests {
     /// Compiles a predicate that the query's cost limits would refuse, to test the
     /// compiler's own limits behind them.
     fn compiled_unchecked(predicate: &str) -> Result<Compiled, ApiError> {
-        let mut query = from_params(&[]).unwrap();
-        query.filter = Some(crate::domain::predicate::condition(predicate, &[])?);
-        compile("demo", None, &query)
+        let mut query = from_params(&[], FIELDS).unwrap();
+        query.filter = Some(crate::domain::predicate::condition(predicate, &[], FIELDS)?);
+        compile(&QUERY_TABLE, "demo", None, &query)
     }
 
     #[test]
@@ -649,7 +633,7 @@ mod tests {
 
     #[test]
     fn head_asks_for_one_row() {
-        let s = exists("demo", None, None).unwrap();
+        let s = exists(&QUERY_TABLE, "demo", None, None).unwrap();
         assert_eq!(
             s.sql,
             "SELECT 1 AS found FROM customers WHERE customers.project = ? LIMIT 1"
@@ -664,7 +648,9 @@ mod properties {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::domain::customer::schema::FIELDS;
     use crate::domain::query::from_params;
+    use crate::store::customer_table::QUERY_TABLE;
 
     const TOKENS: &[&str] = &[
         "firstName",
@@ -729,9 +715,9 @@ mod properties {
             ("var.list".to_string(), "b".to_string()),
             ("sort".to_string(), "firstName asc".to_string()),
         ];
-        if let Ok(query) = from_params(&params) {
+        if let Ok(query) = from_params(&params, FIELDS) {
             for store in [None, Some("s1")] {
-                if let Ok(compiled) = compile("demo", store, &query) {
+                if let Ok(compiled) = compile(&QUERY_TABLE, "demo", store, &query) {
                     for statement in std::iter::once(&compiled.page).chain(compiled.total.as_ref())
                     {
                         assert_eq!(
@@ -742,7 +728,7 @@ mod properties {
                     }
                 }
             }
-            let _ = exists("demo", None, query.filter.as_ref());
+            let _ = exists(&QUERY_TABLE, "demo", None, query.filter.as_ref());
         }
     }
 
@@ -761,7 +747,7 @@ mod properties {
 
         #[test]
         fn sort_text_never_panics(text in "[a-zA-Z.]{0,40} ?(asc|desc|[a-z]{0,5})") {
-            let _ = from_params(&[("sort".to_string(), text)]);
+            let _ = from_params(&[("sort".to_string(), text)], FIELDS);
         }
     }
 }

@@ -6,7 +6,7 @@
 use worker::Env;
 
 use crate::domain::auth::{AccessGrant, MIN_TTL_SECONDS};
-use crate::domain::credentials::TokenRecord;
+use crate::domain::customer::credentials::TokenRecord;
 use crate::domain::ids::sha256_hex;
 use crate::domain::oauth::RefreshGrant;
 

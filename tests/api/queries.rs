@@ -6,7 +6,9 @@
 
 use std::collections::BTreeSet;
 
+use edge_customer_api::domain::customer::schema::FIELDS;
 use edge_customer_api::domain::query::from_params;
+use edge_customer_api::store::customer_table::QUERY_TABLE;
 use edge_customer_api::store::query_sql;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
@@ -762,8 +764,8 @@ fn explainable_sql(pairs: &[(&str, &str)]) -> String {
         .iter()
         .map(|(n, v)| (n.to_string(), v.to_string()))
         .collect();
-    let query = from_params(&params).expect("valid query");
-    let statement = query_sql::compile("demo", None, &query)
+    let query = from_params(&params, FIELDS).expect("valid query");
+    let statement = query_sql::compile(&QUERY_TABLE, "demo", None, &query)
         .expect("compiles")
         .page;
     let mut sql = String::new();

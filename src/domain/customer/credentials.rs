@@ -10,14 +10,16 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::customer::{ClientLogging, StoredCustomer};
-use super::error::{ApiError, ApiResult};
-use super::ids::{new_token, new_uuid, Random};
-use super::message::{Message, Payload};
-use super::password;
-use super::time::iso_millis;
-use super::update::Updated;
-use super::version::Version;
+use super::messages::Payload;
+use super::{AuthenticationMode, StoredCustomer};
+use crate::domain::error::{ApiError, ApiResult};
+use crate::domain::ids::{new_token, new_uuid, Random};
+use crate::domain::message::{reference, Message};
+use crate::domain::password;
+use crate::domain::refs::ClientLogging;
+use crate::domain::resource::{next_version, Updated};
+use crate::domain::time::iso_millis;
+use crate::domain::version::{self, Version};
 
 /// Password tokens live 24 hours unless asked otherwise (commercetools' current default).
 pub const DEFAULT_PASSWORD_TOKEN_TTL_MINUTES: u32 = 1_440;
@@ -163,14 +165,12 @@ pub fn ttl_minutes(requested: Option<u32>, default: u32) -> Result<u32, ApiError
     }
 }
 
-/// Issues a token of `kind` for the customer.
-#[allow(clippy::too_many_arguments)]
+/// Issues a token of `kind` for the customer, living `ttl_minutes`; with
+/// `invalidate_older_tokens` the tokens of that kind issued before are void.
 pub fn issue_token(
     stored: &StoredCustomer,
     project: &str,
-    kind: TokenKind,
-    ttl_minutes: u32,
-    invalidate_older_tokens: bool,
+    (kind, ttl_minutes, invalidate_older_tokens): (TokenKind, u32, bool),
     now_ms: i64,
     by: &ClientLogging,
     rng: &mut dyn Random,
@@ -179,7 +179,7 @@ pub fn issue_token(
     let record = TokenRecord {
         id: new_uuid(rng),
         project: project.to_string(),
-        customer_id: stored.customer.id.clone(),
+        customer_id: stored.customer.meta.id.clone(),
         kind,
         created_at_ms: now_ms,
         expires_at_ms: now_ms.saturating_add(i64::from(ttl_minutes) * 60_000),
@@ -202,12 +202,9 @@ pub fn issue_token(
             invalidate_older_tokens,
         },
     };
-    let reference = super::customer::Reference {
-        type_id: kind.reference_type().into(),
-        id: Some(record.id.clone()),
-        key: None,
-    };
-    let message = Message::about_resource(reference, 1, 1, payload, &now, by, rng);
+    let message =
+        Message::about_reference(reference(kind.reference_type(), &record.id), 1, 1, &payload)
+            .sent(&now, by, rng);
     let response = json!({
         "id": record.id,
         "customerId": record.customer_id,
@@ -257,7 +254,7 @@ pub fn check_token(
         TokenKind::Email => stored.email_tokens_valid_from,
     };
     if record.kind != kind
-        || record.customer_id != stored.customer.id
+        || record.customer_id != stored.customer.meta.id
         || record.created_at_ms < valid_from
     {
         return Err(token_not_found());
@@ -279,57 +276,12 @@ pub fn check_expiry(record: &TokenRecord, kind: TokenKind, now_ms: i64) -> Resul
     Ok(())
 }
 
-fn check_version(stored: &StoredCustomer, expected: Option<u64>) -> ApiResult<()> {
+/// The version check of a write whose version is optional.
+fn check_version(stored: &StoredCustomer, expected: Option<Version>) -> ApiResult<()> {
     match expected {
-        Some(expected) if expected != stored.customer.version => {
-            Err(ApiError::ConcurrentModification {
-                expected,
-                current: Some(stored.customer.version),
-            }
-            .into())
-        }
-        _ => Ok(()),
+        Some(expected) => Ok(version::check(expected, stored.customer.meta.version)?),
+        None => Ok(()),
     }
-}
-
-/// The customer one version on, with `message` about it.
-fn next_version(
-    mut stored: StoredCustomer,
-    payload: Option<Payload>,
-    now_ms: i64,
-    by: &ClientLogging,
-    rng: &mut dyn Random,
-) -> Updated {
-    let now = iso_millis(now_ms);
-    let c = &mut stored.customer;
-    c.version += 1;
-    c.last_modified_at = now.clone();
-    c.version_modified_at = now.clone();
-    c.last_modified_by = by.clone();
-    let mut messages = Vec::new();
-    if let Some(payload) = payload {
-        c.last_message_sequence_number += 1;
-        messages.push(Message::about(
-            c,
-            c.last_message_sequence_number,
-            c.version,
-            payload,
-            &now,
-            by,
-            rng,
-        ));
-    }
-    Updated {
-        stored,
-        messages,
-        password_to_hash: None,
-    }
-}
-
-fn with_password(mut stored: StoredCustomer, new_hash: String) -> StoredCustomer {
-    stored.customer.password = Some(password::mask(&new_hash));
-    stored.password_hash = Some(new_hash);
-    stored
 }
 
 /// Changes the password (the current one has been verified). `CustomerPasswordUpdated`
@@ -337,79 +289,63 @@ fn with_password(mut stored: StoredCustomer, new_hash: String) -> StoredCustomer
 /// old password.
 pub fn change_password(
     stored: &StoredCustomer,
-    expected_version: u64,
+    expected_version: Version,
     new_hash: String,
     now_ms: i64,
     by: &ClientLogging,
     rng: &mut dyn Random,
-) -> ApiResult<Updated> {
+) -> ApiResult<Updated<StoredCustomer>> {
     check_version(stored, Some(expected_version))?;
-    let mut changed = with_password(stored.clone(), new_hash);
+    let mut changed = stored.clone().with_password_hash(new_hash);
     changed.void_password_tokens(now_ms);
-    Ok(next_version(
-        changed,
-        Some(Payload::CustomerPasswordUpdated { reset: false }),
-        now_ms,
-        by,
-        rng,
-    ))
+    let payload = Payload::CustomerPasswordUpdated { reset: false };
+    Ok(next_version(changed, Some(&payload), now_ms, by, rng))
 }
 
 /// Resets the password with a checked token; every password token issued so far is void, and
 /// so is every OAuth session (access and refresh token) of the customer begun before.
 pub fn reset_password(
     stored: &StoredCustomer,
-    expected_version: Option<u64>,
+    expected_version: Option<Version>,
     new_hash: String,
     now_ms: i64,
     by: &ClientLogging,
     rng: &mut dyn Random,
-) -> ApiResult<Updated> {
+) -> ApiResult<Updated<StoredCustomer>> {
     check_version(stored, expected_version)?;
-    let mut changed = with_password(stored.clone(), new_hash);
+    let mut changed = stored.clone().with_password_hash(new_hash);
     changed.void_password_tokens(now_ms);
     changed.void_sessions(now_ms);
-    Ok(next_version(
-        changed,
-        Some(Payload::CustomerPasswordUpdated { reset: true }),
-        now_ms,
-        by,
-        rng,
-    ))
+    let payload = Payload::CustomerPasswordUpdated { reset: true };
+    Ok(next_version(changed, Some(&payload), now_ms, by, rng))
 }
 
 /// Marks the email verified with a checked token; every email token issued so far is void.
 /// Confirming an email that is verified already changes nothing but the tokens.
 pub fn confirm_email(
     stored: &StoredCustomer,
-    expected_version: Option<u64>,
+    expected_version: Option<Version>,
     now_ms: i64,
     by: &ClientLogging,
     rng: &mut dyn Random,
-) -> ApiResult<Updated> {
+) -> ApiResult<Updated<StoredCustomer>> {
     check_version(stored, expected_version)?;
     let mut changed = stored.clone();
     changed.void_email_tokens(now_ms);
     if changed.customer.is_email_verified {
         return Ok(Updated {
-            stored: changed,
+            state: changed,
             messages: Vec::new(),
-            password_to_hash: None,
         });
     }
     changed.customer.is_email_verified = true;
-    Ok(next_version(
-        changed,
-        Some(Payload::CustomerEmailVerified {}),
-        now_ms,
-        by,
-        rng,
-    ))
+    let payload = Payload::CustomerEmailVerified {};
+    Ok(next_version(changed, Some(&payload), now_ms, by, rng))
 }
 
 /// Password flows (tokens, change, reset) need a customer in `Password` mode.
 pub fn require_password_mode(stored: &StoredCustomer) -> Result<(), ApiError> {
-    if stored.customer.authentication_mode == super::customer::AuthenticationMode::ExternalAuth {
+    if stored.customer.authentication_mode == AuthenticationMode::ExternalAuth {
         return Err(ApiError::InvalidOperation {
             message: "The customer authenticates externally (authenticationMode ExternalAuth) and has no password.".into(),
         });
@@ -441,25 +377,15 @@ pub fn decoy_hash(iterations: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::draft::{create, CreateContext};
+    use crate::domain::customer::testing::{self, CREATED_AT as NOW};
     use crate::domain::ids::CountingRandom;
-    use crate::domain::json;
 
-    const NOW: i64 = 1_700_000_000_000;
+    fn v(n: u64) -> Version {
+        Version::new(n).unwrap()
+    }
 
     fn customer(draft: Value) -> StoredCustomer {
-        let draft = json::parse(draft.to_string().as_bytes()).unwrap();
-        let ctx = CreateContext {
-            now_ms: NOW,
-            by: ClientLogging::client("c"),
-            store: None,
-            reach: &crate::domain::auth::StoreReach::Project,
-        };
-        create(draft, ctx, &mut CountingRandom(0), &mut |p| {
-            format!("$h${p}$OLD1")
-        })
-        .unwrap()
-        .stored
+        testing::customer(draft)
     }
 
     fn by() -> ClientLogging {
@@ -472,9 +398,7 @@ mod tests {
         let issued = issue_token(
             &c,
             "demo",
-            TokenKind::Password,
-            30,
-            false,
+            (TokenKind::Password, 30, false),
             NOW,
             &by(),
             &mut CountingRandom(5),
@@ -485,7 +409,7 @@ mod tests {
             .chars()
             .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_'));
         assert_eq!(issued.record.expires_at_ms, NOW + 30 * 60_000);
-        assert_eq!(issued.response["customerId"], c.customer.id.as_str());
+        assert_eq!(issued.response["customerId"], c.customer.meta.id.as_str());
         assert_eq!(issued.response["value"], issued.value.as_str());
         assert_eq!(issued.response["expiresAt"], "2023-11-14T22:43:20.000Z");
         assert!(issued.stored.is_none());
@@ -513,9 +437,7 @@ mod tests {
         let short = issue_token(
             &c,
             "demo",
-            TokenKind::Email,
-            60,
-            true,
+            (TokenKind::Email, 60, true),
             NOW,
             &by(),
             &mut CountingRandom(1),
@@ -528,9 +450,7 @@ mod tests {
         let long = issue_token(
             &c,
             "demo",
-            TokenKind::Password,
-            61,
-            false,
+            (TokenKind::Password, 61, false),
             NOW,
             &by(),
             &mut CountingRandom(2),
@@ -546,9 +466,7 @@ mod tests {
         let first = issue_token(
             &c,
             "demo",
-            TokenKind::Password,
-            60,
-            false,
+            (TokenKind::Password, 60, false),
             NOW,
             &by(),
             &mut CountingRandom(1),
@@ -556,9 +474,7 @@ mod tests {
         let second = issue_token(
             &c,
             "demo",
-            TokenKind::Password,
-            60,
-            true,
+            (TokenKind::Password, 60, true),
             NOW + 5,
             &by(),
             &mut CountingRandom(2),
@@ -570,9 +486,7 @@ mod tests {
         let email = issue_token(
             &c,
             "demo",
-            TokenKind::Email,
-            60,
-            false,
+            (TokenKind::Email, 60, false),
             NOW,
             &by(),
             &mut CountingRandom(3),
@@ -586,9 +500,7 @@ mod tests {
         let token = issue_token(
             &c,
             "demo",
-            TokenKind::Password,
-            60,
-            false,
+            (TokenKind::Password, 60, false),
             NOW,
             &by(),
             &mut CountingRandom(1),
@@ -602,18 +514,18 @@ mod tests {
             &mut CountingRandom(9),
         )
         .unwrap();
-        assert_eq!(reset.stored.password_hash.as_deref(), Some("$h$new$NEW1"));
-        assert_eq!(reset.stored.customer.password.as_deref(), Some("****NEW1"));
-        assert_eq!(reset.stored.customer.version, 2);
-        assert_eq!(reset.stored.sessions_valid_from, NOW + 11);
+        assert_eq!(reset.state.password_hash.as_deref(), Some("$h$new$NEW1"));
+        assert_eq!(reset.state.customer.password.as_deref(), Some("****NEW1"));
+        assert_eq!(reset.state.customer.meta.version, 2);
+        assert_eq!(reset.state.sessions_valid_from, NOW + 11);
         let m: Value = serde_json::from_str(&reset.messages[0].to_json_string()).unwrap();
         assert_eq!(m["type"], "CustomerPasswordUpdated");
         assert_eq!(m["reset"], true);
         assert_eq!(m["resourceVersion"], 2);
         // The token (and any other issued before the reset) is now void.
-        assert!(check_token(&token.record, TokenKind::Password, &reset.stored, NOW + 11).is_err());
+        assert!(check_token(&token.record, TokenKind::Password, &reset.state, NOW + 11).is_err());
         assert!(matches!(
-            reset_password(&c, Some(7), "h".into(), NOW, &by(), &mut CountingRandom(0)),
+            reset_password(&c, Some(v(7)), "h".into(), NOW, &by(), &mut CountingRandom(0)),
             Err(e) if matches!(e.first(), Some(ApiError::ConcurrentModification { current: Some(1), .. }))
         ));
     }
@@ -623,20 +535,20 @@ mod tests {
         let c = customer(json!({"email": "a@b.c", "password": "pw"}));
         let changed = change_password(
             &c,
-            1,
+            v(1),
             "$h$x$CHG1".into(),
             NOW,
             &by(),
             &mut CountingRandom(0),
         )
         .unwrap();
-        assert_eq!(changed.stored.customer.version, 2);
+        assert_eq!(changed.state.customer.meta.version, 2);
         let m: Value = serde_json::from_str(&changed.messages[0].to_json_string()).unwrap();
         assert_eq!(m["reset"], false);
         // Reset tokens issued before the change are void; sessions stay.
-        assert_eq!(changed.stored.password_tokens_valid_from, NOW + 1);
-        assert_eq!(changed.stored.sessions_valid_from, 0);
-        assert!(change_password(&c, 2, "h".into(), NOW, &by(), &mut CountingRandom(0)).is_err());
+        assert_eq!(changed.state.password_tokens_valid_from, NOW + 1);
+        assert_eq!(changed.state.sessions_valid_from, 0);
+        assert!(change_password(&c, v(2), "h".into(), NOW, &by(), &mut CountingRandom(0)).is_err());
     }
 
     #[test]
@@ -645,30 +557,26 @@ mod tests {
         let token = issue_token(
             &c,
             "demo",
-            TokenKind::Email,
-            60,
-            false,
+            (TokenKind::Email, 60, false),
             NOW,
             &by(),
             &mut CountingRandom(1),
         );
-        let confirmed = confirm_email(&c, Some(1), NOW + 1, &by(), &mut CountingRandom(2)).unwrap();
-        assert!(confirmed.stored.customer.is_email_verified);
-        assert_eq!(confirmed.stored.customer.version, 2);
-        assert_eq!(
-            confirmed.messages[0].payload.type_name(),
-            "CustomerEmailVerified"
-        );
-        assert!(check_token(&token.record, TokenKind::Email, &confirmed.stored, NOW + 2).is_err());
+        let confirmed =
+            confirm_email(&c, Some(v(1)), NOW + 1, &by(), &mut CountingRandom(2)).unwrap();
+        assert!(confirmed.state.customer.is_email_verified);
+        assert_eq!(confirmed.state.customer.meta.version, 2);
+        assert_eq!(confirmed.messages[0].type_name(), "CustomerEmailVerified");
+        assert!(check_token(&token.record, TokenKind::Email, &confirmed.state, NOW + 2).is_err());
         let again = confirm_email(
-            &confirmed.stored,
+            &confirmed.state,
             None,
             NOW + 3,
             &by(),
             &mut CountingRandom(3),
         )
         .unwrap();
-        assert_eq!(again.stored.customer.version, 2);
+        assert_eq!(again.state.customer.meta.version, 2);
         assert!(again.messages.is_empty());
     }
 

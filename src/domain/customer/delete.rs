@@ -1,73 +1,59 @@
 //! Deleting a customer: the version check and the `CustomerDeleted` message.
 
-use super::customer::{ClientLogging, Customer};
-use super::error::{ApiError, ApiResult};
-use super::ids::Random;
-use super::message::{Message, Payload};
-use super::time::iso_millis;
+use super::messages::Payload;
+use super::Customer;
+use crate::domain::error::ApiResult;
+use crate::domain::ids::Random;
+use crate::domain::message::Message;
+use crate::domain::refs::ClientLogging;
+use crate::domain::resource;
+use crate::domain::version::Version;
 
-/// Checks `expected_version` against the customer and returns the message the deletion
+/// Checks `expected` against the customer's version and returns the message the deletion
 /// stores. With `data_erasure` the message does not repeat the email (all of the customer's
 /// earlier messages are erased by the store as well).
 pub fn delete(
     customer: &Customer,
-    expected_version: u64,
+    expected: Version,
     data_erasure: bool,
     now_ms: i64,
-    by: ClientLogging,
+    by: &ClientLogging,
     rng: &mut dyn Random,
 ) -> ApiResult<Message> {
-    if customer.version != expected_version {
-        return Err(ApiError::ConcurrentModification {
-            expected: expected_version,
-            current: Some(customer.version),
-        }
-        .into());
-    }
     let payload = Payload::CustomerDeleted {
         email: (!data_erasure).then(|| customer.email.clone()),
     };
-    // The deletion is the resource's last change: it "produces" the next version.
-    Ok(Message::about(
-        customer,
-        customer.last_message_sequence_number + 1,
-        customer.version + 1,
-        payload,
-        &iso_millis(now_ms),
-        &by,
-        rng,
-    ))
+    resource::deleted(customer, expected, &payload, now_ms, by, rng)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::draft::{create, CreateContext};
+    use crate::domain::customer::testing;
+    use crate::domain::error::ApiError;
     use crate::domain::ids::CountingRandom;
-    use crate::domain::json;
+    use serde_json::json;
 
     fn customer() -> Customer {
-        let draft = json::parse(br#"{"email":"a@b.c","password":"pw","key":"k1"}"#).unwrap();
-        let ctx = CreateContext {
-            now_ms: 0,
-            by: ClientLogging::client("c"),
-            store: None,
-            reach: &crate::domain::auth::StoreReach::Project,
-        };
-        create(draft, ctx, &mut CountingRandom(0), &mut |_| "h".into())
-            .unwrap()
-            .stored
-            .customer
+        testing::customer(json!({"email": "a@b.c", "password": "pw", "key": "k1"})).customer
+    }
+
+    fn version(n: u64) -> Version {
+        Version::new(n).unwrap()
+    }
+
+    fn by() -> ClientLogging {
+        ClientLogging::client("c")
     }
 
     #[test]
     fn stale_version_is_a_conflict_naming_the_current_version() {
         let err = delete(
             &customer(),
-            2,
+            version(2),
             false,
             0,
-            ClientLogging::client("c"),
+            &by(),
             &mut CountingRandom(0),
         )
         .unwrap_err();
@@ -83,23 +69,15 @@ mod tests {
     #[test]
     fn deletion_message_follows_the_sequence() {
         let c = customer();
-        let msg = delete(
-            &c,
-            1,
-            false,
-            5,
-            ClientLogging::client("c"),
-            &mut CountingRandom(9),
-        )
-        .unwrap();
+        let msg = delete(&c, version(1), false, 5, &by(), &mut CountingRandom(9)).unwrap();
         assert_eq!(msg.sequence_number, 2);
         assert_eq!(msg.resource_version, 2);
-        assert_eq!(msg.resource_id(), c.id);
+        assert_eq!(msg.resource_id(), c.meta.id);
+        assert_eq!(msg.type_name(), "CustomerDeleted");
+        assert_eq!(msg.payload["email"], "a@b.c");
         assert_eq!(
-            msg.payload,
-            Payload::CustomerDeleted {
-                email: Some("a@b.c".into())
-            }
+            msg.resource_user_provided_identifiers,
+            Some(json!({"key": "k1"}))
         );
     }
 
@@ -107,13 +85,13 @@ mod tests {
     fn data_erasure_keeps_the_email_out_of_the_message() {
         let msg = delete(
             &customer(),
-            1,
+            version(1),
             true,
             5,
-            ClientLogging::client("c"),
+            &by(),
             &mut CountingRandom(9),
         )
         .unwrap();
-        assert_eq!(msg.payload, Payload::CustomerDeleted { email: None });
+        assert!(msg.payload.get("email").is_none());
     }
 }

@@ -2,43 +2,23 @@
 //! not only the first), and the new Customer with its `CustomerCreated` message.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
-use super::auth::StoreReach;
-use super::customer::{
-    Address, AuthenticationMode, ClientLogging, CustomFields, Customer, CustomerGroupAssignment,
-    StoreKeyReference, StoredCustomer,
+use super::messages::Payload;
+use super::{
+    limits, Address, AuthenticationMode, Customer, CustomerGroupAssignment, StoredCustomer,
 };
-use super::error::{ApiError, ApiResult, Rejection};
-use super::ids::{new_address_id, new_uuid, Random};
-use super::limits;
-use super::message::{Message, Payload};
-use super::password;
-use super::time::iso_millis;
-use super::validate::{self, ResourceIdentifier};
-
-/// CustomFieldsDraft: `{type: TypeResourceIdentifier, fields?}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CustomFieldsDraft {
-    #[serde(rename = "type")]
-    pub type_identifier: ResourceIdentifier,
-    #[serde(default)]
-    pub fields: Option<Map<String, Value>>,
-}
-
-impl CustomFieldsDraft {
-    pub fn resolve(&self, path: &str) -> Result<CustomFields, ApiError> {
-        if let Some(fields) = &self.fields {
-            limits::check_custom_fields(path, fields.iter())?;
-        }
-        Ok(CustomFields {
-            type_ref: self
-                .type_identifier
-                .resolve(&format!("{path} -> type"), "type")?,
-            fields: self.fields.clone().unwrap_or_default(),
-        })
-    }
-}
+use crate::domain::auth::StoreReach;
+use crate::domain::error::{ApiError, ApiResult, Rejection};
+use crate::domain::ids::{new_address_id, new_uuid, Random};
+use crate::domain::limits as value_limits;
+use crate::domain::message::Message;
+use crate::domain::password;
+use crate::domain::refs::{
+    ClientLogging, CustomFieldsDraft, Reference, ResourceIdentifier, StoreKeyReference,
+};
+use crate::domain::resource::{self, Meta};
+use crate::domain::time::iso_millis;
+use crate::domain::validate;
 
 /// A BaseAddress as clients send it: the Address shape, where any `id` is replaced by a
 /// generated one and `custom` is a CustomFieldsDraft (its `typeId` may be omitted).
@@ -58,7 +38,7 @@ pub fn address_from_draft(draft: &AddressDraft, path: &str) -> Result<Address, V
         v.check(validate::key(&format!("{path}.key"), key));
     }
     if let Some(custom) = address.custom.as_mut() {
-        v.check(limits::check_custom_fields(
+        v.check(value_limits::check_custom_fields(
             &format!("{path}.custom"),
             custom.fields.iter(),
         ));
@@ -229,7 +209,6 @@ pub struct Prepared {
     customer: Customer,
     plain_password: Option<String>,
     by: ClientLogging,
-    now: String,
 }
 
 impl Prepared {
@@ -245,7 +224,7 @@ impl Prepared {
         let payload = Payload::CustomerCreated {
             customer: serde_json::to_value(&customer).expect("a Customer always serializes"),
         };
-        let message = Message::about(&customer, 1, 1, payload, &self.now, &self.by, rng);
+        let message = resource::created(&customer, &payload, &self.by, rng);
         Created {
             stored: StoredCustomer::new(customer, password_hash),
             message,
@@ -268,14 +247,68 @@ pub fn create(
 
 /// Validates `draft` (every violation is reported) and builds the customer, all but its
 /// password hash: an adapter that hashes asynchronously hashes between [`prepare`] and
-/// [`Prepared::finish`].
+/// [`Prepared::finish`]. A store-limited caller may create customers of its stores only (403).
 pub fn prepare(
     draft: CustomerDraft,
     ctx: CreateContext<'_>,
     rng: &mut dyn Random,
 ) -> ApiResult<Prepared> {
     let mut v = Violations::default();
+    check_values(&mut v, &draft);
+    let mode = draft.authentication_mode.unwrap_or_default();
+    let plain_password = plain_password(&mut v, mode, draft.password.as_deref());
+    check_no_cart(&mut v, &draft);
+    let addresses = addresses(&mut v, &draft, rng);
+    let stores = stores(&mut v, &draft, ctx.store);
+    let keys: Vec<&str> = stores.iter().map(String::as_str).collect();
+    ctx.reach.check_create(&keys)?;
+    let (customer_group, assignments) = groups(&mut v, &draft);
+    let custom = draft
+        .custom
+        .as_ref()
+        .and_then(|c| v.take(c.resolve("custom")));
+    if !v.0.is_empty() {
+        return Err(Rejection(v.0));
+    }
+    let now = iso_millis(ctx.now_ms);
+    let customer = Customer {
+        meta: Meta::new(new_uuid(rng), &now, &ctx.by),
+        key: draft.key,
+        customer_number: draft.customer_number,
+        external_id: draft.external_id,
+        email: draft.email,
+        first_name: draft.first_name,
+        last_name: draft.last_name,
+        middle_name: draft.middle_name,
+        title: draft.title,
+        salutation: draft.salutation,
+        date_of_birth: draft.date_of_birth,
+        company_name: draft.company_name,
+        vat_id: draft.vat_id,
+        password: None,
+        addresses: addresses.addresses,
+        default_shipping_address_id: addresses.default_shipping,
+        shipping_address_ids: addresses.shipping,
+        default_billing_address_id: addresses.default_billing,
+        billing_address_ids: addresses.billing,
+        is_email_verified: draft.is_email_verified.unwrap_or(false),
+        customer_group,
+        customer_group_assignments: assignments,
+        custom,
+        locale: draft.locale,
+        stores: stores.iter().map(|k| StoreKeyReference::new(k)).collect(),
+        authentication_mode: mode,
+    };
+    limits::check_customer(&customer, &customer.to_json_string())?;
+    Ok(Prepared {
+        customer,
+        plain_password: plain_password.map(str::to_string),
+        by: ctx.by,
+    })
+}
 
+/// The scalar fields with a format: email, key, locale, date of birth.
+fn check_values(v: &mut Violations, draft: &CustomerDraft) {
     v.check(validate::email("email", &draft.email));
     if let Some(key) = &draft.key {
         v.check(validate::key("key", key));
@@ -286,9 +319,16 @@ pub fn prepare(
     if let Some(date) = &draft.date_of_birth {
         v.check(validate::date("dateOfBirth", date));
     }
+}
 
-    let mode = draft.authentication_mode.unwrap_or_default();
-    let plain_password = match (mode, draft.password.as_deref()) {
+/// The password a `Password`-mode customer needs (required, not empty); none for
+/// `ExternalAuth`.
+fn plain_password<'a>(
+    v: &mut Violations,
+    mode: AuthenticationMode,
+    password: Option<&'a str>,
+) -> Option<&'a str> {
+    match (mode, password) {
         (AuthenticationMode::ExternalAuth, _) => None,
         (AuthenticationMode::Password, None) => {
             v.0.push(ApiError::RequiredField {
@@ -305,23 +345,39 @@ pub fn prepare(
             None
         }
         (AuthenticationMode::Password, Some(password)) => Some(password),
-    };
-
-    if draft.anonymous_cart.is_some() || draft.anonymous_cart_id.is_some() {
-        let id = draft
-            .anonymous_cart
-            .as_ref()
-            .and_then(|c| c.id.clone())
-            .or_else(|| draft.anonymous_cart_id.clone());
-        let key = draft.anonymous_cart.as_ref().and_then(|c| c.key.clone());
-        v.0.push(ApiError::ReferencedResourceNotFound {
-            type_id: "cart".into(),
-            id,
-            key,
-        });
     }
+}
 
-    // Addresses: each gets a fresh id; keys must be unique within the customer.
+/// There are no carts here: an anonymous cart cannot be found.
+fn check_no_cart(v: &mut Violations, draft: &CustomerDraft) {
+    if draft.anonymous_cart.is_none() && draft.anonymous_cart_id.is_none() {
+        return;
+    }
+    let id = draft
+        .anonymous_cart
+        .as_ref()
+        .and_then(|c| c.id.clone())
+        .or_else(|| draft.anonymous_cart_id.clone());
+    let key = draft.anonymous_cart.as_ref().and_then(|c| c.key.clone());
+    v.0.push(ApiError::ReferencedResourceNotFound {
+        type_id: "cart".into(),
+        id,
+        key,
+    });
+}
+
+/// The addresses of a draft, each with a fresh id, and their roles.
+struct DraftAddresses {
+    addresses: Vec<Address>,
+    default_shipping: Option<String>,
+    shipping: Vec<String>,
+    default_billing: Option<String>,
+    billing: Vec<String>,
+}
+
+/// Each address gets a fresh id; keys are unique within the customer; role indices must name
+/// an address; a default address is also one of its role's addresses.
+fn addresses(v: &mut Violations, draft: &CustomerDraft, rng: &mut dyn Random) -> DraftAddresses {
     let mut addresses: Vec<Address> = Vec::new();
     for (i, address_draft) in draft.addresses.iter().flatten().enumerate() {
         match address_from_draft(address_draft, &format!("addresses[{i}]")) {
@@ -337,46 +393,61 @@ pub fn prepare(
             Err(errors) => v.0.extend(errors),
         }
     }
-    let address_ids: Vec<String> = addresses.iter().filter_map(|a| a.id.clone()).collect();
+    let ids: Vec<String> = addresses.iter().filter_map(|a| a.id.clone()).collect();
+    let (default_shipping, shipping) = role(
+        v,
+        ("defaultShippingAddress", draft.default_shipping_address),
+        ("shippingAddresses", draft.shipping_addresses.as_deref()),
+        &ids,
+    );
+    let (default_billing, billing) = role(
+        v,
+        ("defaultBillingAddress", draft.default_billing_address),
+        ("billingAddresses", draft.billing_addresses.as_deref()),
+        &ids,
+    );
+    DraftAddresses {
+        addresses,
+        default_shipping,
+        shipping,
+        default_billing,
+        billing,
+    }
+}
 
-    let default_shipping = draft
-        .default_shipping_address
-        .and_then(|i| resolve_index(&mut v, "defaultShippingAddress", i, &address_ids));
-    let default_billing = draft
-        .default_billing_address
-        .and_then(|i| resolve_index(&mut v, "defaultBillingAddress", i, &address_ids));
-    let mut shipping_ids = Vec::new();
-    for &i in draft.shipping_addresses.iter().flatten() {
-        if let Some(id) = resolve_index(&mut v, "shippingAddresses", i, &address_ids) {
-            push_unique(&mut shipping_ids, id);
+/// One address role of a draft: its default (an index) and its addresses (indices), as ids.
+fn role(
+    v: &mut Violations,
+    (default_field, default): (&str, Option<i64>),
+    (list_field, list): (&str, Option<&[i64]>),
+    address_ids: &[String],
+) -> (Option<String>, Vec<String>) {
+    let default = default.and_then(|i| resolve_index(v, default_field, i, address_ids));
+    let mut ids = Vec::new();
+    for &i in list.unwrap_or_default() {
+        if let Some(id) = resolve_index(v, list_field, i, address_ids) {
+            push_unique(&mut ids, id);
         }
     }
-    let mut billing_ids = Vec::new();
-    for &i in draft.billing_addresses.iter().flatten() {
-        if let Some(id) = resolve_index(&mut v, "billingAddresses", i, &address_ids) {
-            push_unique(&mut billing_ids, id);
-        }
+    if let Some(id) = &default {
+        push_unique(&mut ids, id.clone());
     }
-    // A default address is also one of the addresses of its role.
-    if let Some(id) = &default_shipping {
-        push_unique(&mut shipping_ids, id.clone());
-    }
-    if let Some(id) = &default_billing {
-        push_unique(&mut billing_ids, id.clone());
-    }
+    (default, ids)
+}
 
-    // Stores: from the draft, else the store of the path. An in-store create may not make a
-    // customer that its own store cannot see.
-    let mut store_keys: Vec<String> = Vec::new();
+/// The store keys: the draft's, else the store of the path. An in-store create may not make
+/// a customer that its own store cannot see.
+fn stores(v: &mut Violations, draft: &CustomerDraft, path_store: Option<&str>) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
     for (i, identifier) in draft.stores.iter().flatten().enumerate() {
         if let Some(key) = v.take(identifier.store_key(&format!("stores[{i}]"))) {
-            push_unique(&mut store_keys, key);
+            push_unique(&mut keys, key);
         }
     }
-    if let Some(path_store) = ctx.store {
-        if store_keys.is_empty() {
-            store_keys.push(path_store.to_string());
-        } else if !store_keys.iter().any(|k| k == path_store) {
+    if let Some(path_store) = path_store {
+        if keys.is_empty() {
+            keys.push(path_store.to_string());
+        } else if !keys.iter().any(|k| k == path_store) {
             v.0.push(ApiError::InvalidOperation {
                 message: format!(
                     "A customer created in store '{path_store}' must belong to that store, but 'stores' does not contain it."
@@ -384,87 +455,27 @@ pub fn prepare(
             });
         }
     }
+    keys
+}
 
-    let keys: Vec<&str> = store_keys.iter().map(String::as_str).collect();
-    ctx.reach.check_create(&keys)?;
-
+/// The customer group and the group assignments.
+fn groups(
+    v: &mut Violations,
+    draft: &CustomerDraft,
+) -> (Option<Reference>, Vec<CustomerGroupAssignment>) {
     let customer_group = draft
         .customer_group
         .as_ref()
         .and_then(|g| v.take(g.resolve("customerGroup", "customer-group")));
-    let mut assignments: Vec<CustomerGroupAssignment> = Vec::new();
-    for (i, a) in draft
-        .customer_group_assignments
-        .iter()
-        .flatten()
-        .enumerate()
-    {
+    let mut assignments = Vec::new();
+    let drafts = draft.customer_group_assignments.iter().flatten();
+    for (i, a) in drafts.enumerate() {
         let path = format!("customerGroupAssignments[{i}] -> customerGroup");
-        if let Some(reference) = v.take(a.customer_group.resolve(&path, "customer-group")) {
-            push_unique(
-                &mut assignments,
-                CustomerGroupAssignment {
-                    customer_group: reference,
-                },
-            );
+        if let Some(customer_group) = v.take(a.customer_group.resolve(&path, "customer-group")) {
+            push_unique(&mut assignments, CustomerGroupAssignment { customer_group });
         }
     }
-    let custom = draft
-        .custom
-        .as_ref()
-        .and_then(|c| v.take(c.resolve("custom")));
-
-    if !v.0.is_empty() {
-        return Err(Rejection(v.0));
-    }
-
-    let plain_password = plain_password.map(str::to_string);
-    let now = iso_millis(ctx.now_ms);
-    let customer = Customer {
-        id: new_uuid(rng),
-        version: 1,
-        version_modified_at: now.clone(),
-        last_message_sequence_number: 1,
-        created_at: now.clone(),
-        last_modified_at: now.clone(),
-        last_modified_by: ctx.by.clone(),
-        created_by: ctx.by.clone(),
-        key: draft.key,
-        customer_number: draft.customer_number,
-        external_id: draft.external_id,
-        email: draft.email,
-        first_name: draft.first_name,
-        last_name: draft.last_name,
-        middle_name: draft.middle_name,
-        title: draft.title,
-        salutation: draft.salutation,
-        date_of_birth: draft.date_of_birth,
-        company_name: draft.company_name,
-        vat_id: draft.vat_id,
-        password: None,
-        addresses,
-        default_shipping_address_id: default_shipping,
-        shipping_address_ids: shipping_ids,
-        default_billing_address_id: default_billing,
-        billing_address_ids: billing_ids,
-        is_email_verified: draft.is_email_verified.unwrap_or(false),
-        customer_group,
-        customer_group_assignments: assignments,
-        custom,
-        locale: draft.locale,
-        stores: store_keys
-            .iter()
-            .map(|k| StoreKeyReference::new(k))
-            .collect(),
-        authentication_mode: mode,
-    };
-    limits::check_customer(&customer, &customer.to_json_string())?;
-    Ok(Prepared {
-        customer,
-        plain_password,
-        by: ctx.by,
-        now,
-    })
+    (customer_group, assignments)
 }
 
 #[cfg(test)]
@@ -472,7 +483,7 @@ mod tests {
     use super::*;
     use crate::domain::ids::CountingRandom;
     use crate::domain::json;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn draft(value: Value) -> CustomerDraft {
         json::parse(value.to_string().as_bytes()).expect("draft parses")
@@ -505,12 +516,12 @@ mod tests {
         )
         .unwrap();
         let c = &created.stored.customer;
-        assert_eq!(c.version, 1);
+        assert_eq!(c.meta.version, 1);
         assert_eq!(c.email, "Jo@Example.com");
         assert_eq!(c.lowercase_email(), "jo@example.com");
-        assert_eq!(c.created_at, "2022-09-19T14:34:35.843Z");
-        assert_eq!(c.created_at, c.last_modified_at);
-        assert_eq!(c.created_by.client_id.as_deref(), Some("client-1"));
+        assert_eq!(c.meta.created_at, "2022-09-19T14:34:35.843Z");
+        assert_eq!(c.meta.created_at, c.meta.last_modified_at);
+        assert_eq!(c.meta.created_by.client_id.as_deref(), Some("client-1"));
         assert_eq!(c.authentication_mode, AuthenticationMode::Password);
         assert_eq!(
             created.stored.password_hash.as_deref(),
@@ -518,7 +529,7 @@ mod tests {
         );
         assert_eq!(c.password.as_deref(), Some("****HASH"));
         assert!(!c.is_email_verified);
-        assert_eq!(c.last_message_sequence_number, 1);
+        assert_eq!(c.meta.last_message_sequence_number, 1);
         // Arrays are always present in the representation.
         let json: Value = serde_json::from_str(&c.to_json_string()).unwrap();
         for field in [
@@ -597,7 +608,7 @@ mod tests {
             Some("addr-type")
         );
         assert_eq!(c.store_keys(), vec!["s1"]);
-        assert_eq!(created.message.payload.type_name(), "CustomerCreated");
+        assert_eq!(created.message.type_name(), "CustomerCreated");
         assert_eq!(
             created.message.resource_user_provided_identifiers,
             Some(json!({"key": "cust-1", "externalId": "ext", "customerNumber": "N-1"}))

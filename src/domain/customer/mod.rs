@@ -1,11 +1,28 @@
-//! The Customer resource as the API returns it, and the small value types it is made of
-//! (addresses, references, custom fields, client logging).
+//! The Customer resource: its representation ([`Customer`], exactly the response body; the
+//! password field holds the masked value, never the hash) and what is stored beside it
+//! ([`StoredCustomer`]), on the versioned-resource shape (`domain::resource`).
 //!
-//! The serialized form is exactly the response body: the password field already holds the
-//! masked value, never the hash (the hash lives beside the customer, see [`StoredCustomer`]).
+//! Where its rules live: the draft and creation in [`draft`], one file per group of update
+//! actions in [`actions`], deletion in [`delete`], sign-in, passwords and tokens in
+//! [`credentials`], the writes its Durable Object serializes in [`writes`], its messages in
+//! [`messages`], what it may hold in [`limits`], its query schema in [`schema`].
+
+pub mod actions;
+pub mod credentials;
+pub mod delete;
+pub mod draft;
+pub mod limits;
+pub mod messages;
+pub mod schema;
+#[cfg(test)]
+pub mod testing;
+pub mod writes;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+use crate::domain::refs::{ClientLogging, CustomFields, Reference, StoreKeyReference};
+use crate::domain::resource::{Meta, Resource};
 
 /// `Password` (default) or `ExternalAuth` (no password).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -13,75 +30,6 @@ pub enum AuthenticationMode {
     #[default]
     Password,
     ExternalAuth,
-}
-
-/// Who made or last changed a resource (`createdBy` / `lastModifiedBy`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ClientLogging {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub external_user_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub customer: Option<Reference>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub anonymous_id: Option<String>,
-    pub is_platform_client: bool,
-}
-
-impl ClientLogging {
-    /// Logging for a request made with an API client's token.
-    pub fn client(client_id: &str) -> Self {
-        ClientLogging {
-            client_id: Some(client_id.to_string()),
-            external_user_id: None,
-            customer: None,
-            anonymous_id: None,
-            is_platform_client: false,
-        }
-    }
-}
-
-/// A reference to another resource. commercetools references carry an `id`; resources this
-/// API does not manage yet (customer groups, types) may be referenced by `key` instead, and
-/// are then stored exactly as given.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Reference {
-    /// Drafts may omit it; stored references always carry it.
-    #[serde(default)]
-    pub type_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-}
-
-/// `{typeId: "store", key}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StoreKeyReference {
-    pub type_id: String,
-    pub key: String,
-}
-
-impl StoreKeyReference {
-    pub fn new(key: &str) -> Self {
-        StoreKeyReference {
-            type_id: "store".into(),
-            key: key.to_string(),
-        }
-    }
-}
-
-/// Custom fields: a type reference and free-form field values.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CustomFields {
-    #[serde(rename = "type")]
-    pub type_ref: Reference,
-    #[serde(default)]
-    pub fields: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -151,14 +99,8 @@ pub struct Address {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Customer {
-    pub id: String,
-    pub version: u64,
-    pub version_modified_at: String,
-    pub last_message_sequence_number: u64,
-    pub created_at: String,
-    pub last_modified_at: String,
-    pub last_modified_by: ClientLogging,
-    pub created_by: ClientLogging,
+    #[serde(flatten)]
+    pub meta: Meta,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -204,6 +146,33 @@ pub struct Customer {
     pub authentication_mode: AuthenticationMode,
 }
 
+impl Resource for Customer {
+    const TYPE_ID: &'static str = "customer";
+
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    fn meta_mut(&mut self) -> &mut Meta {
+        &mut self.meta
+    }
+
+    /// `{key?, externalId?, customerNumber?}`, if any is set.
+    fn user_provided_identifiers(&self) -> Option<Value> {
+        let mut ids = Map::new();
+        if let Some(key) = &self.key {
+            ids.insert("key".into(), key.clone().into());
+        }
+        if let Some(external_id) = &self.external_id {
+            ids.insert("externalId".into(), external_id.clone().into());
+        }
+        if let Some(number) = &self.customer_number {
+            ids.insert("customerNumber".into(), number.clone().into());
+        }
+        (!ids.is_empty()).then_some(Value::Object(ids))
+    }
+}
+
 impl Customer {
     /// The email as uniqueness and sign-in compare it.
     pub fn lowercase_email(&self) -> String {
@@ -235,21 +204,6 @@ impl Customer {
         }
     }
 
-    /// `{key?, externalId?, customerNumber?}` for messages, if any is set.
-    pub fn user_provided_identifiers(&self) -> Option<Value> {
-        let mut ids = Map::new();
-        if let Some(key) = &self.key {
-            ids.insert("key".into(), key.clone().into());
-        }
-        if let Some(external_id) = &self.external_id {
-            ids.insert("externalId".into(), external_id.clone().into());
-        }
-        if let Some(number) = &self.customer_number {
-            ids.insert("customerNumber".into(), number.clone().into());
-        }
-        (!ids.is_empty()).then_some(Value::Object(ids))
-    }
-
     /// Reads a stored representation. Unlike a request body, whose nesting the JSON reader
     /// limits, a stored document is read whatever its depth: what was stored must read back.
     pub fn from_stored(doc: &str) -> Result<Customer, serde_json::Error> {
@@ -264,14 +218,16 @@ impl Customer {
     /// kept in columns beside it. Enough to delete it, nothing more.
     pub fn skeleton(columns: SkeletonColumns) -> Customer {
         Customer {
-            id: columns.id,
-            version: columns.version,
-            version_modified_at: columns.last_modified_at.clone(),
-            last_message_sequence_number: columns.last_message_sequence_number,
-            created_at: columns.created_at,
-            last_modified_at: columns.last_modified_at,
-            last_modified_by: ClientLogging::client(""),
-            created_by: ClientLogging::client(""),
+            meta: Meta {
+                id: columns.id,
+                version: columns.version,
+                version_modified_at: columns.last_modified_at.clone(),
+                last_message_sequence_number: columns.last_message_sequence_number,
+                created_at: columns.created_at,
+                last_modified_at: columns.last_modified_at,
+                last_modified_by: ClientLogging::client(""),
+                created_by: ClientLogging::client(""),
+            },
             key: columns.key,
             customer_number: columns.customer_number,
             external_id: columns.external_id,
@@ -336,6 +292,10 @@ pub struct StoredCustomer {
     pub password_tokens_valid_from: i64,
     pub email_tokens_valid_from: i64,
     pub sessions_valid_from: i64,
+    /// A password an update set (`setAuthenticationMode` to `Password`), still to be hashed:
+    /// the writer derives it once the whole update is applied ([`StoredCustomer::with_password_hash`]).
+    /// Never stored.
+    pub new_password: Option<String>,
 }
 
 impl StoredCustomer {
@@ -363,13 +323,45 @@ impl StoredCustomer {
             password_tokens_valid_from: 0,
             email_tokens_valid_from: 0,
             sessions_valid_from: 0,
+            new_password: None,
         }
+    }
+
+    /// Puts in place the hash of a new password (and its mask in the representation).
+    pub fn with_password_hash(mut self, hash: String) -> Self {
+        self.customer.password = Some(crate::domain::password::mask(&hash));
+        self.password_hash = Some(hash);
+        self.new_password = None;
+        self
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::customer::testing::*;
+
+    #[test]
+    fn void_marks_only_move_forward() {
+        let mut stored = basic();
+        stored.void_password_tokens(100);
+        stored.void_email_tokens(100);
+        stored.void_sessions(100);
+        // A write stamped earlier (a clock behind another location's) keeps the later mark.
+        stored.void_password_tokens(50);
+        stored.void_email_tokens(50);
+        stored.void_sessions(50);
+        assert_eq!(
+            (
+                stored.password_tokens_valid_from,
+                stored.email_tokens_valid_from,
+                stored.sessions_valid_from
+            ),
+            (101, 101, 101)
+        );
+        stored.void_sessions(i64::MAX);
+        assert_eq!(stored.sessions_valid_from, i64::MAX);
+    }
 
     #[test]
     fn stored_documents_read_back_at_any_depth() {
@@ -382,7 +374,7 @@ mod tests {
             "the plain reader stops at 128"
         );
         let customer = Customer::from_stored(&doc).unwrap();
-        assert_eq!(customer.version, 3);
+        assert_eq!(customer.meta.version, 3);
         assert!(Customer::from_stored("{not json").is_err());
     }
 
@@ -401,7 +393,10 @@ mod tests {
             last_modified_at: "2024-01-02T00:00:00.000Z".into(),
         });
         assert_eq!(
-            (skeleton.version, skeleton.last_message_sequence_number),
+            (
+                skeleton.meta.version,
+                skeleton.meta.last_message_sequence_number
+            ),
             (4, 6)
         );
         assert_eq!(skeleton.store_keys(), vec!["s1"]);

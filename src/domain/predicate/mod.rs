@@ -1,5 +1,5 @@
 //! Query predicates (`where=…`): parsed into a syntax tree ([`parse`]), then checked against
-//! the customer schema into a typed condition ([`resolve`]). The D1 adapter compiles the
+//! a resource's field schema ([`schema`]) into a typed condition ([`resolve`]). The D1 adapter compiles the
 //! condition to SQL with every value a bound parameter.
 
 pub mod parse;
@@ -12,9 +12,13 @@ pub use schema::Kind;
 
 use super::error::ApiError;
 
-/// Parses and resolves one `where` predicate; any mistake is a 400 `InvalidInput` that says
-/// what and where.
-pub fn condition(text: &str, vars: Variables<'_>) -> Result<Cond, ApiError> {
+/// Parses and resolves one `where` predicate against a resource's `fields`; any mistake is a
+/// 400 `InvalidInput` that says what and where.
+pub fn condition(
+    text: &str,
+    vars: Variables<'_>,
+    fields: &'static [schema::Field],
+) -> Result<Cond, ApiError> {
     let invalid = |message: String, position: usize| ApiError::InvalidInput {
         message: format!(
             "Malformed parameter: where: {message} (at position {position} of \"{}\")",
@@ -22,7 +26,7 @@ pub fn condition(text: &str, vars: Variables<'_>) -> Result<Cond, ApiError> {
         ),
     };
     let expr = parse::parse(text).map_err(|e| invalid(e.message, e.position))?;
-    resolve::resolve(&expr, vars).map_err(|e| invalid(e.message, e.position))
+    resolve::resolve(&expr, vars, fields).map_err(|e| invalid(e.message, e.position))
 }
 
 /// Most conditions (comparisons, `in`, `is defined`, …) one query may test, over all its

@@ -422,8 +422,12 @@ impl Resolver<'_> {
 }
 
 /// Resolves a parsed predicate against the customer schema.
-pub fn resolve(expr: &Expr, vars: Variables<'_>) -> Result<Cond, ResolveError> {
-    Resolver { vars }.resolve(expr, Scope::Typed(schema::CUSTOMER), &[])
+pub fn resolve(
+    expr: &Expr,
+    vars: Variables<'_>,
+    fields: &'static [Field],
+) -> Result<Cond, ResolveError> {
+    Resolver { vars }.resolve(expr, Scope::Typed(fields), &[])
 }
 
 /// A sort key: a scalar field and its direction.
@@ -435,7 +439,7 @@ pub struct SortKey {
 
 /// Parses `path asc|desc`, where the path names a scalar field with dots
 /// (`lastModifiedAt`, `customerGroup.id`, `custom.fields.tier`).
-pub fn sort_key(text: &str) -> Result<SortKey, String> {
+pub fn sort_key(text: &str, fields: &'static [Field]) -> Result<SortKey, String> {
     let mut parts = text.split_whitespace();
     let (Some(path), Some(direction), None) = (parts.next(), parts.next(), parts.next()) else {
         return Err(format!(
@@ -451,7 +455,7 @@ pub fn sort_key(text: &str) -> Result<SortKey, String> {
             "Invalid sort direction '{direction}': expected 'asc' or 'desc'."
         ));
     };
-    let mut scope = Scope::Typed(schema::CUSTOMER);
+    let mut scope = Scope::Typed(fields);
     let mut keys = Vec::new();
     let segments: Vec<&str> = path.split('.').collect();
     for (i, segment) in segments.iter().enumerate() {

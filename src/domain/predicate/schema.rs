@@ -1,5 +1,7 @@
-//! The fields of a Customer that predicates and sorts may name, with their types. A name
-//! that is not here is an unknown field (400). `password` is deliberately absent.
+//! Field schemas: the fields of a resource that predicates and sorts may name, with their
+//! types. A name that is not in a resource's schema is an unknown field (400). Each resource
+//! declares its own (`customer::schema`); the building blocks shared by several resources
+//! (references, custom fields, client logging) are here.
 
 /// The type of a scalar value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,11 +33,11 @@ pub struct Field {
     pub ty: FieldType,
 }
 
-const fn field(name: &'static str, ty: FieldType) -> Field {
+pub const fn field(name: &'static str, ty: FieldType) -> Field {
     Field { name, ty }
 }
 
-const STR: FieldType = FieldType::Scalar(Kind::Str);
+pub const STR: FieldType = FieldType::Scalar(Kind::Str);
 
 pub static REFERENCE: &[Field] = &[field("typeId", STR), field("id", STR), field("key", STR)];
 
@@ -52,77 +54,6 @@ pub static CLIENT_LOGGING: &[Field] = &[
     field("anonymousId", STR),
     field("isPlatformClient", FieldType::Scalar(Kind::Bool)),
     field("customer", FieldType::Object(REFERENCE)),
-];
-
-pub static GROUP_ASSIGNMENT: &[Field] = &[field("customerGroup", FieldType::Object(REFERENCE))];
-
-pub static ADDRESS: &[Field] = &[
-    field("id", STR),
-    field("key", STR),
-    field("country", STR),
-    field("title", STR),
-    field("salutation", STR),
-    field("firstName", STR),
-    field("lastName", STR),
-    field("streetName", STR),
-    field("streetNumber", STR),
-    field("additionalStreetInfo", STR),
-    field("postalCode", STR),
-    field("city", STR),
-    field("region", STR),
-    field("state", STR),
-    field("company", STR),
-    field("department", STR),
-    field("building", STR),
-    field("apartment", STR),
-    field("pOBox", STR),
-    field("phone", STR),
-    field("mobile", STR),
-    field("email", STR),
-    field("fax", STR),
-    field("additionalAddressInfo", STR),
-    field("externalId", STR),
-    field("custom", FieldType::Object(CUSTOM_FIELDS)),
-];
-
-pub static CUSTOMER: &[Field] = &[
-    field("id", STR),
-    field("version", FieldType::Scalar(Kind::Num)),
-    field("versionModifiedAt", FieldType::Scalar(Kind::DateTime)),
-    field("lastMessageSequenceNumber", FieldType::Scalar(Kind::Num)),
-    field("createdAt", FieldType::Scalar(Kind::DateTime)),
-    field("lastModifiedAt", FieldType::Scalar(Kind::DateTime)),
-    field("createdBy", FieldType::Object(CLIENT_LOGGING)),
-    field("lastModifiedBy", FieldType::Object(CLIENT_LOGGING)),
-    field("key", STR),
-    field("customerNumber", STR),
-    field("externalId", STR),
-    field("email", STR),
-    // Not in the representation: the email as uniqueness and sign-in compare it.
-    field("lowercaseEmail", STR),
-    field("firstName", STR),
-    field("lastName", STR),
-    field("middleName", STR),
-    field("title", STR),
-    field("salutation", STR),
-    field("dateOfBirth", FieldType::Scalar(Kind::Date)),
-    field("companyName", STR),
-    field("vatId", STR),
-    field("addresses", FieldType::ObjectArray(ADDRESS)),
-    field("defaultShippingAddressId", STR),
-    field("shippingAddressIds", FieldType::ScalarArray(Kind::Str)),
-    field("defaultBillingAddressId", STR),
-    field("billingAddressIds", FieldType::ScalarArray(Kind::Str)),
-    field("isEmailVerified", FieldType::Scalar(Kind::Bool)),
-    field("customerGroup", FieldType::Object(REFERENCE)),
-    field(
-        "customerGroupAssignments",
-        FieldType::ObjectArray(GROUP_ASSIGNMENT),
-    ),
-    field("custom", FieldType::Object(CUSTOM_FIELDS)),
-    field("locale", STR),
-    field("stores", FieldType::ObjectArray(STORE_REFERENCE)),
-    field("authenticationMode", STR),
 ];
 
 /// The field called `name` among `fields`.

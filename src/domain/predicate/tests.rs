@@ -4,6 +4,11 @@ use super::parse::{parse, CmpOp, Expr, IsTest, ListOperand, Literal, Operand};
 use super::resolve::{normalize_datetime, Cond, Path};
 use super::*;
 
+/// A condition on a customer (the tests use the customer's schema).
+fn condition(text: &str, vars: Variables<'_>) -> Result<Cond, ApiError> {
+    super::condition(text, vars, crate::domain::customer::schema::FIELDS)
+}
+
 fn ok(text: &str) -> Cond {
     condition(text, &[]).unwrap_or_else(|e| panic!("{text}: {e:?}"))
 }

@@ -1,0 +1,150 @@
+//! The request context every handler receives: the request, the platform (environment and
+//! execution context), the project and store of the path, the time of the request, and — once
+//! [`Call::authorize`] passed — the caller's grant.
+
+use serde::de::DeserializeOwned;
+use worker::{Context, Env, Request};
+
+use crate::domain::auth::{self, AccessGrant, Scope};
+use crate::domain::error::{ApiError, ApiResult};
+use crate::domain::json;
+use crate::domain::validate;
+use crate::store::d1::Db;
+use crate::store::platform::request_now;
+use crate::store::{api_clients, customers, tokens};
+
+/// Largest request body accepted (bytes). Larger bodies get 413. What one resource may hold
+/// is bounded separately (`domain::customer::limits`).
+pub const MAX_BODY_BYTES: usize = 512 * 1024;
+
+pub struct Call {
+    pub req: Request,
+    pub env: Env,
+    pub ctx: Context,
+    /// The project of the path (`/{projectKey}/…`); empty on the authorization server's
+    /// project-less paths.
+    pub project: String,
+    /// The store of an in-store path (`…/in-store/key={storeKey}/…`).
+    pub store: Option<String>,
+    /// When the request happened (ms since the epoch): one clock for the whole request.
+    pub now_ms: i64,
+    /// The caller's grant, once authorized.
+    pub grant: Option<AccessGrant>,
+}
+
+impl Call {
+    /// The context of a request to `project`, `store`. A store key that cannot exist names no
+    /// store: 404.
+    pub fn new(
+        req: Request,
+        env: Env,
+        ctx: Context,
+        project: String,
+        store: Option<String>,
+    ) -> ApiResult<Call> {
+        if let Some(key) = store.as_deref().filter(|k| !validate::is_valid_key(k)) {
+            return Err(ApiError::ResourceNotFound {
+                message: format!("The Store with key '{key}' was not found."),
+            }
+            .into());
+        }
+        let now_ms = request_now(&req, &env);
+        Ok(Call {
+            req,
+            env,
+            ctx,
+            project,
+            store,
+            now_ms,
+            grant: None,
+        })
+    }
+
+    pub fn store(&self) -> Option<&str> {
+        self.store.as_deref()
+    }
+
+    /// The project's database.
+    pub fn db(&self) -> ApiResult<Db> {
+        Ok(Db::for_project(&self.env, &self.project)?)
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.req.headers().get(name).ok().flatten()
+    }
+
+    /// The decoded query parameters, in order.
+    pub fn query_pairs(&self) -> ApiResult<Vec<(String, String)>> {
+        Ok(self.req.url()?.query_pairs().into_owned().collect())
+    }
+
+    /// The grant of the request's bearer token, if it holds one of `required`. A customer's
+    /// token (password flow) also needs its session to stand (no password reset since), and
+    /// every token its client to stand (not deleted).
+    pub async fn authorize(&mut self, required: &[Scope]) -> ApiResult<&AccessGrant> {
+        let header = self.header("Authorization");
+        let token = auth::bearer(header.as_deref()).ok_or_else(auth::missing_token)?;
+        let grant = tokens::load(&self.env, token)
+            .await?
+            .ok_or_else(auth::invalid_token)?
+            .check_live(self.now_ms)?;
+        let live = session_is_live(
+            &self.env,
+            &grant.project_key,
+            grant.customer_id.as_deref(),
+            grant.issued_at_ms,
+        )
+        .await?;
+        if !live || !api_clients::is_live(&self.env, &grant.client_id, self.now_ms).await? {
+            return Err(auth::invalid_token().into());
+        }
+        grant.authorize(required)?;
+        Ok(self.grant.insert(grant))
+    }
+
+    /// The request body, refused with 413 beyond [`MAX_BODY_BYTES`].
+    pub async fn body(&mut self) -> ApiResult<Vec<u8>> {
+        let too_large = || ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        };
+        let declared = self
+            .header("Content-Length")
+            .and_then(|v| v.trim().parse::<usize>().ok());
+        if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
+            return Err(too_large().into());
+        }
+        let body = self.req.bytes().await?;
+        if body.len() > MAX_BODY_BYTES {
+            return Err(too_large().into());
+        }
+        Ok(body)
+    }
+
+    /// The JSON body as `T` (400 `InvalidJsonInput` naming the field otherwise).
+    pub async fn json<T: DeserializeOwned>(&mut self) -> ApiResult<T> {
+        Ok(json::parse(&self.body().await?)?)
+    }
+
+    /// The grant [`Call::authorize`] admitted.
+    pub fn grant(&self) -> &AccessGrant {
+        self.grant
+            .as_ref()
+            .expect("handlers authorize before they use the grant")
+    }
+}
+
+/// Whether a customer session begun at `issued_at_ms` still stands: the customer exists and
+/// no password reset came after. Sessions without a customer always stand.
+pub async fn session_is_live(
+    env: &Env,
+    project: &str,
+    customer_id: Option<&str>,
+    issued_at_ms: i64,
+) -> ApiResult<bool> {
+    let Some(customer_id) = customer_id else {
+        return Ok(true);
+    };
+    let db = Db::for_project(env, project)?;
+    let mark = customers::sessions_valid_from(&db, project, customer_id).await?;
+    Ok(mark.is_some_and(|valid_from| issued_at_ms >= valid_from))
+}

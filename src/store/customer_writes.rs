@@ -1,0 +1,216 @@
+//! How a customer's writes load and store, for the writer object (`store::writer`): the
+//! decision is the domain's (`domain::customer::writes`); here a new token goes to KV before
+//! anything goes to D1, a change of the customer's email claims holds the email lock while it
+//! is written, and the customer, its claims and its messages go to D1 in one batch.
+
+use super::customer_table::{self, Customers};
+use super::customers::{self, Loaded};
+use super::d1::Db;
+use super::passwords::WebCryptoPasswords;
+use super::platform::CryptoRandom;
+use super::sql::Statement;
+use super::writer::{Attempt, Object, Reply, Writes};
+use super::{config, email_lock, repository, table, tokens, StoreError};
+use crate::domain::customer::writes::{self, Answer, Outcome, Write, WriterCommand};
+use crate::domain::customer::{Customer, StoredCustomer};
+use crate::domain::error::{ApiError, ApiResult, Rejection};
+use crate::domain::ids::new_uuid;
+use crate::domain::resource::Resource;
+
+pub struct CustomerWrites;
+
+impl Writes for CustomerWrites {
+    const TYPE_ID: &'static str = Customer::TYPE_ID;
+    type State = StoredCustomer;
+    type Command = WriterCommand;
+
+    fn project(command: &WriterCommand) -> &str {
+        &command.project
+    }
+
+    fn id(command: &WriterCommand) -> &str {
+        &command.id
+    }
+
+    /// A customer whose document cannot be read can still be deleted (and is never
+    /// remembered: no other write may start from it).
+    async fn load(
+        object: &Object<'_>,
+        command: &WriterCommand,
+    ) -> ApiResult<Option<(StoredCustomer, bool)>> {
+        let db = Db::for_project(object.env, &command.project)?;
+        Ok(
+            match customers::load(&db, &command.project, &command.id).await? {
+                None => None,
+                Some(Loaded::Unreadable(skeleton))
+                    if matches!(command.write, Write::Delete { .. }) =>
+                {
+                    Some((skeleton, false))
+                }
+                Some(loaded) => Some((loaded.readable()?, true)),
+            },
+        )
+    }
+
+    fn visible(state: &StoredCustomer, command: &WriterCommand) -> bool {
+        command
+            .store
+            .as_deref()
+            .is_none_or(|store| state.customer.visible_in_store(store))
+    }
+
+    async fn write(
+        object: &Object<'_>,
+        current: &StoredCustomer,
+        command: &WriterCommand,
+    ) -> Result<(Reply, Option<StoredCustomer>), Attempt> {
+        let passwords = WebCryptoPasswords {
+            iterations: config::pbkdf2_iterations(object.env),
+        };
+        let outcome = writes::decide(current, command, &passwords, &mut CryptoRandom).await?;
+        store(object, current, &command.project, outcome).await
+    }
+
+    async fn conflict(object: &Object<'_>, command: &WriterCommand) -> Rejection {
+        let current = match Db::for_project(object.env, &command.project) {
+            Ok(db) => {
+                repository::current_version::<Customers>(&db, &command.project, &command.id).await
+            }
+            Err(e) => Err(e),
+        };
+        match current {
+            Ok(current) => writes::conflict(command, current).into(),
+            Err(e) => e.into(),
+        }
+    }
+}
+
+/// Stores what a write decided and answers.
+async fn store(
+    object: &Object<'_>,
+    current: &StoredCustomer,
+    project: &str,
+    outcome: Outcome,
+) -> Result<(Reply, Option<StoredCustomer>), Attempt> {
+    let db = Db::for_project(object.env, project)?;
+    match outcome {
+        Outcome::Unchanged => Ok((Reply::ok(current.customer.to_json_string()), None)),
+        Outcome::Changed {
+            after,
+            messages,
+            answer,
+        } => {
+            store_token(object, &answer).await?;
+            let batch = table::update::<Customers>(project, current, &after, &messages);
+            write_claiming(object, project, current, &after, &db, &batch).await?;
+            let reply = answer_with(&answer, &after.customer);
+            Ok((reply, Some(after)))
+        }
+        Outcome::MessagesOnly { messages, answer } => {
+            store_token(object, &answer).await?;
+            let batch: Vec<Statement> = messages
+                .iter()
+                .map(|m| table::message(project, m))
+                .collect();
+            db.batch(&batch).await?;
+            Ok((
+                answer_with(&answer, &current.customer),
+                Some(current.clone()),
+            ))
+        }
+        Outcome::Deleted {
+            message,
+            data_erasure,
+        } => {
+            let id = &current.customer.meta.id;
+            let erasure = data_erasure
+                .then(|| customer_table::erase_messages(project, id))
+                .into_iter()
+                .collect();
+            let batch = table::delete::<Customers>(project, current, &message, erasure);
+            db.batch(&batch)
+                .await
+                .map_err(|e| failed(e, &current.customer))?;
+            Ok((Reply::ok(current.customer.to_json_string()), None))
+        }
+    }
+}
+
+fn answer_with(answer: &Answer, customer: &Customer) -> Reply {
+    match answer {
+        Answer::Customer => Reply::ok(customer.to_json_string()),
+        Answer::Token { body, .. } => Reply::ok(body.to_string()),
+    }
+}
+
+/// A new token goes to KV before its message and marks go to D1: if D1 then fails, the value
+/// was never handed out, so the stored token harms nobody.
+async fn store_token(object: &Object<'_>, answer: &Answer) -> Result<(), Attempt> {
+    if let Answer::Token { record, value, .. } = answer {
+        let ttl_seconds = ((record.expires_at_ms - record.created_at_ms) / 1000).max(0) as u64;
+        tokens::save_customer_token(object.env, value, record, ttl_seconds).await?;
+    }
+    Ok(())
+}
+
+/// Writes the batch; a change of the customer's email claims (a new email, other stores)
+/// holds the email lock meanwhile (a concurrent claimant → 409 `LockedField`).
+async fn write_claiming(
+    object: &Object<'_>,
+    project: &str,
+    before: &StoredCustomer,
+    after: &StoredCustomer,
+    db: &Db,
+    batch: &[Statement],
+) -> Result<(), Attempt> {
+    if before.customer.email_claims() == after.customer.email_claims() {
+        return db
+            .batch(batch)
+            .await
+            .map(|_| ())
+            .map_err(|e| failed(e, &after.customer));
+    }
+    let email = after.customer.lowercase_email();
+    let owner = new_uuid(&mut CryptoRandom);
+    if !email_lock::claim(object.env, project, &email, &owner).await? {
+        return Err(ApiError::LockedField {
+            field: "email".into(),
+        }
+        .into());
+    }
+    let written = db.batch(batch).await;
+    release_later(object, project, email, owner);
+    written.map(|_| ()).map_err(|e| failed(e, &after.customer))
+}
+
+/// Releases an email lock after the response is on its way.
+fn release_later(object: &Object<'_>, project: &str, email: String, owner: String) {
+    let env = object.env.clone();
+    let project = project.to_string();
+    object.state.wait_until(async move {
+        if let Err(e) = email_lock::release(&env, &project, &email, &owner).await {
+            worker::console_error!("email lock release: {e}");
+        }
+    });
+}
+
+/// What a failed D1 write means: a stale copy (retry), a taken unique value, or a 500.
+fn failed(err: StoreError, attempted: &Customer) -> Attempt {
+    match err {
+        StoreError::VersionConflict => Attempt::StaleCopy,
+        other => duplicate_or_failure(other, attempted).into(),
+    }
+}
+
+/// A unique value taken by another customer becomes `DuplicateField`; anything else is a 500.
+pub fn duplicate_or_failure(err: StoreError, customer: &Customer) -> Rejection {
+    match &err {
+        StoreError::Duplicate(constraint) => {
+            match customer_table::duplicate(constraint, customer) {
+                Some(duplicate) => duplicate.into(),
+                None => err.into(),
+            }
+        }
+        _ => err.into(),
+    }
+}

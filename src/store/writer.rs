@@ -1,0 +1,243 @@
+//! The writer object: one Durable Object per resource (named by its project, type and id),
+//! through which every write to that resource passes. It is glue: it holds an async lock
+//! across load → decide → D1 write (input gates do not cover awaits on D1), keeps the state it
+//! last wrote in memory (which saves the D1 read of the next write), and retries once on a
+//! fresh read when its copy turns out stale. What a write decides is the domain's; how it is
+//! stored is the resource's [`Writes`]. The D1 batch still checks the version, so correctness
+//! never rests on this object alone.
+//!
+//! Registering a resource: one line in [`Writer::fetch`]'s table.
+
+use std::any::Any;
+use std::cell::RefCell;
+
+use futures_util::lock::Mutex;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State};
+
+use super::customer_writes::CustomerWrites;
+use crate::domain::error::{ApiError, ApiResult, Rejection};
+
+const BINDING: &str = "WRITER";
+
+/// What a write answers with.
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn ok(body: String) -> Reply {
+        Reply { status: 200, body }
+    }
+}
+
+/// Why one attempt at a write did not succeed.
+pub enum Attempt {
+    /// The D1 version check failed, or a conflict was found against the in-memory copy: the
+    /// copy may be stale.
+    StaleCopy,
+    Rejected(Rejection),
+}
+
+impl<E: Into<Rejection>> From<E> for Attempt {
+    fn from(error: E) -> Self {
+        Attempt::Rejected(error.into())
+    }
+}
+
+/// The platform a write runs on, inside the object.
+pub struct Object<'a> {
+    pub env: &'a Env,
+    pub state: &'a State,
+}
+
+/// How a resource's writes load and store, for the writer object.
+#[allow(async_fn_in_trait)]
+pub trait Writes {
+    /// The resource's `typeId`: the writer object's table entry and part of its name.
+    const TYPE_ID: &'static str;
+    /// What a write works on.
+    type State: Clone + 'static;
+    type Command: Serialize + DeserializeOwned;
+
+    fn project(command: &Self::Command) -> &str;
+
+    fn id(command: &Self::Command) -> &str;
+
+    /// The resource fresh from the store, and whether it may be remembered; `None` if it does
+    /// not exist.
+    async fn load(
+        object: &Object<'_>,
+        command: &Self::Command,
+    ) -> ApiResult<Option<(Self::State, bool)>>;
+
+    /// Whether the command may see the resource (else it is not found).
+    fn visible(state: &Self::State, command: &Self::Command) -> bool;
+
+    /// Decides and stores the write; returns the answer and the state to remember.
+    async fn write(
+        object: &Object<'_>,
+        current: &Self::State,
+        command: &Self::Command,
+    ) -> Result<(Reply, Option<Self::State>), Attempt>;
+
+    /// The answer when a write lost its version check twice.
+    async fn conflict(object: &Object<'_>, command: &Self::Command) -> Rejection;
+}
+
+/// What the Worker sends to a writer object: the resource's kind and its command.
+#[derive(Serialize, Deserialize)]
+struct Envelope {
+    resource: String,
+    command: Value,
+}
+
+/// Sends `command` to its resource's writer object; the reply is the API answer.
+pub async fn send<W: Writes>(env: &Env, command: &W::Command) -> ApiResult<Reply> {
+    let name = format!(
+        "{}\n{}\n{}",
+        W::project(command),
+        W::TYPE_ID,
+        W::id(command)
+    );
+    let stub = env.durable_object(BINDING)?.get_by_name(&name)?;
+    let envelope = Envelope {
+        resource: W::TYPE_ID.to_string(),
+        command: serde_json::to_value(command)?,
+    };
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_body(Some(serde_json::to_string(&envelope)?.into()));
+    let mut response = stub
+        .fetch_with_request(Request::new_with_init("https://writer/", &init)?)
+        .await?;
+    Ok(Reply {
+        status: response.status_code(),
+        body: response.text().await?,
+    })
+}
+
+#[durable_object]
+pub struct Writer {
+    state: State,
+    env: Env,
+    lock: Mutex<()>,
+    /// The state this object last read or wrote, of whichever resource it serves.
+    cached: RefCell<Option<Box<dyn Any>>>,
+}
+
+impl DurableObject for Writer {
+    fn new(state: State, env: Env) -> Self {
+        Writer {
+            state,
+            env,
+            lock: Mutex::new(()),
+            cached: RefCell::new(None),
+        }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let envelope: Envelope = req.json().await?;
+        let _serialized = self.lock.lock().await;
+        let reply = match envelope.resource.as_str() {
+            CustomerWrites::TYPE_ID => self.run::<CustomerWrites>(envelope.command).await,
+            other => Err(ApiError::General {
+                message: format!("No writer for resources of type '{other}'."),
+            }
+            .into()),
+        };
+        let reply = reply.unwrap_or_else(|rejection| Reply {
+            status: rejection.status(),
+            body: rejection.to_json().to_string(),
+        });
+        Ok(Response::ok(reply.body)?.with_status(reply.status))
+    }
+}
+
+/// Whether to trust the in-memory copy.
+#[derive(Clone, Copy, PartialEq)]
+enum Read {
+    Cached,
+    Fresh,
+}
+
+impl Writer {
+    fn object(&self) -> Object<'_> {
+        Object {
+            env: &self.env,
+            state: &self.state,
+        }
+    }
+
+    async fn run<W: Writes>(&self, command: Value) -> ApiResult<Reply> {
+        let command: W::Command = serde_json::from_value(command)?;
+        let second = match self.attempt::<W>(&command, Read::Cached).await {
+            Err(Attempt::StaleCopy) => self.attempt::<W>(&command, Read::Fresh).await,
+            first => first,
+        };
+        match second {
+            Ok(reply) => Ok(reply),
+            Err(Attempt::Rejected(rejection)) => Err(rejection),
+            Err(Attempt::StaleCopy) => Err(W::conflict(&self.object(), &command).await),
+        }
+    }
+
+    async fn attempt<W: Writes>(&self, command: &W::Command, read: Read) -> Result<Reply, Attempt> {
+        let current = self.current::<W>(command, read).await?;
+        match W::write(&self.object(), &current, command).await {
+            Ok((reply, after)) => {
+                self.remember(after);
+                Ok(reply)
+            }
+            // A version mismatch against the in-memory copy is checked again on a fresh read.
+            Err(Attempt::Rejected(rejection))
+                if read == Read::Cached
+                    && matches!(
+                        rejection.first(),
+                        Some(ApiError::ConcurrentModification { .. })
+                    ) =>
+            {
+                Err(Attempt::StaleCopy)
+            }
+            Err(failed) => {
+                self.cached.replace(None);
+                Err(failed)
+            }
+        }
+    }
+
+    /// The resource, from memory or the store; 404 if it does not exist or the command may
+    /// not see it.
+    async fn current<W: Writes>(&self, command: &W::Command, read: Read) -> ApiResult<W::State> {
+        let cached = match read {
+            Read::Cached => self
+                .cached
+                .borrow()
+                .as_ref()
+                .and_then(|c| c.downcast_ref::<W::State>())
+                .cloned(),
+            Read::Fresh => None,
+        };
+        let current = match cached {
+            Some(state) => Some(state),
+            None => {
+                let loaded = W::load(&self.object(), command).await?;
+                loaded.map(|(state, cacheable)| {
+                    self.remember(cacheable.then(|| state.clone()));
+                    state
+                })
+            }
+        };
+        current
+            .filter(|state| W::visible(state, command))
+            .ok_or_else(|| ApiError::not_found_id(W::id(command)).into())
+    }
+
+    fn remember<S: 'static>(&self, state: Option<S>) {
+        self.cached
+            .replace(state.map(|s| Box::new(s) as Box<dyn Any>));
+    }
+}
