@@ -313,7 +313,7 @@ fn legacy_version(call: &HttpCall, request: &Request) -> Result<Version, RpcErro
 }
 
 /// A request's answer: a JSON-RPC response, or the API refusing the token.
-pub(crate) enum Answered {
+enum Answered {
     Json(Value),
     Unauthorized(String),
 }

@@ -151,6 +151,14 @@ fn a_body_that_is_not_json_is_a_parse_error() {
 }
 
 #[test]
+fn deeply_nested_json_is_a_parse_error_not_a_crash() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let reply = send(HttpCall::post(deep));
+    assert_eq!(reply.status, 400);
+    assert_eq!(error_code(&reply), jsonrpc::PARSE_ERROR);
+}
+
+#[test]
 fn invalid_messages_are_invalid_requests() {
     let cases = [
         json!({"jsonrpc": "2.0", "id": null, "method": "ping"}),
