@@ -9,6 +9,7 @@
 
 pub mod domain;
 pub mod http;
+pub mod mcp;
 
 pub mod store;
 
