@@ -98,67 +98,9 @@ pub fn create(
     now_ms: i64,
     rng: &mut dyn Random,
 ) -> Result<(ApiClientRecord, String), Vec<ApiError>> {
-    let mut errors = Vec::new();
     let name = draft.name.trim().to_string();
-    if name.is_empty() || name.len() > 256 {
-        errors.push(invalid(
-            "name",
-            draft.name.clone().into(),
-            "The name must be 1 to 256 characters.".into(),
-        ));
-    }
     let scopes: Vec<String> = draft.scope.split_whitespace().map(str::to_string).collect();
-    if scopes.is_empty() {
-        errors.push(ApiError::RequiredField {
-            field: "scope".into(),
-        });
-    }
-    for scope in &scopes {
-        let ok = Scope::parse(scope).is_some_and(|s| {
-            s.project == project && !matches!(s.name.as_str(), "customer_id" | "anonymous_id")
-        });
-        if !ok {
-            errors.push(invalid(
-                "scope",
-                scope.clone().into(),
-                format!("'{scope}' is not a scope of project '{project}'."),
-            ));
-        }
-    }
-    let bounded =
-        |field: &str, value: Option<u64>, min: u64, max: u64, errors: &mut Vec<ApiError>| {
-            if let Some(v) = value.filter(|v| !(min..=max).contains(v)) {
-                errors.push(invalid(
-                    field,
-                    v.into(),
-                    format!("{field} must be between {min} and {max}."),
-                ));
-            }
-        };
-    bounded(
-        "accessTokenValiditySeconds",
-        draft.access_token_validity_seconds,
-        MIN_ACCESS_TOKEN_VALIDITY_SECONDS,
-        MAX_TTL_SECONDS,
-        &mut errors,
-    );
-    bounded(
-        "refreshTokenValiditySeconds",
-        draft.refresh_token_validity_seconds,
-        MIN_TTL_SECONDS,
-        MAX_REFRESH_TTL_SECONDS,
-        &mut errors,
-    );
-    if let Some(days) = draft
-        .delete_days_after_creation
-        .filter(|days| !(1..=MAX_DELETE_DAYS).contains(days))
-    {
-        errors.push(invalid(
-            "deleteDaysAfterCreation",
-            days.into(),
-            format!("deleteDaysAfterCreation must be between 1 and {MAX_DELETE_DAYS}."),
-        ));
-    }
+    let errors = check(&draft, &name, &scopes, project);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -177,6 +119,66 @@ pub fn create(
         refresh_token_validity_seconds: draft.refresh_token_validity_seconds,
     };
     Ok((record, secret))
+}
+
+/// Every rule the draft breaks: the name, the scopes (of this project, no subject scopes),
+/// the token lifetimes and the deletion date within their bounds.
+fn check(draft: &ApiClientDraft, name: &str, scopes: &[String], project: &str) -> Vec<ApiError> {
+    let mut errors = Vec::new();
+    if name.is_empty() || name.len() > 256 {
+        errors.push(invalid(
+            "name",
+            draft.name.clone().into(),
+            "The name must be 1 to 256 characters.".into(),
+        ));
+    }
+    if scopes.is_empty() {
+        errors.push(ApiError::RequiredField {
+            field: "scope".into(),
+        });
+    }
+    for scope in scopes {
+        let ok = Scope::parse(scope).is_some_and(|s| {
+            s.project == project && !matches!(s.name.as_str(), "customer_id" | "anonymous_id")
+        });
+        if !ok {
+            errors.push(invalid(
+                "scope",
+                scope.clone().into(),
+                format!("'{scope}' is not a scope of project '{project}'."),
+            ));
+        }
+    }
+    let bounds = [
+        (
+            "accessTokenValiditySeconds",
+            draft.access_token_validity_seconds,
+            MIN_ACCESS_TOKEN_VALIDITY_SECONDS,
+            MAX_TTL_SECONDS,
+        ),
+        (
+            "refreshTokenValiditySeconds",
+            draft.refresh_token_validity_seconds,
+            MIN_TTL_SECONDS,
+            MAX_REFRESH_TTL_SECONDS,
+        ),
+        (
+            "deleteDaysAfterCreation",
+            draft.delete_days_after_creation.map(u64::from),
+            1,
+            u64::from(MAX_DELETE_DAYS),
+        ),
+    ];
+    for (field, value, min, max) in bounds {
+        if let Some(v) = value.filter(|v| !(min..=max).contains(v)) {
+            errors.push(invalid(
+                field,
+                v.into(),
+                format!("{field} must be between {min} and {max}."),
+            ));
+        }
+    }
+    errors
 }
 
 /// The paged list of API clients.

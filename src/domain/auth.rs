@@ -225,6 +225,63 @@ impl std::fmt::Display for Scope {
     }
 }
 
+/// The scopes a token holds: parsed once, when the token is made or read back, and compared as
+/// they are from then on. Serialized as their texts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Scopes(Vec<Scope>);
+
+impl Scopes {
+    /// The scopes among `texts` (one that is not a scope is dropped: none is ever granted).
+    pub fn parse_all<S: AsRef<str>>(texts: impl IntoIterator<Item = S>) -> Scopes {
+        Scopes(
+            texts
+                .into_iter()
+                .filter_map(|t| Scope::parse(t.as_ref()))
+                .collect(),
+        )
+    }
+
+    pub fn push(&mut self, scope: Scope) {
+        self.0.push(scope);
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Scope> {
+        self.0.iter()
+    }
+
+    /// True if one of these implies `wanted`.
+    pub fn imply(&self, wanted: &Scope) -> bool {
+        self.0.iter().any(|held| held.implies(wanted))
+    }
+
+    /// The space-separated form of OAuth responses.
+    pub fn joined(&self) -> String {
+        self.texts().join(" ")
+    }
+
+    fn texts(&self) -> Vec<String> {
+        self.0.iter().map(Scope::to_string).collect()
+    }
+}
+
+impl PartialEq<Vec<&str>> for Scopes {
+    fn eq(&self, other: &Vec<&str>) -> bool {
+        self.texts() == *other
+    }
+}
+
+impl Serialize for Scopes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.texts().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Scopes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Scopes::parse_all(Vec::<String>::deserialize(deserializer)?))
+    }
+}
+
 /// Reading or writing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -328,7 +385,7 @@ impl StoreReach {
 pub struct AccessGrant {
     pub client_id: String,
     pub project_key: String,
-    pub scopes: Vec<String>,
+    pub scopes: Scopes,
     pub expires_at_ms: i64,
     #[serde(default)]
     pub issued_at_ms: i64,
@@ -352,15 +409,15 @@ impl AccessGrant {
 
     /// Where this grant may write the customers of `project` (see [`StoreReach`]).
     pub fn customer_write_reach(&self, project: &str) -> StoreReach {
-        let held: Vec<Scope> = self.scopes.iter().filter_map(|s| Scope::parse(s)).collect();
         let everywhere = Scope::new("manage_customers", project, None);
-        if held.iter().any(|h| h.implies(&everywhere)) {
+        if self.scopes.imply(&everywhere) {
             return StoreReach::Project;
         }
-        let mut stores: Vec<String> = held
-            .into_iter()
+        let mut stores: Vec<String> = self
+            .scopes
+            .iter()
             .filter(|h| h.project == project && h.name == "manage_customers")
-            .filter_map(|h| h.store)
+            .filter_map(|h| h.store.clone())
             .collect();
         stores.sort();
         stores.dedup();
@@ -369,8 +426,7 @@ impl AccessGrant {
 
     /// Passes if one held scope implies one of `required`; else 403 naming what is missing.
     pub fn authorize(&self, required: &[Scope]) -> Result<(), ApiError> {
-        let held: Vec<Scope> = self.scopes.iter().filter_map(|s| Scope::parse(s)).collect();
-        if required.iter().any(|r| held.iter().any(|h| h.implies(r))) {
+        if required.iter().any(|r| self.scopes.imply(r)) {
             Ok(())
         } else {
             Err(ApiError::InsufficientScope {
@@ -469,7 +525,7 @@ mod tests {
         let grant = AccessGrant {
             client_id: "c1".into(),
             project_key: "p".into(),
-            scopes: vec!["view_customers:p".into()],
+            scopes: Scopes::parse_all(["view_customers:p"]),
             expires_at_ms: 10,
             issued_at_ms: 0,
             customer_id: None,
@@ -488,7 +544,7 @@ mod tests {
             .authorize(&customer_scopes(Access::View, "q", None))
             .is_err());
         let store_only = AccessGrant {
-            scopes: vec!["manage_customers:p:s".into()],
+            scopes: Scopes::parse_all(["manage_customers:p:s"]),
             ..grant.clone()
         };
         assert!(store_only
@@ -510,7 +566,7 @@ mod tests {
         let grant = AccessGrant {
             client_id: "c".into(),
             project_key: "p".into(),
-            scopes: vec![],
+            scopes: Scopes::default(),
             expires_at_ms: 1000,
             issued_at_ms: 0,
             customer_id: None,
@@ -525,7 +581,7 @@ mod tests {
         let grant = |scopes: &[&str]| AccessGrant {
             client_id: "c".into(),
             project_key: "p".into(),
-            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            scopes: Scopes::parse_all(scopes),
             expires_at_ms: 1,
             issued_at_ms: 0,
             customer_id: None,

@@ -21,4 +21,5 @@ pub mod resource;
 pub mod throttle;
 pub mod time;
 pub mod validate;
+pub mod values;
 pub mod version;

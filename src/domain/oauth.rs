@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::auth::{AccessGrant, ApiClient, Scope};
+use super::auth::{AccessGrant, ApiClient, Scope, Scopes};
 use super::error::ApiError;
 use super::ids::{new_token, Random};
 
@@ -28,7 +28,7 @@ pub enum Subject {
 pub struct RefreshGrant {
     pub client_id: String,
     pub project_key: String,
-    pub scopes: Vec<String>,
+    pub scopes: Scopes,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -55,7 +55,7 @@ impl Issued {
         let mut body = json!({
             "access_token": self.access_token,
             "expires_in": (self.access.expires_at_ms - self.access.issued_at_ms) / 1000,
-            "scope": self.access.scopes.join(" "),
+            "scope": self.access.scopes.joined(),
             "token_type": "Bearer",
         });
         if let Some((refresh_token, _)) = &self.refresh {
@@ -66,11 +66,12 @@ impl Issued {
 }
 
 /// The scopes a token carries: the granted ones and its subject's.
-fn with_subject(mut scopes: Vec<String>, subject: &Subject) -> Vec<String> {
+fn with_subject(granted: Vec<String>, subject: &Subject) -> Scopes {
+    let mut scopes = Scopes::parse_all(granted);
     match subject {
         Subject::Client => {}
-        Subject::Customer(id) => scopes.push(format!("customer_id:{id}")),
-        Subject::Anonymous(id) => scopes.push(format!("anonymous_id:{id}")),
+        Subject::Customer(id) => scopes.push(Scope::new("customer_id", id, None)),
+        Subject::Anonymous(id) => scopes.push(Scope::new("anonymous_id", id, None)),
     }
     scopes
 }
@@ -223,7 +224,7 @@ pub fn check_store_allowed(client: &ApiClient, store: &str) -> Result<(), ApiErr
 /// What introspection and the session check need to know of an access or refresh token.
 #[derive(Debug, Clone, Copy)]
 pub struct TokenFacts<'a> {
-    pub scopes: &'a [String],
+    pub scopes: &'a Scopes,
     pub client_id: &'a str,
     pub project: &'a str,
     pub expires_at_ms: i64,
@@ -287,7 +288,7 @@ pub fn introspection(token: Option<TokenFacts<'_>>, caller: &ApiClient, now_ms: 
     }
     json!({
         "active": true,
-        "scope": scopes.join(" "),
+        "scope": scopes.joined(),
         "exp": expires_at_ms / 1000,
         "client_id": client_id,
     })
@@ -416,7 +417,7 @@ mod tests {
     #[test]
     fn introspection_shows_live_tokens_to_their_client() {
         let owner = client(&["manage_customers:p"]);
-        let scopes = vec!["manage_customers:p".to_string()];
+        let scopes = Scopes::parse_all(["manage_customers:p"]);
         let live = Some(TokenFacts {
             scopes: &scopes,
             client_id: "c1",

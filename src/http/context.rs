@@ -8,7 +8,7 @@ use worker::{Context, Env, Request};
 use crate::domain::auth::{self, AccessGrant, Scope};
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::json;
-use crate::domain::validate;
+use crate::domain::values::{ProjectKey, StoreKey};
 use crate::store::d1::Db;
 use crate::store::platform::request_now;
 use crate::store::{api_clients, customers, tokens};
@@ -23,9 +23,9 @@ pub struct Call {
     pub ctx: Context,
     /// The project of the path (`/{projectKey}/…`); empty on the authorization server's
     /// project-less paths.
-    pub project: String,
+    pub project: ProjectKey,
     /// The store of an in-store path (`…/in-store/key={storeKey}/…`).
-    pub store: Option<String>,
+    pub store: Option<StoreKey>,
     /// When the request happened (ms since the epoch): one clock for the whole request.
     pub now_ms: i64,
     /// The caller's grant, once authorized.
@@ -42,18 +42,21 @@ impl Call {
         project: String,
         store: Option<String>,
     ) -> ApiResult<Call> {
-        if let Some(key) = store.as_deref().filter(|k| !validate::is_valid_key(k)) {
-            return Err(ApiError::ResourceNotFound {
-                message: format!("The Store with key '{key}' was not found."),
-            }
-            .into());
-        }
+        let store =
+            match store {
+                None => None,
+                Some(key) => Some(StoreKey::try_from_str(&key).ok_or_else(|| {
+                    ApiError::ResourceNotFound {
+                        message: format!("The Store with key '{key}' was not found."),
+                    }
+                })?),
+            };
         let now_ms = request_now(&req, &env);
         Ok(Call {
             req,
             env,
             ctx,
-            project,
+            project: ProjectKey::new(&project),
             store,
             now_ms,
             grant: None,
@@ -61,7 +64,7 @@ impl Call {
     }
 
     pub fn store(&self) -> Option<&str> {
-        self.store.as_deref()
+        self.store.as_ref().map(StoreKey::as_str)
     }
 
     /// The project's database.

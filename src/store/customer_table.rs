@@ -11,6 +11,7 @@ use super::sql::{Param, Statement};
 use super::table::Table;
 use crate::domain::customer::{Customer, SkeletonColumns, StoredCustomer};
 use crate::domain::error::ApiError;
+use crate::domain::values::PasswordHash;
 
 /// The `customers` table.
 pub struct Customers;
@@ -62,8 +63,8 @@ impl Table for Customers {
             Param::opt_text(c.key.as_deref()),
             Param::opt_text(c.customer_number.as_deref()),
             Param::opt_text(c.external_id.as_deref()),
-            Param::text(&c.email),
-            Param::text(&c.lowercase_email()),
+            Param::text(c.email.as_str()),
+            Param::text(c.lowercase_email()),
             Param::Text(stores),
             Param::text(&c.meta.created_at),
             Param::text(&c.meta.last_modified_at),
@@ -232,7 +233,7 @@ impl Row {
             Err(e) => return Err(Box::new(self.into_unreadable(e.to_string()))),
         };
         Ok(StoredCustomer {
-            password_hash: self.password_hash,
+            password_hash: self.password_hash.map(PasswordHash::new),
             password_tokens_valid_from: self.password_tokens_valid_from,
             email_tokens_valid_from: self.email_tokens_valid_from,
             sessions_valid_from: self.sessions_valid_from,

@@ -170,7 +170,7 @@ async fn write_claiming(
             .map(|_| ())
             .map_err(|e| failed(e, &after.customer));
     }
-    let email = after.customer.lowercase_email();
+    let email = after.customer.lowercase_email().to_string();
     let owner = new_uuid(&mut CryptoRandom);
     if !email_lock::claim(object.env, project, &email, &owner).await? {
         return Err(ApiError::LockedField {

@@ -85,9 +85,8 @@ pub async fn current_version<T: Table>(
     struct VersionRow {
         version: u64,
     }
-    let row: Option<VersionRow> = db
-        .first(&select_by(T::NAME, "version", "id", project, id))
-        .await?;
+    let statement = select_by(T::NAME, "version", "id", project, id);
+    let row: Option<VersionRow> = db.first(&statement).await?;
     Ok(row.map(|r| r.version))
 }
 

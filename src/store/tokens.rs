@@ -3,6 +3,8 @@
 //! them; expiry itself is decided against the clock by the domain, and whether a customer
 //! token was used or invalidated by the customer's marks in D1.
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use worker::Env;
 
 use crate::domain::auth::{AccessGrant, MIN_TTL_SECONDS};
@@ -12,8 +14,39 @@ use crate::domain::oauth::RefreshGrant;
 
 const BINDING: &str = "TOKENS";
 
-fn kv_key(token: &str) -> String {
+/// Stores `value` as JSON under `key` for `ttl_seconds` (at least KV's minimum).
+async fn put<T: Serialize>(
+    env: &Env,
+    key: &str,
+    value: &T,
+    ttl_seconds: u64,
+) -> worker::Result<()> {
+    env.kv(BINDING)?
+        .put(key, serde_json::to_string(value)?)?
+        .expiration_ttl(ttl_seconds.max(MIN_TTL_SECONDS))
+        .execute()
+        .await?;
+    Ok(())
+}
+
+async fn get<T: DeserializeOwned>(env: &Env, key: &str) -> worker::Result<Option<T>> {
+    Ok(env.kv(BINDING)?.get(key).json::<T>().await?)
+}
+
+async fn delete(env: &Env, key: &str) -> worker::Result<()> {
+    Ok(env.kv(BINDING)?.delete(key).await?)
+}
+
+fn access_key(token: &str) -> String {
     format!("access:{}", sha256_hex(token))
+}
+
+fn customer_token_key(token: &str) -> String {
+    format!("customer-token:{}", sha256_hex(token))
+}
+
+fn refresh_key(token: &str) -> String {
+    format!("refresh:{}", sha256_hex(token))
 }
 
 pub async fn save(
@@ -22,25 +55,16 @@ pub async fn save(
     grant: &AccessGrant,
     ttl_seconds: u64,
 ) -> worker::Result<()> {
-    let value = serde_json::to_string(grant)?;
-    env.kv(BINDING)?
-        .put(&kv_key(token), value)?
-        .expiration_ttl(ttl_seconds.max(MIN_TTL_SECONDS))
-        .execute()
-        .await?;
-    Ok(())
+    put(env, &access_key(token), grant, ttl_seconds).await
 }
 
 pub async fn load(env: &Env, token: &str) -> worker::Result<Option<AccessGrant>> {
-    Ok(env
-        .kv(BINDING)?
-        .get(&kv_key(token))
-        .json::<AccessGrant>()
-        .await?)
+    get(env, &access_key(token)).await
 }
 
-fn customer_token_key(token: &str) -> String {
-    format!("customer-token:{}", sha256_hex(token))
+/// Revokes an access token (other locations see it after KV's propagation delay).
+pub async fn revoke(env: &Env, token: &str) -> worker::Result<()> {
+    delete(env, &access_key(token)).await
 }
 
 pub async fn save_customer_token(
@@ -49,30 +73,11 @@ pub async fn save_customer_token(
     record: &TokenRecord,
     ttl_seconds: u64,
 ) -> worker::Result<()> {
-    let value = serde_json::to_string(record)?;
-    env.kv(BINDING)?
-        .put(&customer_token_key(token), value)?
-        .expiration_ttl(ttl_seconds.max(MIN_TTL_SECONDS))
-        .execute()
-        .await?;
-    Ok(())
+    put(env, &customer_token_key(token), record, ttl_seconds).await
 }
 
 pub async fn load_customer_token(env: &Env, token: &str) -> worker::Result<Option<TokenRecord>> {
-    Ok(env
-        .kv(BINDING)?
-        .get(&customer_token_key(token))
-        .json::<TokenRecord>()
-        .await?)
-}
-
-/// Revokes an access token (other locations see it after KV's propagation delay).
-pub async fn revoke(env: &Env, token: &str) -> worker::Result<()> {
-    Ok(env.kv(BINDING)?.delete(&kv_key(token)).await?)
-}
-
-fn refresh_key(token: &str) -> String {
-    format!("refresh:{}", sha256_hex(token))
+    get(env, &customer_token_key(token)).await
 }
 
 /// Stores a refresh grant until it lapses (each use stores it again, with a new expiry).
@@ -83,22 +88,13 @@ pub async fn save_refresh(
     now_ms: i64,
 ) -> worker::Result<()> {
     let ttl = ((grant.expires_at_ms - now_ms) / 1000).max(0) as u64;
-    env.kv(BINDING)?
-        .put(&refresh_key(token), serde_json::to_string(grant)?)?
-        .expiration_ttl(ttl.max(MIN_TTL_SECONDS))
-        .execute()
-        .await?;
-    Ok(())
+    put(env, &refresh_key(token), grant, ttl).await
 }
 
 pub async fn load_refresh(env: &Env, token: &str) -> worker::Result<Option<RefreshGrant>> {
-    Ok(env
-        .kv(BINDING)?
-        .get(&refresh_key(token))
-        .json::<RefreshGrant>()
-        .await?)
+    get(env, &refresh_key(token)).await
 }
 
 pub async fn revoke_refresh(env: &Env, token: &str) -> worker::Result<()> {
-    Ok(env.kv(BINDING)?.delete(&refresh_key(token)).await?)
+    delete(env, &refresh_key(token)).await
 }

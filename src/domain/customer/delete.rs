@@ -21,7 +21,7 @@ pub fn delete(
     rng: &mut dyn Random,
 ) -> ApiResult<Message> {
     let payload = Payload::CustomerDeleted {
-        email: (!data_erasure).then(|| customer.email.clone()),
+        email: (!data_erasure).then(|| customer.email.to_string()),
     };
     resource::deleted(customer, expected, &payload, now_ms, by, rng)
 }

@@ -19,6 +19,7 @@ use crate::domain::refs::{
 use crate::domain::resource::{self, Meta};
 use crate::domain::time::iso_millis;
 use crate::domain::validate;
+use crate::domain::values::{Email, Key};
 
 /// A BaseAddress as clients send it: the Address shape, where any `id` is replaced by a
 /// generated one and `custom` is a CustomFieldsDraft (its `typeId` may be omitted).
@@ -254,6 +255,11 @@ pub fn prepare(
     rng: &mut dyn Random,
 ) -> ApiResult<Prepared> {
     let mut v = Violations::default();
+    let email = v.take(Email::parse("email", &draft.email));
+    let key = draft
+        .key
+        .as_deref()
+        .and_then(|k| v.take(Key::parse("key", k)));
     check_values(&mut v, &draft);
     let mode = draft.authentication_mode.unwrap_or_default();
     let plain_password = plain_password(&mut v, mode, draft.password.as_deref());
@@ -267,16 +273,17 @@ pub fn prepare(
         .custom
         .as_ref()
         .and_then(|c| v.take(c.resolve("custom")));
-    if !v.0.is_empty() {
-        return Err(Rejection(v.0));
-    }
+    let email = match email {
+        Some(email) if v.0.is_empty() => email,
+        _ => return Err(Rejection(v.0)),
+    };
     let now = iso_millis(ctx.now_ms);
     let customer = Customer {
         meta: Meta::new(new_uuid(rng), &now, &ctx.by),
-        key: draft.key,
+        key,
         customer_number: draft.customer_number,
         external_id: draft.external_id,
-        email: draft.email,
+        email,
         first_name: draft.first_name,
         last_name: draft.last_name,
         middle_name: draft.middle_name,
@@ -307,12 +314,8 @@ pub fn prepare(
     })
 }
 
-/// The scalar fields with a format: email, key, locale, date of birth.
+/// The scalar fields with a format besides the email and the key: locale, date of birth.
 fn check_values(v: &mut Violations, draft: &CustomerDraft) {
-    v.check(validate::email("email", &draft.email));
-    if let Some(key) = &draft.key {
-        v.check(validate::key("key", key));
-    }
     if let Some(locale) = &draft.locale {
         v.check(validate::locale("locale", locale));
     }

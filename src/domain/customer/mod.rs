@@ -23,6 +23,7 @@ use serde_json::{Map, Value};
 
 use crate::domain::refs::{ClientLogging, CustomFields, Reference, StoreKeyReference};
 use crate::domain::resource::{Meta, Resource};
+use crate::domain::values::{Email, Key, PasswordHash};
 
 /// `Password` (default) or `ExternalAuth` (no password).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -102,12 +103,12 @@ pub struct Customer {
     #[serde(flatten)]
     pub meta: Meta,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
+    pub key: Option<Key>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
-    pub email: String,
+    pub email: Email,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -161,7 +162,7 @@ impl Resource for Customer {
     fn user_provided_identifiers(&self) -> Option<Value> {
         let mut ids = Map::new();
         if let Some(key) = &self.key {
-            ids.insert("key".into(), key.clone().into());
+            ids.insert("key".into(), key.as_str().into());
         }
         if let Some(external_id) = &self.external_id {
             ids.insert("externalId".into(), external_id.clone().into());
@@ -175,8 +176,8 @@ impl Resource for Customer {
 
 impl Customer {
     /// The email as uniqueness and sign-in compare it.
-    pub fn lowercase_email(&self) -> String {
-        super::validate::lowercase_email(&self.email)
+    pub fn lowercase_email(&self) -> &str {
+        self.email.lowercase()
     }
 
     /// The store keys of a store-specific customer; empty for a global one.
@@ -193,7 +194,7 @@ impl Customer {
     /// customer, one per store for a store customer. Together with the database rule that a
     /// global claim excludes every other claim on the email, this is the uniqueness rule.
     pub fn email_claims(&self) -> Vec<(String, String)> {
-        let email = self.lowercase_email();
+        let email = self.lowercase_email().to_string();
         if self.stores.is_empty() {
             vec![(email, String::new())]
         } else {
@@ -228,10 +229,10 @@ impl Customer {
                 last_modified_by: ClientLogging::client(""),
                 created_by: ClientLogging::client(""),
             },
-            key: columns.key,
+            key: columns.key.and_then(|k| Key::try_from_str(&k)),
             customer_number: columns.customer_number,
             external_id: columns.external_id,
-            email: columns.email,
+            email: Email::stored(&columns.email),
             first_name: None,
             last_name: None,
             middle_name: None,
@@ -288,7 +289,7 @@ pub struct SkeletonColumns {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredCustomer {
     pub customer: Customer,
-    pub password_hash: Option<String>,
+    pub password_hash: Option<PasswordHash>,
     pub password_tokens_valid_from: i64,
     pub email_tokens_valid_from: i64,
     pub sessions_valid_from: i64,
@@ -319,7 +320,7 @@ impl StoredCustomer {
     pub fn new(customer: Customer, password_hash: Option<String>) -> Self {
         StoredCustomer {
             customer,
-            password_hash,
+            password_hash: password_hash.map(PasswordHash::new),
             password_tokens_valid_from: 0,
             email_tokens_valid_from: 0,
             sessions_valid_from: 0,
@@ -330,7 +331,7 @@ impl StoredCustomer {
     /// Puts in place the hash of a new password (and its mask in the representation).
     pub fn with_password_hash(mut self, hash: String) -> Self {
         self.customer.password = Some(crate::domain::password::mask(&hash));
-        self.password_hash = Some(hash);
+        self.password_hash = Some(PasswordHash::new(hash));
         self.new_password = None;
         self
     }

@@ -159,148 +159,163 @@ fn is_name_char(c: char) -> bool {
 
 /// Splits the text into tokens with their (1-based) positions.
 fn lex(text: &str) -> Result<Vec<(Token, usize)>, SyntaxError> {
-    let chars: Vec<char> = text.chars().collect();
+    let mut lexer = Lexer {
+        chars: text.chars().collect(),
+        i: 0,
+    };
     let mut tokens = Vec::new();
-    let mut i = 0;
-    let error = |message: String, at: usize| SyntaxError {
+    while let Some(c) = lexer.peek(0) {
+        if c.is_whitespace() {
+            lexer.i += 1;
+            continue;
+        }
+        let start = lexer.i;
+        tokens.push((lexer.token(c)?, start + 1));
+    }
+    tokens.push((Token::End, lexer.chars.len() + 1));
+    Ok(tokens)
+}
+
+/// Reads tokens off a predicate's characters.
+struct Lexer {
+    chars: Vec<char>,
+    i: usize,
+}
+
+fn syntax_error(message: String, at: usize) -> SyntaxError {
+    SyntaxError {
         message,
         position: at + 1,
-    };
-    while i < chars.len() {
-        let c = chars[i];
-        let start = i;
-        match c {
-            c if c.is_whitespace() => {
-                i += 1;
-                continue;
-            }
-            '(' => {
-                tokens.push((Token::LParen, start + 1));
-                i += 1;
-            }
-            ')' => {
-                tokens.push((Token::RParen, start + 1));
-                i += 1;
-            }
-            ',' => {
-                tokens.push((Token::Comma, start + 1));
-                i += 1;
-            }
-            '=' => {
-                tokens.push((Token::Op(CmpOp::Eq), start + 1));
-                i += 1;
-            }
-            '!' if chars.get(i + 1) == Some(&'=') => {
-                tokens.push((Token::Op(CmpOp::Ne), start + 1));
-                i += 2;
-            }
-            '<' => {
-                let (op, len) = match chars.get(i + 1) {
-                    Some('=') => (CmpOp::Le, 2),
-                    Some('>') => (CmpOp::Ne, 2),
-                    _ => (CmpOp::Lt, 1),
-                };
-                tokens.push((Token::Op(op), start + 1));
-                i += len;
-            }
-            '>' => {
-                let (op, len) = match chars.get(i + 1) {
-                    Some('=') => (CmpOp::Ge, 2),
-                    _ => (CmpOp::Gt, 1),
-                };
-                tokens.push((Token::Op(op), start + 1));
-                i += len;
-            }
-            '"' | '\'' => {
-                let quote = c;
-                let mut value = String::new();
-                i += 1;
-                loop {
-                    match chars.get(i) {
-                        None => return Err(error("Unterminated string.".into(), start)),
-                        Some(&q) if q == quote => {
-                            i += 1;
-                            break;
-                        }
-                        Some('\\') => {
-                            let escaped = *chars
-                                .get(i + 1)
-                                .ok_or_else(|| error("Unterminated string.".into(), start))?;
-                            i += 2;
-                            match escaped {
-                                '"' | '\'' | '\\' | '/' => value.push(escaped),
-                                'n' => value.push('\n'),
-                                't' => value.push('\t'),
-                                'r' => value.push('\r'),
-                                'b' => value.push('\u{8}'),
-                                'f' => value.push('\u{c}'),
-                                'u' => {
-                                    let hex: String = chars.iter().skip(i).take(4).collect();
-                                    let code = (hex.len() == 4)
-                                        .then(|| u32::from_str_radix(&hex, 16).ok())
-                                        .flatten()
-                                        .and_then(char::from_u32)
-                                        .ok_or_else(|| {
-                                            error("Invalid \\u escape in string.".into(), i - 2)
-                                        })?;
-                                    value.push(code);
-                                    i += 4;
-                                }
-                                other => {
-                                    return Err(error(
-                                        format!("Invalid escape '\\{other}' in string."),
-                                        i - 2,
-                                    ))
-                                }
-                            }
-                        }
-                        Some(&other) => {
-                            value.push(other);
-                            i += 1;
-                        }
-                    }
-                }
-                tokens.push((Token::Str(value), start + 1));
-            }
-            ':' => {
-                i += 1;
-                let name_start = i;
-                while i < chars.len() && chars[i].is_ascii_alphanumeric() {
-                    i += 1;
-                }
-                if i == name_start {
-                    return Err(error("Expected a variable name after ':'.".into(), start));
-                }
-                let name: String = chars[name_start..i].iter().collect();
-                tokens.push((Token::Var(name), start + 1));
-            }
-            c if c.is_ascii_digit()
-                || (c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) =>
+    }
+}
+
+impl Lexer {
+    fn peek(&self, ahead: usize) -> Option<char> {
+        self.chars.get(self.i + ahead).copied()
+    }
+
+    /// The token that starts with `c` (at the current position).
+    fn token(&mut self, c: char) -> Result<Token, SyntaxError> {
+        let start = self.i;
+        let (token, len) = match (c, self.peek(1)) {
+            ('(', _) => (Token::LParen, 1),
+            (')', _) => (Token::RParen, 1),
+            (',', _) => (Token::Comma, 1),
+            ('=', _) => (Token::Op(CmpOp::Eq), 1),
+            ('!', Some('=')) => (Token::Op(CmpOp::Ne), 2),
+            ('<', Some('=')) => (Token::Op(CmpOp::Le), 2),
+            ('<', Some('>')) => (Token::Op(CmpOp::Ne), 2),
+            ('<', _) => (Token::Op(CmpOp::Lt), 1),
+            ('>', Some('=')) => (Token::Op(CmpOp::Ge), 2),
+            ('>', _) => (Token::Op(CmpOp::Gt), 1),
+            ('"' | '\'', _) => return self.string(c),
+            (':', _) => return self.variable(),
+            (c, next)
+                if c.is_ascii_digit() || (c == '-' && next.is_some_and(|n| n.is_ascii_digit())) =>
             {
-                i += 1;
-                while i < chars.len()
-                    && (chars[i].is_ascii_digit()
-                        || matches!(chars[i], '.' | 'e' | 'E')
-                        || (matches!(chars[i], '+' | '-') && matches!(chars[i - 1], 'e' | 'E')))
-                {
-                    i += 1;
-                }
-                let raw: String = chars[start..i].iter().collect();
-                let number: serde_json::Number = serde_json::from_str(&raw)
-                    .map_err(|_| error(format!("Invalid number '{raw}'."), start))?;
-                tokens.push((Token::Num(number), start + 1));
+                return self.number()
             }
-            c if is_name_start(c) => {
-                while i < chars.len() && is_name_char(chars[i]) {
-                    i += 1;
+            (c, _) if is_name_start(c) => {
+                while self.peek(0).is_some_and(is_name_char) {
+                    self.i += 1;
                 }
-                tokens.push((Token::Ident(chars[start..i].iter().collect()), start + 1));
+                return Ok(Token::Ident(self.chars[start..self.i].iter().collect()));
             }
-            other => return Err(error(format!("Unexpected character '{other}'."), start)),
+            (other, _) => {
+                return Err(syntax_error(
+                    format!("Unexpected character '{other}'."),
+                    start,
+                ))
+            }
+        };
+        self.i += len;
+        Ok(token)
+    }
+
+    /// A string in `"…"` or `'…'` with backslash escapes.
+    fn string(&mut self, quote: char) -> Result<Token, SyntaxError> {
+        let start = self.i;
+        let unterminated = || syntax_error("Unterminated string.".into(), start);
+        let mut value = String::new();
+        self.i += 1;
+        loop {
+            let c = self.peek(0).ok_or_else(unterminated)?;
+            self.i += 1;
+            match c {
+                c if c == quote => return Ok(Token::Str(value)),
+                '\\' => {
+                    let escaped = self.peek(0).ok_or_else(unterminated)?;
+                    self.i += 1;
+                    value.push(self.escape(escaped)?);
+                }
+                other => value.push(other),
+            }
         }
     }
-    tokens.push((Token::End, chars.len() + 1));
-    Ok(tokens)
+
+    /// The character a backslash escape stands for (`\u` reads its four hex digits).
+    fn escape(&mut self, escaped: char) -> Result<char, SyntaxError> {
+        let at = self.i - 2;
+        Ok(match escaped {
+            '"' | '\'' | '\\' | '/' => escaped,
+            'n' => '\n',
+            't' => '\t',
+            'r' => '\r',
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'u' => {
+                let hex: String = self.chars.iter().skip(self.i).take(4).collect();
+                let code = (hex.len() == 4)
+                    .then(|| u32::from_str_radix(&hex, 16).ok())
+                    .flatten()
+                    .and_then(char::from_u32)
+                    .ok_or_else(|| syntax_error("Invalid \\u escape in string.".into(), at))?;
+                self.i += 4;
+                code
+            }
+            other => {
+                return Err(syntax_error(
+                    format!("Invalid escape '\\{other}' in string."),
+                    at,
+                ))
+            }
+        })
+    }
+
+    /// `:name`.
+    fn variable(&mut self) -> Result<Token, SyntaxError> {
+        let start = self.i;
+        self.i += 1;
+        let name_start = self.i;
+        while self.peek(0).is_some_and(|c| c.is_ascii_alphanumeric()) {
+            self.i += 1;
+        }
+        if self.i == name_start {
+            return Err(syntax_error(
+                "Expected a variable name after ':'.".into(),
+                start,
+            ));
+        }
+        Ok(Token::Var(self.chars[name_start..self.i].iter().collect()))
+    }
+
+    /// A JSON number.
+    fn number(&mut self) -> Result<Token, SyntaxError> {
+        let start = self.i;
+        self.i += 1;
+        while let Some(c) = self.peek(0) {
+            let exponent_sign =
+                matches!(c, '+' | '-') && matches!(self.chars[self.i - 1], 'e' | 'E');
+            if !(c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E') || exponent_sign) {
+                break;
+            }
+            self.i += 1;
+        }
+        let raw: String = self.chars[start..self.i].iter().collect();
+        let number: serde_json::Number = serde_json::from_str(&raw)
+            .map_err(|_| syntax_error(format!("Invalid number '{raw}'."), start))?;
+        Ok(Token::Num(number))
+    }
 }
 
 struct Parser {
@@ -454,43 +469,11 @@ impl Parser {
             }
             Token::Ident(_) if self.peek_keyword("contains") => {
                 self.bump();
-                let all = if self.peek_keyword("all") {
-                    true
-                } else if self.peek_keyword("any") {
-                    false
-                } else {
-                    return self.fail("'any' or 'all'");
-                };
-                self.bump();
-                Ok(Expr::Contains {
-                    field,
-                    values: self.list()?,
-                    all,
-                })
+                self.contains(field)
             }
             Token::Ident(_) if self.peek_keyword("is") => {
                 self.bump();
-                let negated = self.peek_keyword("not");
-                if negated {
-                    self.bump();
-                }
-                let test = if self.peek_keyword("empty") {
-                    if negated {
-                        IsTest::NotEmpty
-                    } else {
-                        IsTest::Empty
-                    }
-                } else if self.peek_keyword("defined") {
-                    if negated {
-                        IsTest::NotDefined
-                    } else {
-                        IsTest::Defined
-                    }
-                } else {
-                    return self.fail("'empty' or 'defined'");
-                };
-                self.bump();
-                Ok(Expr::Is { field, test })
+                self.is(field)
             }
             Token::Ident(_) if self.peek_keyword("within") => Err(SyntaxError {
                 message: "Geo predicates ('within circle') are not supported on customers.".into(),
@@ -501,6 +484,44 @@ impl Parser {
                 field.text
             )),
         }
+    }
+
+    /// After `field contains`: `any (…)` or `all (…)`.
+    fn contains(&mut self, field: Name) -> Result<Expr, SyntaxError> {
+        let all = if self.peek_keyword("all") {
+            true
+        } else if self.peek_keyword("any") {
+            false
+        } else {
+            return self.fail("'any' or 'all'");
+        };
+        self.bump();
+        Ok(Expr::Contains {
+            field,
+            values: self.list()?,
+            all,
+        })
+    }
+
+    /// After `field is`: `[not] empty` or `[not] defined`.
+    fn is(&mut self, field: Name) -> Result<Expr, SyntaxError> {
+        let negated = self.peek_keyword("not");
+        if negated {
+            self.bump();
+        }
+        let test = match (
+            self.peek_keyword("empty"),
+            self.peek_keyword("defined"),
+            negated,
+        ) {
+            (true, _, false) => IsTest::Empty,
+            (true, _, true) => IsTest::NotEmpty,
+            (_, true, false) => IsTest::Defined,
+            (_, true, true) => IsTest::NotDefined,
+            _ => return self.fail("'empty' or 'defined'"),
+        };
+        self.bump();
+        Ok(Expr::Is { field, test })
     }
 
     fn operand(&mut self) -> Result<Operand, SyntaxError> {

@@ -249,179 +249,187 @@ impl Resolver<'_> {
     }
 
     fn resolve(&self, expr: &Expr, scope: Scope, prefix: &[String]) -> Result<Cond, ResolveError> {
-        Ok(match expr {
-            Expr::And(items) => Cond::And(
-                items
-                    .iter()
-                    .map(|e| self.resolve(e, scope, prefix))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Expr::Or(items) => Cond::Or(
-                items
-                    .iter()
-                    .map(|e| self.resolve(e, scope, prefix))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Expr::Not(inner) => Cond::Not(Box::new(self.resolve(inner, scope, prefix)?)),
-            Expr::Nested { field, inner } => {
-                let path_keys = keys(prefix, &field.text);
-                match (scope, self.field_type(scope, field)?) {
-                    (Scope::Free, _) => Cond::Within {
-                        path: Path {
-                            keys: path_keys,
-                            kind: Kind::Any,
-                        },
-                        inner: Box::new(self.resolve(inner, Scope::Free, &[])?),
-                    },
-                    (_, FieldType::Object(fields)) => {
-                        self.resolve(inner, Scope::Typed(fields), &path_keys)?
-                    }
-                    (_, FieldType::Free) => self.resolve(inner, Scope::Free, &path_keys)?,
-                    (_, FieldType::ObjectArray(fields)) => Cond::Element {
-                        path: Path {
-                            keys: path_keys,
-                            kind: Kind::Any,
-                        },
-                        inner: Box::new(self.resolve(inner, Scope::Typed(fields), &[])?),
-                    },
-                    (_, FieldType::Scalar(_) | FieldType::ScalarArray(_)) => {
-                        return error(
-                            field,
-                            format!(
-                                "The field '{}' is not an object: it cannot be followed by '('.",
-                                field.text
-                            ),
-                        )
-                    }
-                }
-            }
+        let all = |items: &[Expr]| {
+            items
+                .iter()
+                .map(|e| self.resolve(e, scope, prefix))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        match expr {
+            Expr::And(items) => Ok(Cond::And(all(items)?)),
+            Expr::Or(items) => Ok(Cond::Or(all(items)?)),
+            Expr::Not(inner) => Ok(Cond::Not(Box::new(self.resolve(inner, scope, prefix)?))),
+            Expr::Nested { field, inner } => self.nested(scope, prefix, field, inner),
             Expr::Compare { field, op, value } => {
-                let path_keys = keys(prefix, &field.text);
-                match self.field_type(scope, field)? {
-                    FieldType::Scalar(kind) => {
-                        let value = self.operand(field, kind, value)?;
-                        let ordered = !matches!(op, CmpOp::Eq | CmpOp::Ne);
-                        if ordered && matches!(value, Literal::Bool(_)) {
-                            return error(
-                                field,
-                                format!("'{}' cannot compare true or false by order.", op.sql()),
-                            );
-                        }
-                        Cond::Compare {
-                            path: Path {
-                                keys: path_keys,
-                                kind,
-                            },
-                            op: *op,
-                            value,
-                        }
-                    }
-                    FieldType::ScalarArray(kind) if *op == CmpOp::Eq => Cond::Holds {
-                        path: Path {
-                            keys: path_keys,
-                            kind,
-                        },
-                        values: vec![self.operand(field, kind, value)?],
-                        all: false,
-                    },
-                    FieldType::ScalarArray(_) => {
-                        return error(
-                            field,
-                            format!(
-                                "The field '{}' is an array: use '=', 'contains any' or 'contains all'.",
-                                field.text
-                            ),
-                        )
-                    }
-                    _ => {
-                        return error(
-                            field,
-                            format!(
-                                "The field '{}' is an object: compare its fields with {}(…).",
-                                field.text, field.text
-                            ),
-                        )
-                    }
-                }
+                let ty = self.field_type(scope, field)?;
+                self.compare(ty, keys(prefix, &field.text), field, *op, value)
             }
             Expr::In {
                 field,
                 values,
                 negated,
             } => match self.field_type(scope, field)? {
-                FieldType::Scalar(kind) => Cond::In {
+                FieldType::Scalar(kind) => Ok(Cond::In {
                     path: Path {
                         keys: keys(prefix, &field.text),
                         kind,
                     },
                     values: self.list(field, kind, values)?,
                     negated: *negated,
-                },
-                _ => {
-                    return error(
-                        field,
-                        format!(
-                            "'in' needs a field with a single value; '{}' is not one.",
-                            field.text
-                        ),
-                    )
-                }
+                }),
+                _ => error(
+                    field,
+                    format!(
+                        "'in' needs a field with a single value; '{}' is not one.",
+                        field.text
+                    ),
+                ),
             },
             Expr::Contains { field, values, all } => match self.field_type(scope, field)? {
-                FieldType::ScalarArray(kind) | FieldType::Scalar(kind @ Kind::Any) => Cond::Holds {
-                    path: Path {
-                        keys: keys(prefix, &field.text),
-                        kind,
-                    },
-                    values: self.list(field, kind, values)?,
-                    all: *all,
-                },
-                _ => {
-                    return error(
-                        field,
-                        format!(
-                            "'contains' needs an array of values; '{}' is not one.",
-                            field.text
-                        ),
-                    )
+                FieldType::ScalarArray(kind) | FieldType::Scalar(kind @ Kind::Any) => {
+                    Ok(Cond::Holds {
+                        path: Path {
+                            keys: keys(prefix, &field.text),
+                            kind,
+                        },
+                        values: self.list(field, kind, values)?,
+                        all: *all,
+                    })
                 }
+                _ => error(
+                    field,
+                    format!(
+                        "'contains' needs an array of values; '{}' is not one.",
+                        field.text
+                    ),
+                ),
             },
             Expr::Is { field, test } => {
                 let ty = self.field_type(scope, field)?;
-                let path = |kind| Path {
-                    keys: keys(prefix, &field.text),
+                is_test(ty, keys(prefix, &field.text), field, *test)
+            }
+        }
+    }
+
+    /// `field(inner)`: an object's fields, an array's elements, or a custom object's.
+    fn nested(
+        &self,
+        scope: Scope,
+        prefix: &[String],
+        field: &Name,
+        inner: &Expr,
+    ) -> Result<Cond, ResolveError> {
+        let path_keys = keys(prefix, &field.text);
+        let any = |keys| Path {
+            keys,
+            kind: Kind::Any,
+        };
+        match (scope, self.field_type(scope, field)?) {
+            (Scope::Free, _) => Ok(Cond::Within {
+                path: any(path_keys),
+                inner: Box::new(self.resolve(inner, Scope::Free, &[])?),
+            }),
+            (_, FieldType::Object(fields)) => self.resolve(inner, Scope::Typed(fields), &path_keys),
+            (_, FieldType::Free) => self.resolve(inner, Scope::Free, &path_keys),
+            (_, FieldType::ObjectArray(fields)) => Ok(Cond::Element {
+                path: any(path_keys),
+                inner: Box::new(self.resolve(inner, Scope::Typed(fields), &[])?),
+            }),
+            (_, FieldType::Scalar(_) | FieldType::ScalarArray(_)) => error(
+                field,
+                format!(
+                    "The field '{}' is not an object: it cannot be followed by '('.",
+                    field.text
+                ),
+            ),
+        }
+    }
+
+    /// `field op value`: a comparison of a value, or "holds" for `=` on an array.
+    fn compare(
+        &self,
+        ty: FieldType,
+        path_keys: Vec<String>,
+        field: &Name,
+        op: CmpOp,
+        value: &Operand,
+    ) -> Result<Cond, ResolveError> {
+        match ty {
+            FieldType::Scalar(kind) => {
+                let value = self.operand(field, kind, value)?;
+                let ordered = !matches!(op, CmpOp::Eq | CmpOp::Ne);
+                if ordered && matches!(value, Literal::Bool(_)) {
+                    return error(
+                        field,
+                        format!("'{}' cannot compare true or false by order.", op.sql()),
+                    );
+                }
+                let path = Path {
+                    keys: path_keys,
                     kind,
                 };
-                match (test, ty) {
-                    (IsTest::Defined | IsTest::NotDefined, _) => Cond::Defined {
-                        path: path(Kind::Any),
-                        defined: *test == IsTest::Defined,
-                    },
-                    (
-                        IsTest::Empty | IsTest::NotEmpty,
-                        FieldType::ScalarArray(_)
-                        | FieldType::ObjectArray(_)
-                        | FieldType::Scalar(Kind::Any),
-                    ) => Cond::Empty {
-                        path: path(Kind::Any),
-                        empty: *test == IsTest::Empty,
-                    },
-                    _ => {
-                        return error(
-                            field,
-                            format!(
-                                "'is empty' applies to arrays; '{}' is not one (use 'is defined').",
-                                field.text
-                            ),
-                        )
-                    }
-                }
+                Ok(Cond::Compare { path, op, value })
             }
-        })
+            FieldType::ScalarArray(kind) if op == CmpOp::Eq => Ok(Cond::Holds {
+                path: Path {
+                    keys: path_keys,
+                    kind,
+                },
+                values: vec![self.operand(field, kind, value)?],
+                all: false,
+            }),
+            FieldType::ScalarArray(_) => error(
+                field,
+                format!(
+                    "The field '{}' is an array: use '=', 'contains any' or 'contains all'.",
+                    field.text
+                ),
+            ),
+            _ => error(
+                field,
+                format!(
+                    "The field '{}' is an object: compare its fields with {}(…).",
+                    field.text, field.text
+                ),
+            ),
+        }
     }
 }
 
-/// Resolves a parsed predicate against the customer schema.
+/// `field is [not] defined` (any field) and `field is [not] empty` (arrays).
+fn is_test(
+    ty: FieldType,
+    path_keys: Vec<String>,
+    field: &Name,
+    test: IsTest,
+) -> Result<Cond, ResolveError> {
+    let path = Path {
+        keys: path_keys,
+        kind: Kind::Any,
+    };
+    match (test, ty) {
+        (IsTest::Defined | IsTest::NotDefined, _) => Ok(Cond::Defined {
+            path,
+            defined: test == IsTest::Defined,
+        }),
+        (
+            IsTest::Empty | IsTest::NotEmpty,
+            FieldType::ScalarArray(_) | FieldType::ObjectArray(_) | FieldType::Scalar(Kind::Any),
+        ) => Ok(Cond::Empty {
+            path,
+            empty: test == IsTest::Empty,
+        }),
+        _ => error(
+            field,
+            format!(
+                "'is empty' applies to arrays; '{}' is not one (use 'is defined').",
+                field.text
+            ),
+        ),
+    }
+}
+
+/// Resolves a parsed predicate against a resource's `fields`.
 pub fn resolve(
     expr: &Expr,
     vars: Variables<'_>,

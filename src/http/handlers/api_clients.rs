@@ -86,7 +86,7 @@ pub async fn single(mut call: Call, id: &str) -> ApiResult<Response> {
     call.authorize(&scopes(&call.project, false)).await?;
     let record = repository::by_id(&db, id)
         .await?
-        .filter(|r| r.project == call.project)
+        .filter(|r| r.project == *call.project)
         .ok_or_else(|| not_found(id))?;
     Ok(respond::json(200, record.to_json(None).to_string()))
 }

@@ -95,7 +95,11 @@ pub async fn check_credentials(
         .await?
         .filter(|s| credentials::may_sign_in(s, call.store()));
     let hash = match &found {
-        Some(stored) => stored.password_hash.clone().unwrap_or_default(),
+        Some(stored) => stored
+            .password_hash
+            .as_deref()
+            .unwrap_or_default()
+            .to_string(),
         None => credentials::decoy_hash(iterations),
     };
     let matches = passwords::verify(plain, &hash).await?;
@@ -203,7 +207,7 @@ async fn email_token(mut call: Call) -> ApiResult<Response> {
 async fn live_record(call: &Call, kind: TokenKind, value: &str) -> ApiResult<TokenRecord> {
     let record = tokens::load_customer_token(&call.env, value)
         .await?
-        .filter(|r| r.project == call.project)
+        .filter(|r| r.project == *call.project)
         .ok_or_else(credentials::token_not_found)?;
     credentials::check_expiry(&record, kind, call.now_ms)?;
     Ok(record)

@@ -106,7 +106,7 @@ async fn create(mut call: Call) -> ApiResult<Response> {
     };
     let created = prepared.finish(password_hash, &mut CryptoRandom);
     let customer = &created.stored.customer;
-    let email = customer.lowercase_email();
+    let email = customer.lowercase_email().to_string();
     let owner = customer.meta.id.clone();
     if !email_lock::claim(&call.env, &call.project, &email, &owner).await? {
         return Err(ApiError::LockedField {
@@ -182,9 +182,9 @@ async fn resolve_id(call: &Call, target: &Target) -> ApiResult<String> {
 /// A write to customer `id`, at the time of the request.
 pub fn writer_command(call: &Call, id: String, caller: Caller, write: Write) -> WriterCommand {
     WriterCommand {
-        project: call.project.clone(),
+        project: call.project.to_string(),
         id,
-        store: call.store.clone(),
+        store: call.store().map(str::to_string),
         caller,
         now_ms: call.now_ms,
         write,

@@ -5,21 +5,21 @@ use crate::domain::customer::messages::Payload;
 use crate::domain::customer::Customer;
 use crate::domain::error::ApiResult;
 use crate::domain::resource::Effect;
-use crate::domain::validate;
+use crate::domain::values::Email;
 
 /// `changeEmail`: a new email (uniqueness is the store's to check) that is not verified yet.
 /// A change of case is a change. The email tokens sent to the old address are voided when the
 /// update finishes (`StoredCustomer::finish`). Message: `CustomerEmailChanged`.
 pub fn change_email(c: &mut Customer, email: &str) -> ApiResult<CustomerEffect> {
-    validate::email("email", email)?;
+    let email = Email::parse("email", email)?;
     if c.email == email {
         return Ok(Effect::Unchanged);
     }
-    let old_email = std::mem::replace(&mut c.email, email.to_string());
+    let old_email = std::mem::replace(&mut c.email, email.clone());
     c.is_email_verified = false;
     Ok(Effect::Changed(vec![Payload::CustomerEmailChanged {
         email: email.to_string(),
-        old_email,
+        old_email: old_email.to_string(),
     }]))
 }
 

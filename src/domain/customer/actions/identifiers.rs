@@ -6,14 +6,17 @@ use crate::domain::customer::messages::Payload;
 use crate::domain::customer::Customer;
 use crate::domain::error::ApiResult;
 use crate::domain::resource::Effect;
-use crate::domain::validate;
+use crate::domain::values::Key;
 
 /// `setKey`: `^[A-Za-z0-9_-]+$`, 2–256 characters; absent removes it. No message.
 pub fn set_key(c: &mut Customer, key: &Option<String>) -> ApiResult<CustomerEffect> {
-    if let Some(key) = key {
-        validate::key("key", key)?;
-    }
-    Ok(Effect::silent(set_text(&mut c.key, key)))
+    let key = match key {
+        Some(key) => Some(Key::parse("key", key)?),
+        None => None,
+    };
+    let changed = c.key != key;
+    c.key = key;
+    Ok(Effect::silent(changed))
 }
 
 /// `setCustomerNumber`: only while the customer has none (setting the same number again
