@@ -6,13 +6,16 @@
 //! Usage: `cargo run --release --example seed_customers -- <from> <to> > seed.sql`
 
 use edge_customer_api::domain::auth::StoreReach;
+use edge_customer_api::domain::custom_type::{self, Type, TypeDraft};
 use edge_customer_api::domain::customer::draft::{create, CreateContext, CustomerDraft};
 use edge_customer_api::domain::ids::Random;
 use edge_customer_api::domain::json;
+use edge_customer_api::domain::references::Referenced;
 use edge_customer_api::domain::refs::ClientLogging;
 use edge_customer_api::store::customer_table::Customers;
 use edge_customer_api::store::sql::Param;
 use edge_customer_api::store::table::Table;
+use edge_customer_api::store::type_table::Types;
 use std::io::{BufWriter, Write};
 
 /// A small deterministic generator: the seed only needs distinct ids, not secrecy.
@@ -30,6 +33,44 @@ impl Random for XorShift {
 }
 
 const PROJECT: &str = "demo";
+
+/// The custom type the seeded customers use (`bench`: a `segment` String), written to the SQL
+/// once (with the first batch of customers).
+fn bench_type(out: &mut impl Write, write: bool) -> Type {
+    let draft: TypeDraft = json::parse(
+        serde_json::json!({
+            "key": "bench", "name": {"en": "Bench"}, "resourceTypeIds": ["customer"],
+            "fieldDefinitions": [{"name": "segment", "label": {"en": "Segment"}, "required": false, "type": {"name": "String"}}]
+        })
+        .to_string()
+        .as_bytes(),
+    )
+    .expect("a valid type draft");
+    let mut bench = custom_type::create(
+        draft,
+        1_700_000_000_000,
+        &ClientLogging::client("seed"),
+        &mut XorShift(7),
+    )
+    .expect("a valid type");
+    bench.meta.id = "bench-type".into();
+    if write {
+        let mut values = vec![
+            Param::Text(PROJECT.into()),
+            Param::Text(bench.meta.id.clone()),
+        ];
+        values.extend(Types::values(&bench));
+        let literals: Vec<String> = values.iter().map(Param::sql_literal).collect();
+        writeln!(
+            out,
+            "INSERT INTO types (project, id, {}) VALUES ({});",
+            Types::COLUMNS.join(", "),
+            literals.join(", ")
+        )
+        .unwrap();
+    }
+    bench
+}
 const ROWS_PER_INSERT: usize = 100;
 
 fn main() {
@@ -42,6 +83,10 @@ fn main() {
     };
     let mut rng = XorShift(0x9E37_79B9_7F4A_7C15 ^ from);
     let mut out = BufWriter::new(std::io::stdout().lock());
+    let refs = Referenced {
+        types: vec![bench_type(&mut out, from == 0)],
+        groups: Vec::new(),
+    };
     let columns = format!("project, id, {}", Customers::COLUMNS.join(", "));
     let mut customers = Vec::new();
     let mut claims = Vec::new();
@@ -62,6 +107,7 @@ fn main() {
             by: ClientLogging::client("seed"),
             store: None,
             reach: &StoreReach::Project,
+            refs: &refs,
         };
         let created = create(draft, ctx, &mut rng, &mut |_| unreachable!("no passwords"))
             .expect("valid customer");

@@ -30,6 +30,10 @@ pub enum ApiError {
     },
     /// 400: the request is well-formed but cannot be carried out.
     InvalidOperation { message: String },
+    /// 400: a resource other resources refer to cannot be deleted.
+    ReferenceExists { message: String },
+    /// 400: a create beyond the number of resources of a type a project may hold.
+    MaxResourceLimitExceeded { type_id: String, limit: usize },
     /// 400: a reference in the body points at nothing.
     ReferencedResourceNotFound {
         type_id: String,
@@ -103,6 +107,8 @@ impl ApiError {
             | RequiredField { .. }
             | DuplicateField { .. }
             | InvalidOperation { .. }
+            | ReferenceExists { .. }
+            | MaxResourceLimitExceeded { .. }
             | ReferencedResourceNotFound { .. }
             | InvalidCredentials
             | InvalidCurrentPassword
@@ -134,6 +140,8 @@ impl ApiError {
             DuplicateField { .. } => "DuplicateField",
             InvalidOperation { .. } => "InvalidOperation",
             ReferencedResourceNotFound { .. } => "ReferencedResourceNotFound",
+            ReferenceExists { .. } => "ReferenceExists",
+            MaxResourceLimitExceeded { .. } => "MaxResourceLimitExceeded",
             InvalidCredentials => "InvalidCredentials",
             InvalidCurrentPassword => "InvalidCurrentPassword",
             ExpiredCustomerPasswordToken => "ExpiredCustomerPasswordToken",
@@ -179,6 +187,7 @@ impl ApiError {
             InvalidJsonInput { .. } => "Request body does not contain valid JSON.".into(),
             InvalidInput { message }
             | InvalidOperation { message }
+            | ReferenceExists { message }
             | ResourceNotFound { message }
             | InvalidToken { message }
             | OutsideStore { message }
@@ -223,6 +232,9 @@ impl ApiError {
                 };
                 format!("The referenced object of type '{type_id}' with {what} was not found.")
             }
+            MaxResourceLimitExceeded { type_id, limit } => format!(
+                "You have exceeded the limit of {limit} resources of type {type_id}."
+            ),
             InvalidCredentials => "Account with the given credentials not found.".into(),
             InvalidCurrentPassword => "The given current password does not match.".into(),
             ExpiredCustomerPasswordToken => "The given password token has expired.".into(),
@@ -293,6 +305,9 @@ impl ApiError {
                 if let Some(key) = key {
                     obj.insert("key".into(), key.clone().into());
                 }
+            }
+            MaxResourceLimitExceeded { type_id, .. } => {
+                obj.insert("exceededResource".into(), type_id.clone().into());
             }
             ConcurrentModification {
                 current: Some(current),

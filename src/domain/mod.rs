@@ -6,8 +6,11 @@
 
 pub mod api_clients;
 pub mod auth;
+pub mod custom_type;
 pub mod customer;
+pub mod customer_group;
 pub mod error;
+pub mod expand;
 pub mod ids;
 pub mod json;
 pub mod limits;
@@ -16,6 +19,7 @@ pub mod oauth;
 pub mod password;
 pub mod predicate;
 pub mod query;
+pub mod references;
 pub mod refs;
 pub mod resource;
 pub mod throttle;

@@ -36,9 +36,9 @@ impl ClientLogging {
     }
 }
 
-/// A reference to another resource. commercetools references carry an `id`; resources this
-/// API does not manage yet (customer groups, types) may be referenced by `key` instead, and
-/// are then stored exactly as given.
+/// A reference to another resource: `{typeId, id}` as stored and answered (`key` is kept only
+/// where a resource is known by key, and in references stored before their resource was
+/// checked).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reference {
@@ -89,7 +89,47 @@ pub struct ResourceIdentifier {
     pub key: Option<String>,
 }
 
+impl Reference {
+    /// `{typeId, id}`.
+    pub fn to(type_id: &str, id: &str) -> Reference {
+        Reference {
+            type_id: type_id.into(),
+            id: Some(id.into()),
+            key: None,
+        }
+    }
+}
+
+impl From<&Reference> for ResourceIdentifier {
+    /// The identifier a draft's reference gives (its `typeId` may be empty in drafts).
+    fn from(given: &Reference) -> Self {
+        ResourceIdentifier {
+            type_id: (!given.type_id.is_empty()).then(|| given.type_id.clone()),
+            id: given.id.clone(),
+            key: given.key.clone(),
+        }
+    }
+}
+
 impl ResourceIdentifier {
+    /// An identifier by id.
+    pub fn by_id(id: &str) -> ResourceIdentifier {
+        ResourceIdentifier {
+            type_id: None,
+            id: Some(id.into()),
+            key: None,
+        }
+    }
+
+    /// Whether it names the resource with this id (and key).
+    pub fn names(&self, id: &str, key: Option<&str>) -> bool {
+        match (&self.id, &self.key) {
+            (Some(wanted), _) => wanted == id,
+            (None, Some(wanted)) => key == Some(wanted.as_str()),
+            (None, None) => false,
+        }
+    }
+
     /// Checks the identifier (a matching `typeId` if given; exactly one of `id` and `key`) and
     /// turns it into a stored reference.
     pub fn resolve(&self, path: &str, type_id: &str) -> Result<Reference, ApiError> {
@@ -139,20 +179,6 @@ pub struct CustomFieldsDraft {
     pub type_identifier: ResourceIdentifier,
     #[serde(default)]
     pub fields: Option<Map<String, Value>>,
-}
-
-impl CustomFieldsDraft {
-    pub fn resolve(&self, path: &str) -> Result<CustomFields, ApiError> {
-        if let Some(fields) = &self.fields {
-            super::limits::check_custom_fields(path, fields.iter())?;
-        }
-        Ok(CustomFields {
-            type_ref: self
-                .type_identifier
-                .resolve(&format!("{path} -> type"), "type")?,
-            fields: self.fields.clone().unwrap_or_default(),
-        })
-    }
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ use super::error::{ApiError, ApiResult};
 use super::ids::Random;
 use super::json;
 use super::message::Message;
+use super::references::{ActionContext, Referenced, Wanted};
 use super::refs::ClientLogging;
 use super::time::iso_millis;
 use super::version::{self, Version};
@@ -115,11 +116,15 @@ pub trait Updatable: Clone + PartialEq {
 
     fn resource_mut(&mut self) -> &mut Self::Resource;
 
+    /// The referenced resources `action` needs (custom types, customer groups), besides those
+    /// the state refers to already.
+    fn wants(&self, _action: &Self::Action, _wanted: &mut Wanted) {}
+
     /// Applies one action to this copy; an error fails the whole request.
     fn apply(
         &mut self,
         action: &Self::Action,
-        rng: &mut dyn Random,
+        ctx: &mut ActionContext<'_>,
     ) -> ApiResult<Effect<Self::Payload>>;
 
     /// After every action applied: what follows from the change as a whole (e.g. tokens a
@@ -199,6 +204,17 @@ pub struct UpdateContext<'a> {
     pub now_ms: i64,
     pub by: ClientLogging,
     pub rng: &'a mut dyn Random,
+    /// The referenced resources the actions need (see [`wanted`]).
+    pub refs: &'a Referenced,
+}
+
+/// The referenced resources applying `request` to `current` needs.
+pub fn wanted<S: Updatable>(current: &S, request: &UpdateRequest<S::Action>) -> Wanted {
+    let mut wanted = Wanted::default();
+    for action in &request.actions {
+        current.wants(action, &mut wanted);
+    }
+    wanted
 }
 
 /// The state after an update and the messages it produced.
@@ -228,7 +244,11 @@ pub fn update<S: Updatable>(
     let mut work = current.clone();
     let mut messages = Vec::new();
     for action in &request.actions {
-        if let Effect::Changed(payloads) = work.apply(action, ctx.rng)? {
+        let mut action_ctx = ActionContext {
+            rng: ctx.rng,
+            refs: ctx.refs,
+        };
+        if let Effect::Changed(payloads) = work.apply(action, &mut action_ctx)? {
             version += 1;
             for payload in payloads {
                 sequence += 1;

@@ -7,6 +7,8 @@ pub mod route;
 #[cfg(target_arch = "wasm32")]
 pub mod context;
 #[cfg(target_arch = "wasm32")]
+pub mod expand;
+#[cfg(target_arch = "wasm32")]
 pub mod respond;
 
 #[cfg(target_arch = "wasm32")]

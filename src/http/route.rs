@@ -67,6 +67,14 @@ pub enum Route {
         store: Option<String>,
         endpoint: Credential,
     },
+    /// `/{projectKey}/{segment}` of a resource with the shared shape (`customer-groups`, …).
+    Resources { project: String, segment: String },
+    /// `/{projectKey}/{segment}/{id}` or `…/key={key}`.
+    Resource {
+        project: String,
+        segment: String,
+        target: Target,
+    },
 }
 
 impl Route {
@@ -81,8 +89,8 @@ impl Route {
             | Route::AnonymousToken { .. } => &["POST"],
             Route::ApiClients { .. } => &["GET", "HEAD", "POST"],
             Route::ApiClient { .. } => &["GET", "HEAD", "DELETE"],
-            Route::Customers { .. } => &["GET", "HEAD", "POST"],
-            Route::Customer { .. } => &["GET", "HEAD", "POST", "DELETE"],
+            Route::Customers { .. } | Route::Resources { .. } => &["GET", "HEAD", "POST"],
+            Route::Customer { .. } | Route::Resource { .. } => &["GET", "HEAD", "POST", "DELETE"],
             Route::Credentials {
                 endpoint: Credential::ByPasswordToken(_) | Credential::ByEmailToken(_),
                 ..
@@ -139,8 +147,44 @@ pub fn match_path(path: &str) -> Option<Route> {
             let store = store.strip_prefix("key=").filter(|k| !k.is_empty())?;
             customers(project, Some(store), rest)
         }
-        [project, rest @ ..] => customers(project, None, rest),
+        [project, rest @ ..] => customers(project, None, rest).or_else(|| resources(project, rest)),
         [] => None,
+    }
+}
+
+/// A segment that may name a resource: lower-case letters and `-` (`customer-groups`).
+fn is_segment(segment: &str) -> bool {
+    !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+}
+
+/// `/{segment}` and `/{segment}/{id}` or `…/key={key}` of a resource with the shared shape
+/// (which segments name one is the handlers' table).
+fn resources(project: &str, rest: &[&str]) -> Option<Route> {
+    if project.is_empty() {
+        return None;
+    }
+    let (project, segment) = match rest {
+        [segment, ..] if is_segment(segment) => (project.to_string(), segment.to_string()),
+        _ => return None,
+    };
+    match rest {
+        [_] => Some(Route::Resources { project, segment }),
+        [_, target] => Some(Route::Resource {
+            project,
+            segment,
+            target: target_of(target)?,
+        }),
+        _ => None,
+    }
+}
+
+/// `{id}` or `key={key}`.
+fn target_of(segment: &str) -> Option<Target> {
+    match segment.strip_prefix("key=") {
+        Some("") => None,
+        Some(key) => Some(Target::Key(key.to_string())),
+        None if segment.is_empty() => None,
+        None => Some(Target::Id(segment.to_string())),
     }
 }
 
@@ -177,18 +221,11 @@ fn customers(project: &str, store: Option<&str>, rest: &[&str]) -> Option<Route>
     }
     match rest {
         ["customers"] => Some(Route::Customers { project, store }),
-        ["customers", target] if !target.is_empty() => {
-            let target = match target.strip_prefix("key=") {
-                Some(key) if !key.is_empty() => Target::Key(key.to_string()),
-                Some(_) => return None,
-                None => Target::Id(target.to_string()),
-            };
-            Some(Route::Customer {
-                project,
-                store,
-                target,
-            })
-        }
+        ["customers", target] => Some(Route::Customer {
+            project,
+            store,
+            target: target_of(target)?,
+        }),
         _ => None,
     }
 }
@@ -331,12 +368,34 @@ mod tests {
     }
 
     #[test]
+    fn resources_with_the_shared_shape_route_by_segment() {
+        assert_eq!(
+            match_path("/p/customer-groups"),
+            Some(Route::Resources {
+                project: "p".into(),
+                segment: "customer-groups".into()
+            })
+        );
+        assert_eq!(
+            match_path("/p/types/key=t1"),
+            Some(Route::Resource {
+                project: "p".into(),
+                segment: "types".into(),
+                target: Target::Key("t1".into())
+            })
+        );
+        assert_eq!(match_path("/p/types/key="), None);
+        assert_eq!(match_path("/p/in-store/key=s/customer-groups"), None);
+    }
+
+    #[test]
     fn rejects_everything_else() {
         for path in [
             "/",
             "",
             "/p",
-            "/p/carts",
+            "/p/Carts",
+            "/p/carts/a/b",
             "/p/customers/a/b",
             "/p/customers/key=",
             "/p/in-store/s1/customers",

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::query_sql::QueryTable;
 use super::sql::{Param, Statement};
-use super::table::Table;
+use super::table::{Referral, Table};
 use crate::domain::customer::{Customer, SkeletonColumns, StoredCustomer};
 use crate::domain::error::ApiError;
 use crate::domain::values::PasswordHash;
@@ -76,6 +76,35 @@ impl Table for Customers {
         ]
     }
 
+    /// The customer group, the groups of the assignments, the custom types of the customer
+    /// and of its addresses.
+    fn references(stored: &StoredCustomer) -> Vec<Referral> {
+        let c = &stored.customer;
+        let groups = c
+            .customer_group
+            .iter()
+            .chain(
+                c.customer_group_assignments
+                    .iter()
+                    .map(|a| &a.customer_group),
+            )
+            .filter_map(|g| g.id.as_deref())
+            .map(|id| referral("customer-group", "customer_groups", id));
+        let types = c
+            .custom
+            .iter()
+            .chain(c.addresses.iter().filter_map(|a| a.custom.as_ref()))
+            .filter_map(|custom| custom.type_ref.id.as_deref())
+            .map(|id| referral("type", "types", id));
+        let mut all: Vec<Referral> = Vec::new();
+        for referral in groups.chain(types) {
+            if !all.contains(&referral) {
+                all.push(referral);
+            }
+        }
+        all
+    }
+
     /// The email claims: re-made when the customer's claims change, removed with it.
     fn side_statements(
         project: &str,
@@ -97,6 +126,14 @@ impl Table for Customers {
             statements.extend(email_claims(project, &after.customer));
         }
         statements
+    }
+}
+
+fn referral(type_id: &'static str, table: &'static str, id: &str) -> Referral {
+    Referral {
+        type_id,
+        table,
+        id: id.to_string(),
     }
 }
 

@@ -10,7 +10,7 @@ use super::passwords::WebCryptoPasswords;
 use super::platform::CryptoRandom;
 use super::sql::Statement;
 use super::writer::{Attempt, Object, Reply, Writes};
-use super::{config, email_lock, repository, table, tokens, StoreError};
+use super::{config, email_lock, references, repository, table, tokens, StoreError};
 use crate::domain::customer::writes::{self, Answer, Outcome, Write, WriterCommand};
 use crate::domain::customer::{Customer, StoredCustomer};
 use crate::domain::error::{ApiError, ApiResult, Rejection};
@@ -67,7 +67,11 @@ impl Writes for CustomerWrites {
         let passwords = WebCryptoPasswords {
             iterations: config::pbkdf2_iterations(object.env),
         };
-        let outcome = writes::decide(current, command, &passwords, &mut CryptoRandom).await?;
+        let db = Db::for_project(object.env, &command.project)?;
+        let wanted = writes::wanted(current, command);
+        let refs = references::load(&db, &command.project, &wanted).await?;
+        let outcome =
+            writes::decide(current, command, (&refs, &passwords), &mut CryptoRandom).await?;
         store(object, current, &command.project, outcome).await
     }
 
@@ -101,7 +105,8 @@ async fn store(
             answer,
         } => {
             store_token(object, &answer).await?;
-            let batch = table::update::<Customers>(project, current, &after, &messages);
+            let place = (project, Customer::TYPE_ID);
+            let batch = table::update::<Customers>(place, current, &after, &messages);
             write_claiming(object, project, current, &after, &db, &batch).await?;
             let reply = answer_with(&answer, &after.customer);
             Ok((reply, Some(after)))
@@ -127,7 +132,8 @@ async fn store(
                 .then(|| customer_table::erase_messages(project, id))
                 .into_iter()
                 .collect();
-            let batch = table::delete::<Customers>(project, current, &message, erasure);
+            let place = (project, Customer::TYPE_ID);
+            let batch = table::delete::<Customers>(place, current, Some(&message), erasure);
             db.batch(&batch)
                 .await
                 .map_err(|e| failed(e, &current.customer))?;
@@ -202,9 +208,11 @@ fn failed(err: StoreError, attempted: &Customer) -> Attempt {
     }
 }
 
-/// A unique value taken by another customer becomes `DuplicateField`; anything else is a 500.
+/// A unique value taken by another customer becomes `DuplicateField`, a reference to a
+/// resource deleted meanwhile `ReferencedResourceNotFound`; anything else is a 500.
 pub fn duplicate_or_failure(err: StoreError, customer: &Customer) -> Rejection {
     match &err {
+        StoreError::ReferenceMissing => missing_reference(customer).into(),
         StoreError::Duplicate(constraint) => {
             match customer_table::duplicate(constraint, customer) {
                 Some(duplicate) => duplicate.into(),
@@ -212,5 +220,20 @@ pub fn duplicate_or_failure(err: StoreError, customer: &Customer) -> Rejection {
             }
         }
         _ => err.into(),
+    }
+}
+
+/// Which reference a refused write named, as far as can be told (the batch says only that one
+/// was missing): the customer group if it has one, else its custom type.
+fn missing_reference(customer: &Customer) -> ApiError {
+    let (type_id, id) = match (&customer.customer_group, &customer.custom) {
+        (Some(group), _) => ("customer-group", group.id.clone()),
+        (None, Some(custom)) => ("type", custom.type_ref.id.clone()),
+        (None, None) => ("customer-group", None),
+    };
+    ApiError::ReferencedResourceNotFound {
+        type_id: type_id.into(),
+        id,
+        key: None,
     }
 }

@@ -11,6 +11,12 @@ pub enum StoreError {
     Duplicate(String),
     /// The version check of a write batch failed: someone else wrote first.
     VersionConflict,
+    /// A write refers to a resource that does not exist (any more).
+    ReferenceMissing,
+    /// A deletion of a resource something refers to.
+    ReferenceExists,
+    /// A create beyond the number of resources a project may hold.
+    LimitReached,
     /// SQLite refused the statement as too complex (D1 caps expression depth at 100): a
     /// deeply nested query predicate. The client's fault, answered with 400.
     TooComplex,
@@ -23,6 +29,9 @@ impl std::fmt::Display for StoreError {
         match self {
             StoreError::Duplicate(constraint) => write!(f, "duplicate value ({constraint})"),
             StoreError::VersionConflict => f.write_str("version conflict"),
+            StoreError::ReferenceMissing => f.write_str("a referenced resource is missing"),
+            StoreError::ReferenceExists => f.write_str("the resource is referenced"),
+            StoreError::LimitReached => f.write_str("limit reached"),
             StoreError::TooComplex => f.write_str("statement too complex"),
             StoreError::Other(detail) => f.write_str(detail),
         }
@@ -54,6 +63,12 @@ pub fn classify(err: &worker::Error) -> StoreError {
     }
     if text.contains("version_conflict") {
         StoreError::VersionConflict
+    } else if text.contains("reference_missing") {
+        StoreError::ReferenceMissing
+    } else if text.contains("reference_exists") {
+        StoreError::ReferenceExists
+    } else if text.contains("limit_reached") {
+        StoreError::LimitReached
     } else if text.contains("duplicate_email") || text.contains("UNIQUE constraint failed") {
         StoreError::Duplicate(text)
     } else {

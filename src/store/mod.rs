@@ -9,10 +9,13 @@
 //! [`email_lock`], [`throttle`] (Durable Objects), [`tokens`] (KV), [`api_clients`],
 //! [`passwords`] (WebCrypto), [`config`], [`platform`], [`error`].
 
+pub mod customer_group_table;
 pub mod customer_table;
+pub mod kind;
 pub mod query_sql;
 pub mod sql;
 pub mod table;
+pub mod type_table;
 
 #[cfg(target_arch = "wasm32")]
 pub mod api_clients;
@@ -33,7 +36,11 @@ pub mod passwords;
 #[cfg(target_arch = "wasm32")]
 pub mod platform;
 #[cfg(target_arch = "wasm32")]
+pub mod references;
+#[cfg(target_arch = "wasm32")]
 pub mod repository;
+#[cfg(target_arch = "wasm32")]
+pub mod resources;
 #[cfg(target_arch = "wasm32")]
 pub mod throttle;
 #[cfg(target_arch = "wasm32")]

@@ -147,3 +147,53 @@ pub async fn exists(db: &Db, statement: &Statement) -> Result<bool, StoreError> 
     let found: Option<Found> = db.first(statement).await?;
     Ok(found.is_some())
 }
+
+/// The tables of the resources references may point at, by `typeId` (what expansion reads).
+const REFERENCEABLE: &[(&str, &str)] = &[
+    ("customer", "customers"),
+    ("customer-group", "customer_groups"),
+    ("type", "types"),
+];
+
+/// The representations of the referenced resources (`typeId`, id) that exist, parsed.
+pub async fn objects(
+    db: &Db,
+    project: &str,
+    wanted: &[(String, String)],
+) -> Result<Vec<(String, String, serde_json::Value)>, StoreError> {
+    #[derive(Deserialize)]
+    struct Row {
+        id: String,
+        doc: String,
+    }
+    let mut statements = Vec::new();
+    let mut kinds = Vec::new();
+    for (type_id, table) in REFERENCEABLE {
+        let ids: Vec<&str> = wanted
+            .iter()
+            .filter(|(t, _)| t == type_id)
+            .map(|(_, id)| id.as_str())
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let ids = serde_json::to_string(&ids).unwrap_or_default();
+        statements.push(Statement::new(
+            format!("SELECT id, doc FROM {table} WHERE project = ?1 AND id IN (SELECT value FROM json_each(?2))"),
+            vec![Param::text(project), Param::Text(ids)],
+        ));
+        kinds.push(*type_id);
+    }
+    if statements.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut found = Vec::new();
+    for (type_id, result) in kinds.iter().zip(db.batch(&statements).await?) {
+        for row in result.results::<Row>()? {
+            if let Ok(doc) = serde_json::from_str(&row.doc) {
+                found.push((type_id.to_string(), row.id, doc));
+            }
+        }
+    }
+    Ok(found)
+}

@@ -8,9 +8,16 @@
 //! **One version check.** Every replacement and deletion opens with [`version_guard`]: an
 //! insert into `version_guards` whose trigger aborts the whole batch (`version_conflict`)
 //! unless the row still has the version the write started from.
+//!
+//! **Whole references.** A resource's outgoing references ([`Table::references`]) are kept in
+//! `resource_references`; a write that adds a reference carries a guard that the referenced
+//! resource exists (`reference_missing`), and the deletion of a resource carries a guard that
+//! nothing refers to it (`reference_exists`) — in the same batch, so a reference racing a
+//! deletion ends with one of them refused, never with a reference to nothing.
 
 use super::sql::{Param, Statement};
 use crate::domain::message::Message;
+use crate::domain::refs::CustomFields;
 
 /// How a versioned resource is laid out in its D1 table.
 pub trait Table {
@@ -37,6 +44,97 @@ pub trait Table {
         before: Option<&Self::State>,
         after: Option<&Self::State>,
     ) -> Vec<Statement>;
+
+    /// The resources a row refers to (by `typeId` and id, and the table they live in).
+    fn references(_state: &Self::State) -> Vec<Referral> {
+        Vec::new()
+    }
+}
+
+/// One reference a resource holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Referral {
+    pub type_id: &'static str,
+    /// The table of the referenced resource.
+    pub table: &'static str,
+    pub id: String,
+}
+
+/// The references rows of `from` (of type `from_type`) when it goes from `before` to `after`,
+/// and the guards for the references it adds.
+fn referrals<T: Table>(
+    project: &str,
+    from_type: &str,
+    before: Option<&T::State>,
+    after: Option<&T::State>,
+) -> Vec<Statement> {
+    let old = before.map(T::references).unwrap_or_default();
+    let new = after.map(T::references).unwrap_or_default();
+    if before.is_some() && old == new {
+        return Vec::new();
+    }
+    let id = before.or(after).map(T::id).unwrap_or_default();
+    let mut statements = Vec::new();
+    for added in new.iter().filter(|r| !old.contains(r)) {
+        statements.push(Statement::new(
+            format!(
+                "INSERT INTO reference_guards (ok) SELECT COUNT(*) FROM {} WHERE project = ?1 AND id = ?2",
+                added.table
+            ),
+            vec![Param::text(project), Param::text(&added.id)],
+        ));
+    }
+    if before.is_some() {
+        statements.push(Statement::new(
+            "DELETE FROM resource_references WHERE project = ?1 AND from_type = ?2 AND from_id = ?3",
+            vec![Param::text(project), Param::text(from_type), Param::text(id)],
+        ));
+    }
+    for referral in &new {
+        statements.push(Statement::new(
+            "INSERT OR IGNORE INTO resource_references (project, from_type, from_id, to_type, to_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+            vec![
+                Param::text(project),
+                Param::text(from_type),
+                Param::text(id),
+                Param::text(referral.type_id),
+                Param::text(&referral.id),
+            ],
+        ));
+    }
+    statements
+}
+
+/// The reference to the custom type of some custom fields, if any.
+pub fn custom_type_referral(custom: &Option<CustomFields>) -> Vec<Referral> {
+    custom
+        .as_ref()
+        .and_then(|c| c.type_ref.id.clone())
+        .map(|id| Referral {
+            type_id: "type",
+            table: "types",
+            id,
+        })
+        .into_iter()
+        .collect()
+}
+
+/// Aborts the batch unless nothing refers to the resource `id` of type `type_id`.
+pub fn unused_guard(project: &str, type_id: &str, id: &str) -> Statement {
+    Statement::new(
+        "INSERT INTO usage_guards (ok) SELECT COUNT(*) = 0 FROM resource_references WHERE project = ?1 AND to_type = ?2 AND to_id = ?3",
+        vec![Param::text(project), Param::text(type_id), Param::text(id)],
+    )
+}
+
+/// Aborts the batch unless `table` holds fewer than `max` rows of `project`.
+pub fn limit_guard(table: &str, project: &str, max: usize) -> Statement {
+    Statement::new(
+        format!(
+            "INSERT INTO limit_guards (ok) SELECT COUNT(*) < ?2 FROM {table} WHERE project = ?1"
+        ),
+        vec![Param::text(project), Param::uint(max as u64)],
+    )
 }
 
 /// `INSERT INTO {table} (project, id, …) VALUES (?1, …)`.
@@ -102,19 +200,25 @@ fn messages<'a>(project: &'a str, messages: &'a [Message]) -> impl Iterator<Item
     messages.iter().map(move |m| message(project, m))
 }
 
-/// A new row, its side tables and its messages.
-pub fn insert<T: Table>(project: &str, state: &T::State, created: &[Message]) -> Vec<Statement> {
+/// A new row of a resource of type `type_id`, its side tables, references and messages.
+pub fn insert<T: Table>(
+    (project, type_id): (&str, &str),
+    state: &T::State,
+    created: &[Message],
+) -> Vec<Statement> {
     let mut params = vec![Param::text(project), Param::text(T::id(state))];
     params.extend(T::values(state));
     let mut batch = vec![Statement::new(insert_sql::<T>(), params)];
     batch.extend(T::side_statements(project, None, Some(state)));
+    batch.extend(referrals::<T>(project, type_id, None, Some(state)));
     batch.extend(messages(project, created));
     batch
 }
 
-/// `before` (at its version) replaced by `after`, with the side tables and the messages.
+/// `before` (at its version) replaced by `after`, with the side tables, the references and
+/// the messages.
 pub fn update<T: Table>(
-    project: &str,
+    (project, type_id): (&str, &str),
     before: &T::State,
     after: &T::State,
     produced: &[Message],
@@ -127,29 +231,32 @@ pub fn update<T: Table>(
         Statement::new(update_sql::<T>(), params),
     ];
     batch.extend(T::side_statements(project, Some(before), Some(after)));
+    batch.extend(referrals::<T>(project, type_id, Some(before), Some(after)));
     batch.extend(messages(project, produced));
     batch
 }
 
-/// `before` (at its version) deleted with its side tables, `also` (e.g. an erasure), and the
-/// deletion's message.
+/// `before` (at its version) deleted — unless something refers to it — with its side tables,
+/// its references, `also` (e.g. an erasure), and the deletion's message if it has one.
 pub fn delete<T: Table>(
-    project: &str,
+    (project, type_id): (&str, &str),
     before: &T::State,
-    deleted: &Message,
+    deleted: Option<&Message>,
     also: Vec<Statement>,
 ) -> Vec<Statement> {
     let id = T::id(before);
     let mut batch = vec![
         version_guard(T::NAME, project, id, T::version(before)),
+        unused_guard(project, type_id, id),
         Statement::new(
             format!("DELETE FROM {} WHERE project = ?1 AND id = ?2", T::NAME),
             vec![Param::text(project), Param::text(id)],
         ),
     ];
     batch.extend(T::side_statements(project, Some(before), None));
+    batch.extend(referrals::<T>(project, type_id, Some(before), None));
     batch.extend(also);
-    batch.push(message(project, deleted));
+    batch.extend(deleted.map(|m| message(project, m)));
     batch
 }
 

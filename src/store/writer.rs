@@ -17,7 +17,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State};
 
+use super::customer_group_table::CustomerGroups;
 use super::customer_writes::CustomerWrites;
+use super::resources::ResourceWrites;
+use super::type_table::Types;
+
+type CustomerGroupWrites = ResourceWrites<CustomerGroups>;
+type TypeWrites = ResourceWrites<Types>;
 use crate::domain::error::{ApiError, ApiResult, Rejection};
 
 const BINDING: &str = "WRITER";
@@ -144,6 +150,8 @@ impl DurableObject for Writer {
         let _serialized = self.lock.lock().await;
         let reply = match envelope.resource.as_str() {
             CustomerWrites::TYPE_ID => self.run::<CustomerWrites>(envelope.command).await,
+            CustomerGroupWrites::TYPE_ID => self.run::<CustomerGroupWrites>(envelope.command).await,
+            TypeWrites::TYPE_ID => self.run::<TypeWrites>(envelope.command).await,
             other => Err(ApiError::General {
                 message: format!("No writer for resources of type '{other}'."),
             }

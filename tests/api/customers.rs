@@ -83,6 +83,21 @@ fn create_minimal_customer(app: &App) {
 fn create_full_draft(app: &App) {
     let key = unique("full");
     let number = unique("N");
+    let address_type = app.ensure_type(
+        "c-address",
+        &["address"],
+        &[("floor", json!({"name": "Number"}))],
+    );
+    let customer_type = app.ensure_type(
+        "c-customer",
+        &["customer"],
+        &[
+            ("newsletter", json!({"name": "Boolean"})),
+            ("nick", json!({"name": "String"})),
+        ],
+    );
+    let gold = app.ensure_group("c-gold");
+    let vip = app.ensure_group("c-vip");
     let draft = json!({
         "key": key, "customerNumber": number, "externalId": "crm-1",
         "email": unique_email("full"), "password": "pw",
@@ -90,14 +105,14 @@ fn create_full_draft(app: &App) {
         "salutation": "", "dateOfBirth": "1815-12-10", "companyName": "Engines Ltd", "vatId": "GB1",
         "addresses": [
             {"key": "home", "country": "GB", "city": "London", "streetName": "St James's Square", "id": "ignored"},
-            {"key": "work", "country": "DE", "postalCode": "10115", "custom": {"type": {"key": "address-type"}, "fields": {"floor": 3}}}
+            {"key": "work", "country": "DE", "postalCode": "10115", "custom": {"type": {"key": "c-address"}, "fields": {"floor": 3}}}
         ],
         "defaultShippingAddress": 0, "shippingAddresses": [1],
         "defaultBillingAddress": 1, "billingAddresses": [1, 1],
         "isEmailVerified": true,
-        "customerGroup": {"typeId": "customer-group", "id": "8ee44d5c-4d20-4e0b-a7f7-6ffbe1fd5f1a"},
-        "customerGroupAssignments": [{"customerGroup": {"key": "vip"}}],
-        "custom": {"type": {"typeId": "type", "id": "type-1"}, "fields": {"newsletter": true, "nick": "ada"}},
+        "customerGroup": {"typeId": "customer-group", "id": gold},
+        "customerGroupAssignments": [{"customerGroup": {"key": "c-vip"}}],
+        "custom": {"type": {"typeId": "type", "id": customer_type}, "fields": {"newsletter": true, "nick": "ada"}},
         "locale": "en-GB",
         "stores": [{"typeId": "store", "key": "london"}],
         "anonymousId": "anon-1",
@@ -119,7 +134,8 @@ fn create_full_draft(app: &App) {
     assert_eq!(addresses[0]["streetName"], "St James's Square");
     assert_eq!(
         addresses[1]["custom"],
-        json!({"type": {"typeId": "type", "key": "address-type"}, "fields": {"floor": 3}})
+        json!({"type": {"typeId": "type", "id": address_type}, "fields": {"floor": 3}}),
+        "a type given by key is stored by id"
     );
     assert_eq!(c["defaultShippingAddressId"], home);
     assert_eq!(c["shippingAddressIds"], json!([work, home]));
@@ -128,15 +144,15 @@ fn create_full_draft(app: &App) {
     assert_eq!(c["isEmailVerified"], true);
     assert_eq!(
         c["customerGroup"],
-        json!({"typeId": "customer-group", "id": "8ee44d5c-4d20-4e0b-a7f7-6ffbe1fd5f1a"})
+        json!({"typeId": "customer-group", "id": gold})
     );
     assert_eq!(
         c["customerGroupAssignments"],
-        json!([{"customerGroup": {"typeId": "customer-group", "key": "vip"}}])
+        json!([{"customerGroup": {"typeId": "customer-group", "id": vip}}])
     );
     assert_eq!(
         c["custom"],
-        json!({"type": {"typeId": "type", "id": "type-1"}, "fields": {"newsletter": true, "nick": "ada"}})
+        json!({"type": {"typeId": "type", "id": customer_type}, "fields": {"newsletter": true, "nick": "ada"}})
     );
     assert_eq!(c["locale"], "en-GB");
     assert_eq!(c["stores"], json!([{"typeId": "store", "key": "london"}]));

@@ -103,6 +103,12 @@ struct Fuzz<'a> {
 
 impl<'a> Fuzz<'a> {
     fn new(app: &'a App, seed: u64) -> Fuzz<'a> {
+        let fields = [
+            ("a", json!({"name": "String"})),
+            ("f", json!({"name": "Number"})),
+        ];
+        app.ensure_type("fz-type", &["customer", "address"], &fields);
+        app.ensure_group("fz-group");
         let mut bytes = [0u8; 32];
         bytes[..8].copy_from_slice(&seed.to_le_bytes());
         let token = |client, scope: Option<&str>| app.token(client, scope);

@@ -32,6 +32,9 @@ fn path_of(customer: &Value) -> String {
 }
 
 fn deep_custom_values_are_refused_so_every_customer_reads_back(app: &App) {
+    let string = || json!({"name": "String"});
+    let fields = [("x", string()), ("y", string()), ("z", string())];
+    app.ensure_type("h-t", &["customer", "address"], &fields);
     let email = unique_email("deep");
     let customer = app.create_customer(&json!({
         "email": email, "password": "pw", "key": unique("deep"),
@@ -43,7 +46,7 @@ fn deep_custom_values_are_refused_so_every_customer_reads_back(app: &App) {
         &path,
         app.admin(),
         1,
-        json!([{"action": "setAddressCustomType", "addressId": address_id, "type": {"key": "t"}}]),
+        json!([{"action": "setAddressCustomType", "addressId": address_id, "type": {"key": "h-t"}}]),
     );
     assert_eq!(typed.status, 200, "{}", typed.text);
     // The reproduction: 124 levels used to be stored, and then nothing could read the customer.
@@ -56,12 +59,17 @@ fn deep_custom_values_are_refused_so_every_customer_reads_back(app: &App) {
         );
         let error = reply.assert_error(400, "InvalidField");
         assert_eq!(error["field"], "address.custom.fields.x", "{}", reply.text);
+        assert!(
+            error["message"].as_str().unwrap().contains("levels deep"),
+            "refused for its depth, before its type is looked at: {}",
+            reply.text
+        );
     }
     let reply = app.update(
         &path,
         app.admin(),
         2,
-        json!([{"action": "setCustomType", "type": {"key": "t"}, "fields": {"y": nested(40)}}]),
+        json!([{"action": "setCustomType", "type": {"key": "h-t"}, "fields": {"y": nested(40)}}]),
     );
     assert_eq!(
         reply.assert_error(400, "InvalidField")["field"],
@@ -71,13 +79,17 @@ fn deep_custom_values_are_refused_so_every_customer_reads_back(app: &App) {
         &path,
         app.admin(),
         2,
-        json!([{"action": "setAddressCustomField", "addressId": address_id, "name": "x", "value": nested(16)}]),
+        json!([{"action": "setAddressCustomField", "addressId": address_id, "name": "x", "value": "flat"}]),
     );
-    assert_eq!(reply.status, 200, "16 levels are allowed: {}", reply.text);
+    assert_eq!(
+        reply.status, 200,
+        "a value of its type is stored: {}",
+        reply.text
+    );
     // Drafts: the customer's and an address's custom fields.
     for draft in [
-        json!({"email": unique_email("deep"), "password": "pw", "custom": {"type": {"key": "t"}, "fields": {"z": nested(60)}}}),
-        json!({"email": unique_email("deep"), "password": "pw", "addresses": [{"country": "DE", "custom": {"type": {"key": "t"}, "fields": {"z": nested(60)}}}]}),
+        json!({"email": unique_email("deep"), "password": "pw", "custom": {"type": {"key": "h-t"}, "fields": {"z": nested(60)}}}),
+        json!({"email": unique_email("deep"), "password": "pw", "addresses": [{"country": "DE", "custom": {"type": {"key": "h-t"}, "fields": {"z": nested(60)}}}]}),
     ] {
         let reply = app.post("/demo/customers", app.admin(), &draft);
         let field = reply.assert_error(400, "InvalidField")["field"].clone();

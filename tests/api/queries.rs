@@ -69,8 +69,38 @@ fn create(app: &App, marker: &str, key: &str, extra: Value) -> Value {
     app.create_customer(&draft)
 }
 
+/// The custom types the query tests' customers use.
+fn query_types(app: &App) -> String {
+    let tags = json!({"name": "Set", "elementType": {"name": "String"}});
+    app.ensure_type(
+        "q-addr",
+        &["address"],
+        &[("floor", json!({"name": "Number"}))],
+    );
+    app.ensure_type(
+        "q-other",
+        &["customer"],
+        &[("rank", json!({"name": "Number"})), ("tags", tags.clone())],
+    );
+    app.ensure_type("q-t", &["customer"], &[("rank", json!({"name": "Number"}))]);
+    app.ensure_type(
+        "q-profile",
+        &["customer"],
+        &[
+            ("rank", json!({"name": "Number"})),
+            ("tags", tags),
+            ("vip", json!({"name": "Boolean"})),
+            ("nick", json!({"name": "String"})),
+            ("name", json!({"name": "LocalizedString"})),
+        ],
+    )
+}
+
 fn every_operator_against_real_data(app: &App) {
     let m = unique("ops");
+    let profile = query_types(app);
+    let gold = app.ensure_group(&format!("{m}-gold"));
+    let vip = app.ensure_group(&format!("{m}-vip"));
     let a = create(
         app,
         &m,
@@ -79,9 +109,9 @@ fn every_operator_against_real_data(app: &App) {
             "firstName": "Ada", "lastName": "Lovelace", "email": format!("Ada.{m}@Example.com"), "dateOfBirth": "1990-01-01",
             "isEmailVerified": true, "customerNumber": format!("{m}-n1"), "externalId": "crm-a", "locale": "en",
             "addresses": [{"key": "home", "city": "Berlin", "country": "DE"}], "defaultShippingAddress": 0,
-            "customerGroup": {"typeId": "customer-group", "id": format!("{m}-gold")},
+            "customerGroup": {"typeId": "customer-group", "id": gold},
             "customerGroupAssignments": [{"customerGroup": {"key": format!("{m}-vip")}}],
-            "custom": {"type": {"key": "profile"}, "fields": {"rank": 1, "tags": ["a", "b"], "vip": true, "nick": "ada", "name": {"en": "Ada EN"}}}
+            "custom": {"type": {"key": "q-profile"}, "fields": {"rank": 1, "tags": ["a", "b"], "vip": true, "nick": "ada", "name": {"en": "Ada EN"}}}
         }),
     );
     let b = create(
@@ -90,9 +120,9 @@ fn every_operator_against_real_data(app: &App) {
         "b",
         json!({
             "firstName": "Bob", "lastName": "Builder", "dateOfBirth": "1985-06-15", "middleName": "The",
-            "addresses": [{"city": "Paris", "country": "FR"}, {"city": "Berlin", "country": "FR", "custom": {"type": {"key": "addr"}, "fields": {"floor": 3}}}],
+            "addresses": [{"city": "Paris", "country": "FR"}, {"city": "Berlin", "country": "FR", "custom": {"type": {"key": "q-addr"}, "fields": {"floor": 3}}}],
             "billingAddresses": [0], "stores": [{"key": format!("{m}-s1")}],
-            "custom": {"type": {"key": "profile"}, "fields": {"rank": 2, "tags": ["b"], "vip": false, "nick": "2"}}
+            "custom": {"type": {"key": "q-profile"}, "fields": {"rank": 2, "tags": ["b"], "vip": false, "nick": "2"}}
         }),
     );
     let c = create(
@@ -105,7 +135,7 @@ fn every_operator_against_real_data(app: &App) {
         app,
         &m,
         "d",
-        json!({"firstName": "Dee", "custom": {"type": {"key": "other"}, "fields": {"rank": 10, "tags": []}}}),
+        json!({"firstName": "Dee", "custom": {"type": {"key": "q-other"}, "fields": {"rank": 10, "tags": []}}}),
     );
     // Give c a version of 3 and a later modification time.
     let path = format!("/demo/customers/{}", c["id"].as_str().unwrap());
@@ -225,12 +255,12 @@ fn every_operator_against_real_data(app: &App) {
         ("addresses(custom(fields(floor >= 3)))".into(), vec!["b"]),
         (format!("stores(key = \"{m}-s1\")"), vec!["b"]),
         (
-            format!("customerGroupAssignments(customerGroup(key = \"{m}-vip\"))"),
+            format!("customerGroupAssignments(customerGroup(id = \"{vip}\"))"),
             vec!["a"],
         ),
         // Nested objects.
-        (format!("customerGroup(id = \"{m}-gold\")"), vec!["a"]),
-        ("custom(type(key = \"profile\"))".into(), vec!["a", "b"]),
+        (format!("customerGroup(id = \"{gold}\")"), vec!["a"]),
+        (format!("custom(type(id = \"{profile}\"))"), vec!["a", "b"]),
         (
             "lastModifiedBy(clientId = \"demo-admin\")".into(),
             all.clone(),
@@ -350,6 +380,7 @@ fn variables_and_long_lists(app: &App) {
 
 fn sorting_on_several_fields(app: &App) {
     let m = unique("sort");
+    query_types(app);
     let people = [
         ("a", "Cleo", "1990-01-01", 3),
         ("b", "Abe", "1980-01-01", 1),
@@ -361,7 +392,7 @@ fn sorting_on_several_fields(app: &App) {
             app,
             &m,
             key,
-            json!({"firstName": name, "dateOfBirth": born, "custom": {"type": {"key": "t"}, "fields": {"rank": rank}}}),
+            json!({"firstName": name, "dateOfBirth": born, "custom": {"type": {"key": "q-t"}, "fields": {"rank": rank}}}),
         );
     }
     let sorted = |sorts: &[&str]| -> Vec<String> {

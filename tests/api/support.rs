@@ -569,3 +569,55 @@ pub fn id_of(resource: &Value) -> &str {
 pub fn encode(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
+
+impl App {
+    /// Makes sure the demo project has the custom type `key` for `resource_type_ids` with
+    /// `fields` (name → field type JSON, none required); returns its id. Tests share the
+    /// project, so each test module uses its own keys; a concurrent create of the same type
+    /// is tolerated.
+    pub fn ensure_type(
+        &self,
+        key: &str,
+        resource_type_ids: &[&str],
+        fields: &[(&str, Value)],
+    ) -> String {
+        let definitions: Vec<Value> = fields
+            .iter()
+            .map(|(name, ty)| serde_json::json!({"name": name, "label": {"en": name}, "required": false, "type": ty}))
+            .collect();
+        let draft = serde_json::json!({
+            "key": key, "name": {"en": key}, "resourceTypeIds": resource_type_ids,
+            "fieldDefinitions": definitions
+        });
+        let created = self.post("/demo/types", self.admin(), &draft);
+        if created.status == 201 {
+            return created.json["id"].as_str().expect("an id").to_string();
+        }
+        let existing = self.get(&format!("/demo/types/key={key}"), self.admin());
+        assert_eq!(
+            existing.status, 200,
+            "type {key}: {} / {}",
+            created.text, existing.text
+        );
+        existing.json["id"].as_str().expect("an id").to_string()
+    }
+
+    /// Makes sure the demo project has the customer group `key` (named after it); returns its id.
+    pub fn ensure_group(&self, key: &str) -> String {
+        let created = self.post(
+            "/demo/customer-groups",
+            self.admin(),
+            &serde_json::json!({"key": key, "groupName": key}),
+        );
+        if created.status == 201 {
+            return created.json["id"].as_str().expect("an id").to_string();
+        }
+        let existing = self.get(&format!("/demo/customer-groups/key={key}"), self.admin());
+        assert_eq!(
+            existing.status, 200,
+            "group {key}: {} / {}",
+            created.text, existing.text
+        );
+        existing.json["id"].as_str().expect("an id").to_string()
+    }
+}

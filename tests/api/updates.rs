@@ -52,6 +52,11 @@ fn version_of(customer: &Value) -> u64 {
 }
 
 fn multi_action_update_applies_in_order(app: &App) {
+    app.ensure_type(
+        "u-fields",
+        &["customer"],
+        &[("tier", json!({"name": "String"}))],
+    );
     let c = app.create_customer(&json!({"email": unique_email("multi"), "password": "x"}));
     let key = unique("multi");
     let u = updated(
@@ -65,7 +70,7 @@ fn multi_action_update_applies_in_order(app: &App) {
             {"action": "setLocale", "locale": "en-GB"},
             {"action": "setDateOfBirth", "dateOfBirth": "1815-12-10"},
             {"action": "setFirstName", "firstName": "Augusta"},
-            {"action": "setCustomType", "type": {"key": "customer-fields", "typeId": "type"}, "fields": {"tier": "gold"}},
+            {"action": "setCustomType", "type": {"key": "u-fields", "typeId": "type"}, "fields": {"tier": "gold"}},
             {"action": "setCustomField", "name": "tier", "value": "platinum"}
         ]),
     );
@@ -542,9 +547,17 @@ fn fifty_concurrent_updates_with_one_version_have_one_winner(app: &App) {
 }
 
 fn twenty_retrying_writers_all_land(app: &App) {
+    let writers: Vec<(String, Value)> = (0..20)
+        .map(|i| (format!("writer{i}"), json!({"name": "Number"})))
+        .collect();
+    let fields: Vec<(&str, Value)> = writers
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.clone()))
+        .collect();
+    app.ensure_type("u-counters", &["customer"], &fields);
     let c = app.create_customer(&json!({
         "email": unique_email("twenty"), "password": "x",
-        "custom": {"type": {"key": "counters", "typeId": "type"}, "fields": {}}
+        "custom": {"type": {"key": "u-counters", "typeId": "type"}, "fields": {}}
     }));
     let path = path_of(&c);
     let barrier = Arc::new(Barrier::new(20));

@@ -15,7 +15,7 @@ const client = new ClientBuilder()
     host,
     projectKey,
     credentials: { clientId: 'demo-admin', clientSecret: 'demo-admin-secret' },
-    scopes: [`manage_customers:${projectKey}`],
+    scopes: [`manage_customers:${projectKey}`, `manage_types:${projectKey}`],
     httpClient: fetch,
   })
   .withHttpMiddleware({ host, httpClient: fetch })
@@ -68,6 +68,21 @@ assert.deepEqual(byKey.body, customer);
 const head = await api.customers().withId({ ID: customer.id }).head().execute();
 assert.equal(head.statusCode, 200);
 
+// A custom type for the customer's custom fields (types are checked: they must exist).
+const typeKey = `sdk-type-${suffix}`;
+const createdType = await api
+  .types()
+  .post({
+    body: {
+      key: typeKey,
+      name: { en: 'SDK' },
+      resourceTypeIds: ['customer'],
+      fieldDefinitions: [{ name: 'vip', label: { en: 'VIP' }, required: false, type: { name: 'Boolean' } }],
+    },
+  })
+  .execute();
+assert.equal(createdType.statusCode, 201);
+
 // Update with several actions (by id), then by key; a stale version is a 409.
 const newEmail = `sdk-new-${suffix}@example.com`;
 const updated = await api
@@ -81,7 +96,7 @@ const updated = await api
         { action: 'addAddress', address: { country: 'FR', city: 'Paris', key: 'work' } },
         { action: 'setDefaultBillingAddress', addressKey: 'work' },
         { action: 'changeEmail', email: newEmail },
-        { action: 'setCustomType', type: { key: 'sdk-type', typeId: 'type' }, fields: { vip: true } },
+        { action: 'setCustomType', type: { key: typeKey, typeId: 'type' }, fields: { vip: true } },
       ],
     },
   })

@@ -10,9 +10,9 @@ use super::{
 use crate::domain::auth::StoreReach;
 use crate::domain::error::{ApiError, ApiResult, Rejection};
 use crate::domain::ids::{new_address_id, new_uuid, Random};
-use crate::domain::limits as value_limits;
 use crate::domain::message::Message;
 use crate::domain::password;
+use crate::domain::references::{Referenced, Wanted};
 use crate::domain::refs::{
     ClientLogging, CustomFieldsDraft, Reference, ResourceIdentifier, StoreKeyReference,
 };
@@ -26,8 +26,13 @@ use crate::domain::values::{Email, Key};
 pub type AddressDraft = Address;
 
 /// The address a draft describes (without an id), or every rule it breaks. `path` names the
-/// draft in errors, e.g. `addresses[0]` or `address`.
-pub fn address_from_draft(draft: &AddressDraft, path: &str) -> Result<Address, Vec<ApiError>> {
+/// draft in errors, e.g. `addresses[0]` or `address`; its custom fields are checked against
+/// their type among `refs`.
+pub fn address_from_draft(
+    draft: &AddressDraft,
+    path: &str,
+    refs: &Referenced,
+) -> Result<Address, Vec<ApiError>> {
     let mut v = Violations::default();
     let mut address = draft.clone();
     address.id = None;
@@ -38,21 +43,14 @@ pub fn address_from_draft(draft: &AddressDraft, path: &str) -> Result<Address, V
     if let Some(key) = &address.key {
         v.check(validate::key(&format!("{path}.key"), key));
     }
-    if let Some(custom) = address.custom.as_mut() {
-        v.check(value_limits::check_custom_fields(
-            &format!("{path}.custom"),
-            custom.fields.iter(),
-        ));
-        let given = &custom.type_ref;
-        let identifier = ResourceIdentifier {
-            type_id: (!given.type_id.is_empty()).then(|| given.type_id.clone()),
-            id: given.id.clone(),
-            key: given.key.clone(),
+    if let Some(custom) = &draft.custom {
+        let custom_draft = CustomFieldsDraft {
+            type_identifier: (&custom.type_ref).into(),
+            fields: Some(custom.fields.clone()),
         };
-        if let Some(reference) =
-            v.take(identifier.resolve(&format!("{path} -> custom -> type"), "type"))
-        {
-            custom.type_ref = reference;
+        match refs.custom_fields(&custom_draft, &format!("{path}.custom"), "address") {
+            Ok(checked) => address.custom = Some(checked),
+            Err(errors) => v.0.extend(errors),
         }
     }
     if v.0.is_empty() {
@@ -138,6 +136,31 @@ pub struct CreateContext<'a> {
     pub store: Option<&'a str>,
     /// Where the caller may create customers.
     pub reach: &'a StoreReach,
+    /// The custom types and customer groups the draft refers to (see [`wanted`]).
+    pub refs: &'a Referenced,
+}
+
+/// The referenced resources a draft needs: its customer groups and custom types.
+pub fn wanted(draft: &CustomerDraft) -> Wanted {
+    let mut wanted = Wanted::default();
+    if let Some(group) = &draft.customer_group {
+        wanted.group(group);
+    }
+    for assignment in draft.customer_group_assignments.iter().flatten() {
+        wanted.group(&assignment.customer_group);
+    }
+    if let Some(custom) = &draft.custom {
+        wanted.custom_type(&custom.type_identifier);
+    }
+    for custom in draft
+        .addresses
+        .iter()
+        .flatten()
+        .filter_map(|a| a.custom.as_ref())
+    {
+        wanted.custom_type(&(&custom.type_ref).into());
+    }
+    wanted
 }
 
 /// A new customer and the message its creation produces.
@@ -264,15 +287,19 @@ pub fn prepare(
     let mode = draft.authentication_mode.unwrap_or_default();
     let plain_password = plain_password(&mut v, mode, draft.password.as_deref());
     check_no_cart(&mut v, &draft);
-    let addresses = addresses(&mut v, &draft, rng);
+    let addresses = addresses(&mut v, &draft, ctx.refs, rng);
     let stores = stores(&mut v, &draft, ctx.store);
     let keys: Vec<&str> = stores.iter().map(String::as_str).collect();
     ctx.reach.check_create(&keys)?;
-    let (customer_group, assignments) = groups(&mut v, &draft);
-    let custom = draft
-        .custom
-        .as_ref()
-        .and_then(|c| v.take(c.resolve("custom")));
+    let (customer_group, assignments) = groups(&mut v, &draft, ctx.refs);
+    let custom = match &draft.custom {
+        Some(c) => ctx
+            .refs
+            .custom_fields(c, "custom", "customer")
+            .map_err(|errors| v.0.extend(errors))
+            .ok(),
+        None => None,
+    };
     let email = match email {
         Some(email) if v.0.is_empty() => email,
         _ => return Err(Rejection(v.0)),
@@ -380,10 +407,15 @@ struct DraftAddresses {
 
 /// Each address gets a fresh id; keys are unique within the customer; role indices must name
 /// an address; a default address is also one of its role's addresses.
-fn addresses(v: &mut Violations, draft: &CustomerDraft, rng: &mut dyn Random) -> DraftAddresses {
+fn addresses(
+    v: &mut Violations,
+    draft: &CustomerDraft,
+    refs: &Referenced,
+    rng: &mut dyn Random,
+) -> DraftAddresses {
     let mut addresses: Vec<Address> = Vec::new();
     for (i, address_draft) in draft.addresses.iter().flatten().enumerate() {
-        match address_from_draft(address_draft, &format!("addresses[{i}]")) {
+        match address_from_draft(address_draft, &format!("addresses[{i}]"), refs) {
             Ok(mut address) => {
                 if let Some(key) = &address.key {
                     if addresses.iter().any(|a| a.key.as_ref() == Some(key)) {
@@ -465,16 +497,17 @@ fn stores(v: &mut Violations, draft: &CustomerDraft, path_store: Option<&str>) -
 fn groups(
     v: &mut Violations,
     draft: &CustomerDraft,
+    refs: &Referenced,
 ) -> (Option<Reference>, Vec<CustomerGroupAssignment>) {
     let customer_group = draft
         .customer_group
         .as_ref()
-        .and_then(|g| v.take(g.resolve("customerGroup", "customer-group")));
+        .and_then(|g| v.take(refs.group(g, "customerGroup")));
     let mut assignments = Vec::new();
     let drafts = draft.customer_group_assignments.iter().flatten();
     for (i, a) in drafts.enumerate() {
         let path = format!("customerGroupAssignments[{i}] -> customerGroup");
-        if let Some(customer_group) = v.take(a.customer_group.resolve(&path, "customer-group")) {
+        if let Some(customer_group) = v.take(refs.group(&a.customer_group, &path)) {
             push_unique(&mut assignments, CustomerGroupAssignment { customer_group });
         }
     }
@@ -498,6 +531,7 @@ mod tests {
             by: ClientLogging::client("client-1"),
             store,
             reach: &StoreReach::Project,
+            refs: crate::domain::customer::testing::refs(),
         }
     }
 
@@ -593,11 +627,9 @@ mod tests {
         assert!(c.is_email_verified);
         assert_eq!(c.customer_group.as_ref().unwrap().id.as_deref(), Some("g1"));
         assert_eq!(
-            c.customer_group_assignments[0]
-                .customer_group
-                .key
-                .as_deref(),
-            Some("g2")
+            c.customer_group_assignments[0].customer_group.id.as_deref(),
+            Some("group-g2"),
+            "a group given by key is stored by id"
         );
         assert_eq!(c.custom.as_ref().unwrap().fields["x"], "y");
         assert_eq!(
@@ -606,7 +638,7 @@ mod tests {
                 .as_ref()
                 .unwrap()
                 .type_ref
-                .key
+                .id
                 .as_deref(),
             Some("addr-type")
         );

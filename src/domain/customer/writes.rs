@@ -14,6 +14,7 @@ use crate::domain::auth::{AccessGrant, StoreReach};
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::ids::Random;
 use crate::domain::message::Message;
+use crate::domain::references::{Referenced, Wanted};
 use crate::domain::refs::ClientLogging;
 use crate::domain::resource::{self, UpdateContext, UpdateRequest, Updated};
 use crate::domain::time;
@@ -158,12 +159,21 @@ pub enum Answer {
     },
 }
 
-/// Decides what `command` does to `current`. Nothing is stored yet. A store-limited caller
-/// may write only customers of its stores, and change store lists only within them.
+/// The referenced resources (custom types, customer groups) deciding `command` needs.
+pub fn wanted(current: &StoredCustomer, command: &WriterCommand) -> Wanted {
+    match &command.write {
+        Write::Update { request } => resource::wanted(current, request),
+        _ => Wanted::default(),
+    }
+}
+
+/// Decides what `command` does to `current`, with the referenced resources `refs` loaded for
+/// it ([`wanted`]). Nothing is stored yet. A store-limited caller may write only customers of
+/// its stores, and change store lists only within them.
 pub async fn decide<P: Passwords>(
     current: &StoredCustomer,
     command: &WriterCommand,
-    passwords: &P,
+    (refs, passwords): (&Referenced, &P),
     rng: &mut dyn Random,
 ) -> ApiResult<Outcome> {
     let before = current.customer.store_keys();
@@ -176,6 +186,7 @@ pub async fn decide<P: Passwords>(
         by: ClientLogging::client(&command.caller.client_id),
         now_ms: time::write_time(command.now_ms, &current.customer.meta.last_modified_at),
         project: &command.project,
+        refs,
     };
     let outcome = write.decide(&command.write, passwords, rng).await?;
     if let Outcome::Changed { after, .. } = &outcome {
@@ -190,6 +201,7 @@ struct Decision<'a> {
     by: ClientLogging,
     now_ms: i64,
     project: &'a str,
+    refs: &'a Referenced,
 }
 
 impl Decision<'_> {
@@ -270,6 +282,7 @@ impl Decision<'_> {
             now_ms: self.now_ms,
             by: self.by.clone(),
             rng,
+            refs: self.refs,
         };
         let mut updated = resource::update(self.current, request, ctx)?;
         if let Some(plain) = updated.state.new_password.take() {

@@ -6,22 +6,25 @@ use serde::de::DeserializeOwned;
 use worker::{Method, Response};
 
 use crate::domain::auth::{customer_scopes, Access, AccessGrant};
-use crate::domain::customer::draft::{self, CreateContext, CustomerDraft};
+use crate::domain::customer::draft::{self, CreateContext, Created, CustomerDraft};
 use crate::domain::customer::schema::FIELDS;
 use crate::domain::customer::writes::{Caller, Write, WriterCommand};
+use crate::domain::customer::Customer;
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::query;
 use crate::domain::refs::ClientLogging;
 use crate::domain::resource::parse_request;
+use crate::domain::resource::Resource;
 use crate::domain::version::Version;
 use crate::http::context::Call;
+use crate::http::expand;
 use crate::http::respond;
 use crate::http::route::Target;
 use crate::store::customer_table::{Customers, QUERY_TABLE};
 use crate::store::customer_writes::{duplicate_or_failure, CustomerWrites};
 use crate::store::platform::CryptoRandom;
 use crate::store::repository::{self, Lookup};
-use crate::store::{config, email_lock, passwords, query_sql, table, writer};
+use crate::store::{config, email_lock, passwords, query_sql, references, table, writer};
 
 /// `/customers`: query (GET), check by predicate (HEAD), create (POST).
 pub async fn collection(call: Call) -> ApiResult<Response> {
@@ -78,6 +81,7 @@ async fn query(mut call: Call, head: bool) -> ApiResult<Response> {
     }
     let compiled = query_sql::compile(&QUERY_TABLE, &call.project, call.store(), &query)?;
     let (docs, total) = repository::query(&db, &compiled).await?;
+    let docs = expand::page(&call, docs).await?;
     Ok(respond::page(query.limit, query.offset, &docs, total))
 }
 
@@ -92,19 +96,43 @@ fn not_found(target: &Target) -> ApiError {
 /// a concurrent create or email change of the same email is told to retry (409).
 async fn create(mut call: Call) -> ApiResult<Response> {
     let (grant, draft): (_, CustomerDraft) = manage(&mut call).await?;
+    let created = new_customer(&call, &grant, draft).await?;
+    insert_locked(&call, &created).await?;
+    let body = format!(
+        "{{\"customer\":{}}}",
+        created.stored.customer.to_json_string()
+    );
+    Ok(respond::json(
+        201,
+        expand::customer(&call, body, true).await?,
+    ))
+}
+
+/// The customer a draft makes: its referenced groups and types loaded, its password hashed.
+pub async fn new_customer(
+    call: &Call,
+    grant: &AccessGrant,
+    draft: CustomerDraft,
+) -> ApiResult<Created> {
+    let refs = references::load(&call.db()?, &call.project, &draft::wanted(&draft)).await?;
     let reach = grant.customer_write_reach(&call.project);
     let context = CreateContext {
         now_ms: call.now_ms,
         by: ClientLogging::client(&grant.client_id),
         store: call.store(),
         reach: &reach,
+        refs: &refs,
     };
     let prepared = draft::prepare(draft, context, &mut CryptoRandom)?;
     let password_hash = match prepared.plain_password() {
         Some(plain) => Some(passwords::hash(plain, config::pbkdf2_iterations(&call.env)).await?),
         None => None,
     };
-    let created = prepared.finish(password_hash, &mut CryptoRandom);
+    Ok(prepared.finish(password_hash, &mut CryptoRandom))
+}
+
+/// Inserts a new customer holding its email's lock (released once the answer is on its way).
+pub async fn insert_locked(call: &Call, created: &Created) -> ApiResult<()> {
     let customer = &created.stored.customer;
     let email = customer.lowercase_email().to_string();
     let owner = customer.meta.id.clone();
@@ -114,23 +142,18 @@ async fn create(mut call: Call) -> ApiResult<Response> {
         }
         .into());
     }
-    let batch = table::insert::<Customers>(
-        &call.project,
-        &created.stored,
-        std::slice::from_ref(&created.message),
-    );
+    let place = (&*call.project, Customer::TYPE_ID);
+    let message = std::slice::from_ref(&created.message);
+    let batch = table::insert::<Customers>(place, &created.stored, message);
     let written = call.db()?.batch(&batch).await;
-    let (env, project) = (call.env.clone(), call.project.clone());
+    let (env, project) = (call.env.clone(), call.project.to_string());
     call.ctx.wait_until(async move {
         if let Err(e) = email_lock::release(&env, &project, &email, &owner).await {
             worker::console_error!("email lock release: {e}");
         }
     });
     written.map_err(|e| duplicate_or_failure(e, customer))?;
-    Ok(respond::json(
-        201,
-        format!("{{\"customer\":{}}}", customer.to_json_string()),
-    ))
+    Ok(())
 }
 
 async fn get(mut call: Call, target: &Target) -> ApiResult<Response> {
@@ -143,7 +166,10 @@ async fn get(mut call: Call, target: &Target) -> ApiResult<Response> {
         .await?
         .filter(|v| call.store().is_none_or(|s| v.visible_in_store(s)))
         .ok_or_else(|| not_found(target))?;
-    Ok(respond::json(200, view.doc))
+    Ok(respond::json(
+        200,
+        expand::customer(&call, view.doc, false).await?,
+    ))
 }
 
 /// The query parameters of a delete: `version` (required) and `dataErasure` (default false).
@@ -204,7 +230,11 @@ pub async fn write(call: &Call, target: &Target, write: Write) -> ApiResult<Resp
         // Gone between the key lookup and the write: report it by the key that was asked.
         return Err(not_found(target).into());
     }
-    Ok(respond::json(reply.status, reply.body))
+    let body = match reply.status {
+        200 => expand::customer(call, reply.body, false).await?,
+        _ => reply.body,
+    };
+    Ok(respond::json(reply.status, body))
 }
 
 async fn update(mut call: Call, target: &Target) -> ApiResult<Response> {

@@ -5,6 +5,7 @@ mod api_clients;
 mod credentials;
 mod customers;
 mod oauth;
+mod resources;
 
 use worker::{Context, Cors, Env, Method, Request, Response};
 
@@ -12,6 +13,13 @@ use super::context::Call;
 use super::respond;
 use super::route::{match_path, Route};
 use crate::domain::error::{ApiError, ApiResult};
+
+fn no_endpoint(path: &str) -> crate::domain::error::Rejection {
+    ApiError::ResourceNotFound {
+        message: format!("No endpoint matches the path '{path}'."),
+    }
+    .into()
+}
 
 /// Browsers may call the API from any origin (storefronts), as they may call commercetools.
 fn cors() -> Cors {
@@ -64,9 +72,7 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
 
 async fn dispatch(req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
     let url = req.url()?;
-    let route = match_path(url.path()).ok_or_else(|| ApiError::ResourceNotFound {
-        message: format!("No endpoint matches the path '{}'.", url.path()),
-    })?;
+    let route = match_path(url.path()).ok_or_else(|| no_endpoint(url.path()))?;
     let method = req.method();
     if !route.allowed_methods().contains(&method.as_ref()) {
         return Err(ApiError::MethodNotAllowed {
@@ -96,5 +102,21 @@ async fn dispatch(req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
             store,
             endpoint,
         } => credentials::handle(call(project, store)?, endpoint).await,
+        Route::Resources { project, segment } => {
+            let not_found = no_endpoint(url.path());
+            resources::dispatch(call(project, None)?, &segment, None)
+                .await
+                .unwrap_or(Err(not_found))
+        }
+        Route::Resource {
+            project,
+            segment,
+            target,
+        } => {
+            let not_found = no_endpoint(url.path());
+            resources::dispatch(call(project, None)?, &segment, Some(&target))
+                .await
+                .unwrap_or(Err(not_found))
+        }
     }
 }

@@ -13,15 +13,17 @@ use crate::domain::customer::messages::Payload;
 use crate::domain::customer::{Address, Customer};
 use crate::domain::error::{ApiResult, Rejection};
 use crate::domain::ids::{new_address_id, Random};
+use crate::domain::references::Referenced;
 use crate::domain::resource::Effect;
 
 /// `addAddress`: a new address with a fresh id. Message: `CustomerAddressAdded`.
 pub fn add_address(
     c: &mut Customer,
     draft: &AddressDraft,
+    refs: &Referenced,
     rng: &mut dyn Random,
 ) -> ApiResult<CustomerEffect> {
-    let mut address = checked_address(c, draft, None)?;
+    let mut address = checked_address(c, draft, None, refs)?;
     address.id = Some(fresh_address_id(c, rng));
     c.addresses.push(address.clone());
     Ok(Effect::Changed(vec![Payload::CustomerAddressAdded {
@@ -35,9 +37,10 @@ pub fn change_address(
     c: &mut Customer,
     selector: &Selector,
     draft: &AddressDraft,
+    refs: &Referenced,
 ) -> ApiResult<CustomerEffect> {
     let index = find_address(c, selector)?;
-    let mut address = checked_address(c, draft, Some(index))?;
+    let mut address = checked_address(c, draft, Some(index), refs)?;
     address.id = c.addresses[index].id.clone();
     if c.addresses[index] == address {
         return Ok(Effect::Unchanged);
@@ -172,8 +175,9 @@ fn checked_address(
     c: &Customer,
     draft: &AddressDraft,
     except_index: Option<usize>,
+    refs: &Referenced,
 ) -> ApiResult<Address> {
-    let address = address_from_draft(draft, "address").map_err(Rejection)?;
+    let address = address_from_draft(draft, "address", refs).map_err(Rejection)?;
     if let Some(key) = &address.key {
         let taken = c
             .addresses

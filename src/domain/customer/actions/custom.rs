@@ -1,6 +1,7 @@
 //! Custom fields of the customer and of its addresses: `setCustomType`, `setCustomField`,
-//! `setAddressCustomType`, `setAddressCustomField`. Values are free-form JSON within
-//! `domain::limits` (nesting, number of fields).
+//! `setAddressCustomType`, `setAddressCustomField`. The type must exist and serve customers
+//! (or addresses); every value is checked against its field definition and stored in its
+//! canonical form (`domain::custom_type::fields`).
 
 use serde_json::{Map, Value};
 
@@ -8,8 +9,9 @@ use super::addresses::find_address;
 use super::{invalid_operation, CustomerEffect, Selector};
 use crate::domain::customer::messages::Payload;
 use crate::domain::customer::Customer;
-use crate::domain::error::{ApiError, ApiResult};
+use crate::domain::error::{ApiError, ApiResult, Rejection};
 use crate::domain::limits;
+use crate::domain::references::Referenced;
 use crate::domain::refs::{CustomFields, CustomFieldsDraft, ResourceIdentifier};
 use crate::domain::resource::Effect;
 
@@ -19,8 +21,9 @@ pub fn set_custom_type(
     c: &mut Customer,
     type_identifier: &Option<ResourceIdentifier>,
     fields: &Option<Map<String, Value>>,
+    refs: &Referenced,
 ) -> ApiResult<CustomerEffect> {
-    let custom = new_custom("custom", type_identifier, fields)?;
+    let custom = new_custom(("custom", "customer"), type_identifier, fields, refs)?;
     if c.custom == custom {
         return Ok(Effect::Unchanged);
     }
@@ -36,14 +39,15 @@ pub fn set_custom_type(
 }
 
 /// `setCustomField`: sets a field's value, or (no value) removes the field (a field that
-/// does not exist → 400 `InvalidOperation`); needs a custom type. Messages:
-/// `CustomerCustomFieldAdded` / `…Changed` / `…Removed`.
+/// does not exist → 400 `InvalidOperation`, a required one → 400 `RequiredField`); needs a
+/// custom type. Messages: `CustomerCustomFieldAdded` / `…Changed` / `…Removed`.
 pub fn set_custom_field(
     c: &mut Customer,
     name: &str,
     value: &Option<Value>,
+    refs: &Referenced,
 ) -> ApiResult<CustomerEffect> {
-    let change = set_field(&mut c.custom, "custom", name, value)?;
+    let change = set_field(&mut c.custom, "custom", (name, value), refs)?;
     let name = name.to_string();
     Ok(match change {
         None => Effect::Unchanged,
@@ -70,9 +74,10 @@ pub fn set_address_custom_type(
     address_id: &str,
     type_identifier: &Option<ResourceIdentifier>,
     fields: &Option<Map<String, Value>>,
+    refs: &Referenced,
 ) -> ApiResult<CustomerEffect> {
     let index = address_by_id(c, address_id)?;
-    let custom = new_custom("address.custom", type_identifier, fields)?;
+    let custom = new_custom(("address.custom", "address"), type_identifier, fields, refs)?;
     let address = &mut c.addresses[index];
     if address.custom == custom {
         return Ok(Effect::Unchanged);
@@ -100,14 +105,11 @@ pub fn set_address_custom_field(
     address_id: &str,
     name: &str,
     value: &Option<Value>,
+    refs: &Referenced,
 ) -> ApiResult<CustomerEffect> {
     let index = address_by_id(c, address_id)?;
-    let change = set_field(
-        &mut c.addresses[index].custom,
-        "address.custom",
-        name,
-        value,
-    )?;
+    let custom = &mut c.addresses[index].custom;
+    let change = set_field(custom, "address.custom", (name, value), refs)?;
     let (name, address_id) = (name.to_string(), address_id.to_string());
     Ok(match change {
         None => Effect::Unchanged,
@@ -140,29 +142,32 @@ fn address_by_id(c: &Customer, address_id: &str) -> ApiResult<usize> {
     find_address(c, &Selector::new(&id, &no_key))
 }
 
-/// The id (or, failing that, the key) a custom-type reference names, for `previousTypeId`.
+/// The id a custom-type reference names, for `previousTypeId`.
 fn type_id_of(custom: &Option<CustomFields>) -> Option<String> {
     custom
         .as_ref()
         .and_then(|c| c.type_ref.id.clone().or_else(|| c.type_ref.key.clone()))
 }
 
-/// The custom fields a `set…CustomType` sets (none without a type); `path` names them.
+/// The custom fields a `set…CustomType` sets (none without a type), at `path` of a resource
+/// of `resource_type_id`.
 fn new_custom(
-    path: &str,
+    (path, resource_type_id): (&str, &str),
     type_identifier: &Option<ResourceIdentifier>,
     fields: &Option<Map<String, Value>>,
+    refs: &Referenced,
 ) -> ApiResult<Option<CustomFields>> {
-    match type_identifier {
-        None => Ok(None),
-        Some(identifier) => {
-            let draft = CustomFieldsDraft {
-                type_identifier: identifier.clone(),
-                fields: fields.clone(),
-            };
-            Ok(Some(draft.resolve(path)?))
-        }
-    }
+    let Some(identifier) = type_identifier else {
+        return Ok(None);
+    };
+    let draft = CustomFieldsDraft {
+        type_identifier: identifier.clone(),
+        fields: fields.clone(),
+    };
+    let custom = refs
+        .custom_fields(&draft, path, resource_type_id)
+        .map_err(Rejection)?;
+    Ok(Some(custom))
 }
 
 /// What a `set…CustomField` did to the custom fields.
@@ -176,12 +181,9 @@ enum FieldChange {
 fn set_field(
     custom: &mut Option<CustomFields>,
     path: &str,
-    name: &str,
-    value: &Option<Value>,
+    (name, value): (&str, &Option<Value>),
+    refs: &Referenced,
 ) -> ApiResult<Option<FieldChange>> {
-    if let Some(value) = value {
-        limits::check_value(&format!("{path}.fields.{name}"), value)?;
-    }
     let Some(custom) = custom.as_mut() else {
         return Err(invalid_operation(
             "There is no custom type set: set one with setCustomType before setting custom fields."
@@ -189,35 +191,33 @@ fn set_field(
         )
         .into());
     };
-    match value {
-        None => match custom.fields.shift_remove(name) {
+    let Some(value) = value else {
+        refs.removable(custom, path, name)?;
+        return match custom.fields.shift_remove(name) {
             Some(_) => Ok(Some(FieldChange::Removed)),
             None => Err(invalid_operation(format!(
                 "The custom field '{name}' cannot be removed: it does not exist."
             ))
             .into()),
-        },
-        Some(_)
-            if !custom.fields.contains_key(name)
-                && custom.fields.len() >= limits::MAX_CUSTOM_FIELDS =>
-        {
-            Err(ApiError::InvalidInput {
-                message: format!(
-                    "The custom fields at {path} may hold at most {} fields.",
-                    limits::MAX_CUSTOM_FIELDS
-                ),
-            }
-            .into())
+        };
+    };
+    let value = refs.custom_field(custom, path, name, value)?;
+    if !custom.fields.contains_key(name) && custom.fields.len() >= limits::MAX_CUSTOM_FIELDS {
+        return Err(ApiError::InvalidInput {
+            message: format!(
+                "The custom fields at {path} may hold at most {} fields.",
+                limits::MAX_CUSTOM_FIELDS
+            ),
         }
-        Some(value) => match custom.fields.insert(name.to_string(), value.clone()) {
-            None => Ok(Some(FieldChange::Added(value.clone()))),
-            Some(previous) if previous == *value => Ok(None),
-            Some(previous) => Ok(Some(FieldChange::Changed {
-                value: value.clone(),
-                previous,
-            })),
-        },
+        .into());
     }
+    Ok(
+        match custom.fields.insert(name.to_string(), value.clone()) {
+            None => Some(FieldChange::Added(value)),
+            Some(previous) if previous == value => None,
+            Some(previous) => Some(FieldChange::Changed { value, previous }),
+        },
+    )
 }
 
 #[cfg(test)]
@@ -245,7 +245,7 @@ mod tests {
         assert_eq!(m["type"], "CustomerCustomTypeSet");
         assert_eq!(
             m["customFields"],
-            json!({"type": {"typeId": "type", "key": "t1"}, "fields": {"a": 1}})
+            json!({"type": {"typeId": "type", "id": "t1"}, "fields": {"a": 1}})
         );
         assert!(m.get("previousTypeId").is_none());
         let c2 = typed.state;

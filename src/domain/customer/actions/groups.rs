@@ -1,6 +1,6 @@
 //! Customer groups: `setCustomerGroup`, `setCustomerGroupAssignments`,
 //! `addCustomerGroupAssignment`, `removeCustomerGroupAssignment`. Groups are referenced by id or
-//! key; assignments are a set (adding one the customer has, or removing one it has not,
+//! key, must exist, and are stored as `{typeId, id}`; assignments are a set (adding one the customer has, or removing one it has not,
 //! changes nothing).
 
 use super::{CustomerEffect, CustomerGroupAssignmentDraft};
@@ -8,16 +8,18 @@ use crate::domain::customer::draft::push_unique;
 use crate::domain::customer::messages::Payload;
 use crate::domain::customer::{Customer, CustomerGroupAssignment};
 use crate::domain::error::ApiResult;
-use crate::domain::refs::{Reference, ResourceIdentifier};
+use crate::domain::references::Referenced;
+use crate::domain::refs::ResourceIdentifier;
 use crate::domain::resource::Effect;
 
 /// `setCustomerGroup`: sets or (absent) removes the group. Message: `CustomerGroupSet`.
 pub fn set_customer_group(
     c: &mut Customer,
     customer_group: &Option<ResourceIdentifier>,
+    refs: &Referenced,
 ) -> ApiResult<CustomerEffect> {
     let group = match customer_group {
-        Some(identifier) => Some(resolve_group(identifier, "customerGroup")?),
+        Some(identifier) => Some(refs.group(identifier, "customerGroup")?),
         None => None,
     };
     let changed = c.customer_group != group;
@@ -32,11 +34,12 @@ pub fn set_customer_group(
 pub fn set_customer_group_assignments(
     c: &mut Customer,
     drafts: &[CustomerGroupAssignmentDraft],
+    refs: &Referenced,
 ) -> ApiResult<CustomerEffect> {
     let mut assignments = Vec::new();
     for (i, draft) in drafts.iter().enumerate() {
         let path = format!("customerGroupAssignments[{i}] -> customerGroup");
-        let customer_group = resolve_group(&draft.customer_group, &path)?;
+        let customer_group = refs.group(&draft.customer_group, &path)?;
         push_unique(&mut assignments, CustomerGroupAssignment { customer_group });
     }
     if c.customer_group_assignments == assignments {
@@ -55,12 +58,11 @@ pub fn set_customer_group_assignments(
 pub fn add_customer_group_assignment(
     c: &mut Customer,
     draft: &CustomerGroupAssignmentDraft,
+    refs: &Referenced,
 ) -> ApiResult<CustomerEffect> {
+    let path = "customerGroupAssignment -> customerGroup";
     let assignment = CustomerGroupAssignment {
-        customer_group: resolve_group(
-            &draft.customer_group,
-            "customerGroupAssignment -> customerGroup",
-        )?,
+        customer_group: refs.group(&draft.customer_group, path)?,
     };
     if c.customer_group_assignments.contains(&assignment) {
         return Ok(Effect::Unchanged);
@@ -77,8 +79,9 @@ pub fn add_customer_group_assignment(
 pub fn remove_customer_group_assignment(
     c: &mut Customer,
     customer_group: &ResourceIdentifier,
+    refs: &Referenced,
 ) -> ApiResult<CustomerEffect> {
-    let group = resolve_group(customer_group, "customerGroup")?;
+    let group = refs.group(customer_group, "customerGroup")?;
     let found = c
         .customer_group_assignments
         .iter()
@@ -92,10 +95,6 @@ pub fn remove_customer_group_assignment(
             }])
         }
     })
-}
-
-fn resolve_group(identifier: &ResourceIdentifier, path: &str) -> ApiResult<Reference> {
-    Ok(identifier.resolve(path, "customer-group")?)
 }
 
 #[cfg(test)]
@@ -182,18 +181,16 @@ mod tests {
         assert_eq!(removed.state.customer.customer_group_assignments.len(), 2);
         assert_eq!(
             json_of(&removed.messages[0])["customerGroupAssignment"],
-            json!({"customerGroup": {"typeId": "customer-group", "key": "a"}})
+            json!({"customerGroup": {"typeId": "customer-group", "id": "group-a"}})
         );
-        assert_eq!(
-            ok(
+        // A group that does not exist cannot be named, not even to remove it.
+        assert!(matches!(
+            err(
                 &c,
                 json!([{"action": "removeCustomerGroupAssignment", "customerGroup": {"key": "zzz"}}])
-            )
-            .state
-            .customer
-            .meta.version,
-            1
-        );
+            ),
+            ApiError::ReferencedResourceNotFound { .. }
+        ));
         assert!(matches!(
             err(
                 &c,

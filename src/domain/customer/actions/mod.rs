@@ -34,7 +34,7 @@ use super::draft::{AddressDraft, CustomerGroupAssignmentDraft};
 use super::messages::Payload;
 use super::{limits, AuthenticationMode, Customer, StoredCustomer};
 use crate::domain::error::{ApiError, ApiResult};
-use crate::domain::ids::Random;
+use crate::domain::references::{ActionContext, Wanted};
 use crate::domain::refs::ResourceIdentifier;
 use crate::domain::resource::{Effect, Updatable};
 
@@ -219,9 +219,58 @@ impl Updatable for StoredCustomer {
         &mut self.customer
     }
 
-    /// The table from an action to the function that carries it out.
-    fn apply(&mut self, action: &UpdateAction, rng: &mut dyn Random) -> ApiResult<CustomerEffect> {
+    /// The referenced resources an action resolves or checks against: the groups it names, the
+    /// custom type it sets, or the type of the custom fields it changes.
+    fn wants(&self, action: &UpdateAction, wanted: &mut Wanted) {
         use UpdateAction as A;
+        match action {
+            A::SetCustomerGroup {
+                customer_group: Some(group),
+            }
+            | A::RemoveCustomerGroupAssignment {
+                customer_group: group,
+            } => wanted.group(group),
+            A::AddCustomerGroupAssignment {
+                customer_group_assignment,
+            } => wanted.group(&customer_group_assignment.customer_group),
+            A::SetCustomerGroupAssignments {
+                customer_group_assignments,
+            } => customer_group_assignments
+                .iter()
+                .for_each(|a| wanted.group(&a.customer_group)),
+            A::SetCustomType {
+                type_identifier: Some(t),
+                ..
+            }
+            | A::SetAddressCustomType {
+                type_identifier: Some(t),
+                ..
+            } => wanted.custom_type(t),
+            A::AddAddress { address } | A::ChangeAddress { address, .. } => {
+                if let Some(custom) = &address.custom {
+                    wanted.custom_type(&(&custom.type_ref).into());
+                }
+            }
+            A::SetCustomField { .. } => wanted.custom_of(&self.customer.custom),
+            A::SetAddressCustomField { address_id, .. } => {
+                let addresses = &self.customer.addresses;
+                if let Some(address) = addresses.iter().find(|a| a.id.as_ref() == Some(address_id))
+                {
+                    wanted.custom_of(&address.custom);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The table from an action to the function that carries it out.
+    fn apply(
+        &mut self,
+        action: &UpdateAction,
+        ctx: &mut ActionContext<'_>,
+    ) -> ApiResult<CustomerEffect> {
+        use UpdateAction as A;
+        let (rng, refs) = (&mut *ctx.rng, ctx.refs);
         let c = &mut self.customer;
         match action {
             A::ChangeEmail { email } => email::change_email(c, email),
@@ -239,12 +288,14 @@ impl Updatable for StoredCustomer {
             A::SetCustomerNumber { customer_number } => {
                 identifiers::set_customer_number(c, customer_number)
             }
-            A::AddAddress { address } => addresses::add_address(c, address, rng),
+            A::AddAddress { address } => addresses::add_address(c, address, refs, rng),
             A::ChangeAddress {
                 address_id,
                 address_key,
                 address,
-            } => addresses::change_address(c, &Selector::new(address_id, address_key), address),
+            } => {
+                addresses::change_address(c, &Selector::new(address_id, address_key), address, refs)
+            }
             A::RemoveAddress {
                 address_id,
                 address_key,
@@ -275,15 +326,17 @@ impl Updatable for StoredCustomer {
                 address_id,
                 address_key,
             } => addresses::set_default_billing_address(c, &Selector::new(address_id, address_key)),
-            A::SetCustomerGroup { customer_group } => groups::set_customer_group(c, customer_group),
+            A::SetCustomerGroup { customer_group } => {
+                groups::set_customer_group(c, customer_group, refs)
+            }
             A::SetCustomerGroupAssignments {
                 customer_group_assignments,
-            } => groups::set_customer_group_assignments(c, customer_group_assignments),
+            } => groups::set_customer_group_assignments(c, customer_group_assignments, refs),
             A::AddCustomerGroupAssignment {
                 customer_group_assignment,
-            } => groups::add_customer_group_assignment(c, customer_group_assignment),
+            } => groups::add_customer_group_assignment(c, customer_group_assignment, refs),
             A::RemoveCustomerGroupAssignment { customer_group } => {
-                groups::remove_customer_group_assignment(c, customer_group)
+                groups::remove_customer_group_assignment(c, customer_group, refs)
             }
             A::SetStores { stores } => stores::set_stores(c, stores),
             A::AddStore { store } => stores::add_store(c, store),
@@ -295,18 +348,18 @@ impl Updatable for StoredCustomer {
             A::SetCustomType {
                 type_identifier,
                 fields,
-            } => custom::set_custom_type(c, type_identifier, fields),
-            A::SetCustomField { name, value } => custom::set_custom_field(c, name, value),
+            } => custom::set_custom_type(c, type_identifier, fields, refs),
+            A::SetCustomField { name, value } => custom::set_custom_field(c, name, value, refs),
             A::SetAddressCustomType {
                 address_id,
                 type_identifier,
                 fields,
-            } => custom::set_address_custom_type(c, address_id, type_identifier, fields),
+            } => custom::set_address_custom_type(c, address_id, type_identifier, fields, refs),
             A::SetAddressCustomField {
                 address_id,
                 name,
                 value,
-            } => custom::set_address_custom_field(c, address_id, name, value),
+            } => custom::set_address_custom_field(c, address_id, name, value, refs),
         }
     }
 
@@ -453,6 +506,7 @@ mod tests {
             now_ms: LATER,
             by: ClientLogging::client("u"),
             rng: &mut CountingRandom(0),
+            refs: refs(),
         };
         assert_eq!(
             update(&c, &request, ctx).unwrap_err().0,

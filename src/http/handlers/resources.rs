@@ -1,0 +1,190 @@
+//! The endpoints every resource with the shared shape gets (`store::kind::Kind`):
+//! `/{projectKey}/{segment}` — query (GET), HEAD by predicate, create (POST) — and
+//! `/{projectKey}/{segment}/{id}` or `…/key={key}` — get, HEAD, update (POST), delete with the
+//! version. Registering a resource: one line in [`dispatch`].
+
+use serde::Serialize;
+use worker::{Method, Response};
+
+use crate::domain::auth::Scope;
+use crate::domain::error::{ApiError, ApiResult};
+use crate::domain::query;
+use crate::domain::refs::ClientLogging;
+use crate::domain::resource::{parse_request, Resource, Updatable};
+use crate::domain::version::Version;
+use crate::http::context::Call;
+use crate::http::respond;
+use crate::http::route::Target;
+use crate::store::customer_group_table::CustomerGroups;
+use crate::store::kind::Kind;
+use crate::store::platform::CryptoRandom;
+use crate::store::repository::{self, Lookup};
+use crate::store::resources::{refusal, CommandOf, ResourceCommand, ResourceWrite, ResourceWrites};
+use crate::store::type_table::Types;
+use crate::store::{query_sql, references, table, writer};
+
+/// The table of resources with the shared shape, by path segment; `None` if no such resource.
+pub async fn dispatch(
+    call: Call,
+    segment: &str,
+    target: Option<&Target>,
+) -> Option<ApiResult<Response>> {
+    Some(match segment {
+        CustomerGroups::SEGMENT => handle::<CustomerGroups>(call, target).await,
+        Types::SEGMENT => handle::<Types>(call, target).await,
+        _ => return None,
+    })
+}
+
+async fn handle<K: Kind>(call: Call, target: Option<&Target>) -> ApiResult<Response>
+where
+    <K::State as Updatable>::Action: Serialize,
+{
+    let method = call.req.method();
+    match (target, method) {
+        (None, Method::Post) => create::<K>(call).await,
+        (None, method) => query::<K>(call, method == Method::Head).await,
+        (Some(target), Method::Get | Method::Head) => get::<K>(call, target).await,
+        (Some(target), Method::Post) => update::<K>(call, target).await,
+        (Some(target), _) => delete::<K>(call, target).await,
+    }
+}
+
+async fn authorize<K: Kind>(call: &mut Call, manage: bool) -> ApiResult<ClientLogging> {
+    let name = if manage {
+        K::MANAGE_SCOPE
+    } else {
+        K::VIEW_SCOPE
+    };
+    let scope = Scope::new(name, &call.project, None);
+    let grant = call.authorize(&[scope]).await?;
+    Ok(ClientLogging::client(&grant.client_id))
+}
+
+async fn query<K: Kind>(mut call: Call, head: bool) -> ApiResult<Response> {
+    authorize::<K>(&mut call, false).await?;
+    let query = query::from_params(&call.query_pairs()?, K::FIELDS)?;
+    let db = call.db()?;
+    if head {
+        let statement =
+            query_sql::exists(&K::QUERY_TABLE, &call.project, None, query.filter.as_ref())?;
+        if repository::exists(&db, &statement).await? {
+            return Ok(respond::json(200, String::new()));
+        }
+        return Err(ApiError::ResourceNotFound {
+            message: "Nothing matches the query.".into(),
+        }
+        .into());
+    }
+    let compiled = query_sql::compile(&K::QUERY_TABLE, &call.project, None, &query)?;
+    let (docs, total) = repository::query(&db, &compiled).await?;
+    Ok(respond::page(query.limit, query.offset, &docs, total))
+}
+
+/// `POST /{segment}`: 201 with the new resource; a project-wide limit and the references it
+/// makes are guarded in the insert's batch.
+async fn create<K: Kind>(mut call: Call) -> ApiResult<Response> {
+    let by = authorize::<K>(&mut call, true).await?;
+    let draft: K::Draft = call.json().await?;
+    let db = call.db()?;
+    let refs = references::load(&db, &call.project, &K::wanted(&draft)).await?;
+    let state = K::create(draft, (call.now_ms, &by), &refs, &mut CryptoRandom)?;
+    let place = (&*call.project, <K::State as Resource>::TYPE_ID);
+    let mut batch = Vec::new();
+    if let Some(max) = K::MAX_PER_PROJECT {
+        batch.push(table::limit_guard(
+            <K::Table as table::Table>::NAME,
+            &call.project,
+            max,
+        ));
+    }
+    batch.extend(table::insert::<K::Table>(place, &state, &[]));
+    db.batch(&batch)
+        .await
+        .map_err(|e| refusal::<K>(e, &state))?;
+    Ok(respond::json(201, serde_json::to_string(&state)?))
+}
+
+fn lookup(target: &Target) -> Lookup<'_> {
+    match target {
+        Target::Id(id) => Lookup::Id(id),
+        Target::Key(key) => Lookup::Key(key),
+    }
+}
+
+fn not_found(target: &Target) -> ApiError {
+    match target {
+        Target::Id(id) => ApiError::not_found_id(id),
+        Target::Key(key) => ApiError::not_found_key(key),
+    }
+}
+
+async fn get<K: Kind>(mut call: Call, target: &Target) -> ApiResult<Response> {
+    authorize::<K>(&mut call, false).await?;
+    let view = repository::view::<K::Table>(&call.db()?, &call.project, lookup(target))
+        .await?
+        .ok_or_else(|| not_found(target))?;
+    Ok(respond::json(200, view.doc))
+}
+
+/// Sends a write to the resource's writer object.
+async fn write<K: Kind>(
+    call: &Call,
+    target: &Target,
+    client_id: String,
+    write: ResourceWrite<<K::State as Updatable>::Action>,
+) -> ApiResult<Response>
+where
+    <K::State as Updatable>::Action: Serialize,
+{
+    let id = match target {
+        Target::Id(id) => id.clone(),
+        Target::Key(key) => repository::id_by_key::<K::Table>(&call.db()?, &call.project, key)
+            .await?
+            .ok_or_else(|| not_found(target))?,
+    };
+    let command: CommandOf<K> = ResourceCommand {
+        project: call.project.to_string(),
+        id,
+        client_id,
+        now_ms: call.now_ms,
+        write,
+    };
+    let reply = writer::send::<ResourceWrites<K>>(&call.env, &command).await?;
+    if let (Target::Key(_), 404) = (target, reply.status) {
+        return Err(not_found(target).into());
+    }
+    Ok(respond::json(reply.status, reply.body))
+}
+
+async fn update<K: Kind>(mut call: Call, target: &Target) -> ApiResult<Response>
+where
+    <K::State as Updatable>::Action: Serialize,
+{
+    let by = authorize::<K>(&mut call, true).await?;
+    let request = parse_request(&call.body().await?)?;
+    let client_id = by.client_id.unwrap_or_default();
+    write::<K>(&call, target, client_id, ResourceWrite::Update { request }).await
+}
+
+async fn delete<K: Kind>(mut call: Call, target: &Target) -> ApiResult<Response>
+where
+    <K::State as Updatable>::Action: Serialize,
+{
+    let by = authorize::<K>(&mut call, true).await?;
+    let mut version = None;
+    for (name, value) in call.query_pairs()? {
+        if name == "version" {
+            version = Some(
+                Version::parse(&value).map_err(|reason| ApiError::InvalidInput {
+                    message: format!("The query parameter 'version' is not valid: {reason}."),
+                })?,
+            );
+        }
+    }
+    let version = version.ok_or_else(|| ApiError::InvalidInput {
+        message: "Missing required query parameter 'version'.".into(),
+    })?;
+    let client_id = by.client_id.unwrap_or_default();
+    write::<K>(&call, target, client_id, ResourceWrite::Delete { version }).await
+}
