@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::domain::error::{ApiError, ApiResult, Rejection};
 use crate::domain::ids::{new_uuid, Random};
+use crate::domain::limits;
 use crate::domain::predicate::schema::{
     field, Field, FieldType, Kind, CLIENT_LOGGING, CUSTOM_FIELDS, STR,
 };
@@ -117,12 +118,14 @@ pub fn create(
         return Err(Rejection(errors));
     }
     let now = iso_millis(now_ms);
-    Ok(CustomerGroup {
+    let group = CustomerGroup {
         meta: Meta::new(new_uuid(rng), &now, by),
         key,
         name: draft.group_name,
         custom,
-    })
+    };
+    limits::check_resource(&group)?;
+    Ok(group)
 }
 
 /// One update action of a customer group.
@@ -233,7 +236,7 @@ impl Updatable for CustomerGroup {
     }
 
     fn finish(&mut self, _before: &CustomerGroup, _now_ms: i64) -> ApiResult<()> {
-        Ok(())
+        Ok(limits::check_resource(self)?)
     }
 }
 

@@ -31,7 +31,10 @@ pub enum ApiError {
     /// 400: the request is well-formed but cannot be carried out.
     InvalidOperation { message: String },
     /// 400: a resource other resources refer to cannot be deleted.
-    ReferenceExists { message: String },
+    ReferenceExists {
+        type_id: String,
+        referenced_by: Option<String>,
+    },
     /// 400: a create beyond the number of resources of a type a project may hold.
     MaxResourceLimitExceeded { type_id: String, limit: usize },
     /// 400: a reference in the body points at nothing.
@@ -187,7 +190,6 @@ impl ApiError {
             InvalidJsonInput { .. } => "Request body does not contain valid JSON.".into(),
             InvalidInput { message }
             | InvalidOperation { message }
-            | ReferenceExists { message }
             | ResourceNotFound { message }
             | InvalidToken { message }
             | OutsideStore { message }
@@ -232,6 +234,13 @@ impl ApiError {
                 };
                 format!("The referenced object of type '{type_id}' with {what} was not found.")
             }
+            ReferenceExists {
+                type_id,
+                referenced_by,
+            } => format!(
+                "Can not delete a {type_id} while it is referenced by at least one {}.",
+                referenced_by.as_deref().unwrap_or("resource")
+            ),
             MaxResourceLimitExceeded { type_id, limit } => format!(
                 "You have exceeded the limit of {limit} resources of type {type_id}."
             ),
@@ -308,6 +317,12 @@ impl ApiError {
             }
             MaxResourceLimitExceeded { type_id, .. } => {
                 obj.insert("exceededResource".into(), type_id.clone().into());
+            }
+            ReferenceExists {
+                referenced_by: Some(by),
+                ..
+            } => {
+                obj.insert("referencedBy".into(), by.clone().into());
             }
             ConcurrentModification {
                 current: Some(current),

@@ -87,6 +87,32 @@ pub fn check_custom_fields<'a>(
     Ok(())
 }
 
+/// Largest stored document (a resource's JSON representation), in bytes. D1 stores at most
+/// 1 000 000 bytes in a row, and a `…Created` message may repeat the whole resource.
+pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
+
+/// A stored document (`json`, the representation of a `what`) no larger than
+/// [`MAX_DOCUMENT_BYTES`] and no deeper than [`MAX_DOCUMENT_DEPTH`].
+pub fn check_document(what: &str, json: &str) -> Result<(), ApiError> {
+    if json.len() > MAX_DOCUMENT_BYTES {
+        return Err(ApiError::InvalidInput {
+            message: format!(
+                "The {what} would take {} bytes; a {what} may take at most {MAX_DOCUMENT_BYTES} bytes (its JSON representation).",
+                json.len()
+            ),
+        });
+    }
+    check_document_depth(what, json)
+}
+
+/// [`check_document`] for a resource about to be stored.
+pub fn check_resource<R: crate::domain::resource::Resource + serde::Serialize>(
+    resource: &R,
+) -> Result<(), ApiError> {
+    let json = serde_json::to_string(resource).expect("a resource always serializes");
+    check_document(R::TYPE_ID, &json)
+}
+
 /// A stored document no deeper than [`MAX_DOCUMENT_DEPTH`]; `what` names the resource.
 pub fn check_document_depth(what: &str, json: &str) -> Result<(), ApiError> {
     let found = text_depth(json);

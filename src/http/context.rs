@@ -84,6 +84,32 @@ impl Call {
     /// The grant of the request's bearer token, if it holds one of `required`. A customer's
     /// token (password flow) also needs its session to stand (no password reset since), and
     /// every token its client to stand (not deleted).
+    /// The query parameters of a delete: `version` (required) and `dataErasure` (default false).
+    pub fn delete_params(&self) -> ApiResult<(Version, bool)> {
+        let mut version = None;
+        let mut data_erasure = false;
+        for (name, value) in self.query_pairs()? {
+            match name.as_ref() {
+                "version" => {
+                    version =
+                        Some(
+                            Version::parse(&value).map_err(|reason| ApiError::InvalidInput {
+                                message: format!(
+                                    "The query parameter 'version' is not valid: {reason}."
+                                ),
+                            })?,
+                        )
+                }
+                "dataErasure" => data_erasure = query::boolean("dataErasure", &value)?,
+                _ => {}
+            }
+        }
+        let version = version.ok_or_else(|| ApiError::InvalidInput {
+            message: "Missing required query parameter 'version'.".into(),
+        })?;
+        Ok((version, data_erasure))
+    }
+
     pub async fn authorize(&mut self, required: &[Scope]) -> ApiResult<&AccessGrant> {
         let header = self.header("Authorization");
         let token = auth::bearer(header.as_deref()).ok_or_else(auth::missing_token)?;

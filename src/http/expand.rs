@@ -43,8 +43,9 @@ async fn expand_all(call: &Call, paths: &[Path], docs: &mut [Value]) -> ApiResul
     Ok(())
 }
 
-/// A single representation (`wrapped`: inside `{"customer": …}`), expanded if asked.
-pub async fn customer(call: &Call, body: String, wrapped: bool) -> ApiResult<String> {
+/// A single representation (`wrapped`: inside `{"customer": …}`, as sign-in answers), expanded
+/// if asked.
+pub async fn single(call: &Call, body: String, wrapped: bool) -> ApiResult<String> {
     let paths = paths(call)?;
     if paths.is_empty() {
         return Ok(body);

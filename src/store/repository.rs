@@ -148,6 +148,25 @@ pub async fn exists(db: &Db, statement: &Statement) -> Result<bool, StoreError> 
     Ok(found.is_some())
 }
 
+/// The type of one resource that refers to resource `to_id` of `to_type`, if any does.
+pub async fn referrer(
+    db: &Db,
+    project: &str,
+    to_type: &str,
+    to_id: &str,
+) -> Result<Option<String>, StoreError> {
+    #[derive(Deserialize)]
+    struct From {
+        from_type: String,
+    }
+    let statement = Statement::new(
+        "SELECT from_type FROM resource_references WHERE project = ?1 AND to_type = ?2 AND to_id = ?3 LIMIT 1",
+        vec![Param::text(project), Param::text(to_type), Param::text(to_id)],
+    );
+    let found: Option<From> = db.first(&statement).await?;
+    Ok(found.map(|f| f.from_type))
+}
+
 /// The tables of the resources references may point at, by `typeId` (what expansion reads).
 const REFERENCEABLE: &[(&str, &str)] = &[
     ("customer", "customers"),

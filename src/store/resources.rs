@@ -110,7 +110,9 @@ where
             ResourceWrite::Delete { version } => {
                 version::check(*version, current.meta().version)?;
                 let batch = table::delete::<K::Table>(place, current, None::<&Message>, Vec::new());
-                run::<K>(&db, &batch, current).await?;
+                if let Err(e) = db.batch(&batch).await {
+                    return Err(deletion_refused::<K>((&db, &command.project), e, current).await);
+                }
                 Ok((Reply::ok(serde_json::to_string(current)?), None))
             }
         }
@@ -150,6 +152,29 @@ pub async fn run<K: Kind>(
         .map_err(|e| failed::<K>(e, state))
 }
 
+/// What a failed deletion means; a refusal because of references names what refers to it.
+async fn deletion_refused<K: Kind>(
+    (db, project): (&Db, &str),
+    err: StoreError,
+    state: &K::State,
+) -> Attempt {
+    if !matches!(err, StoreError::ReferenceExists) {
+        return failed::<K>(err, state);
+    }
+    let type_id = <K::State as Resource>::TYPE_ID;
+
+    match repository::referrer(db, project, type_id, &state.meta().id).await {
+        Ok(referenced_by) => Attempt::Rejected(
+            ApiError::ReferenceExists {
+                type_id: type_id.into(),
+                referenced_by,
+            }
+            .into(),
+        ),
+        Err(e) => e.into(),
+    }
+}
+
 /// What a failed batch means for a resource of kind `K`.
 fn failed<K: Kind>(err: StoreError, state: &K::State) -> Attempt {
     match err {
@@ -167,10 +192,8 @@ pub fn refusal<K: Kind>(err: StoreError, state: &K::State) -> Rejection {
             None => err.into(),
         },
         StoreError::ReferenceExists => ApiError::ReferenceExists {
-            message: format!(
-                "The {type_id} '{}' cannot be deleted: other resources refer to it.",
-                state.meta().id
-            ),
+            type_id: type_id.into(),
+            referenced_by: None,
         }
         .into(),
         StoreError::ReferenceMissing => ApiError::ReferencedResourceNotFound {

@@ -34,11 +34,13 @@ mod credentials;
 mod customers;
 mod errors;
 mod fuzz;
+mod groups;
 mod hardening;
 mod oauth;
 mod queries;
 mod sdk;
 mod support;
+mod types;
 mod updates;
 
 fn main() {
@@ -53,6 +55,8 @@ fn main() {
         oauth::tests(),
         sdk::tests(),
         hardening::tests(),
+        groups::tests(),
+        types::tests(),
     ]
     .concat();
     let serial = [
@@ -61,6 +65,7 @@ fn main() {
         queries::serial_tests(),
         credentials::serial_tests(),
         hardening::serial_tests(),
+        groups::serial_tests(),
         fuzz::serial_tests(),
     ]
     .concat();

@@ -10,6 +10,7 @@ use super::{
     Type,
 };
 use crate::domain::error::{ApiError, ApiResult};
+use crate::domain::limits;
 use crate::domain::references::ActionContext;
 use crate::domain::resource::{Effect, Updatable};
 use crate::domain::values::Key;
@@ -110,7 +111,7 @@ impl Updatable for Type {
     }
 
     fn finish(&mut self, _: &Type, _: i64) -> ApiResult<()> {
-        Ok(())
+        Ok(limits::check_resource(self)?)
     }
 }
 

@@ -7,10 +7,11 @@ pub mod actions;
 pub mod fields;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::domain::error::{ApiError, ApiResult, Rejection};
 use crate::domain::ids::{new_uuid, Random};
+use crate::domain::limits;
 use crate::domain::predicate::schema::{
     field, Field, FieldType as SchemaType, Kind, CLIENT_LOGGING, STR,
 };
@@ -20,7 +21,7 @@ use crate::domain::time::iso_millis;
 use crate::domain::values::Key;
 
 /// A localized text: language tag → text.
-pub type LocalizedString = Map<String, Value>;
+pub type LocalizedString = std::collections::BTreeMap<String, String>;
 
 /// The resources a type may customize.
 pub const RESOURCE_TYPE_IDS: [&str; 5] = [
@@ -160,14 +161,16 @@ pub fn create(
         return Err(Rejection(errors));
     };
     let now = iso_millis(now_ms);
-    Ok(Type {
+    let created = Type {
         meta: Meta::new(new_uuid(rng), &now, by),
         key,
         name: draft.name,
         description: draft.description,
         resource_type_ids: draft.resource_type_ids,
         field_definitions: draft.field_definitions,
-    })
+    };
+    limits::check_resource(&created)?;
+    Ok(created)
 }
 
 fn check_resource_type_id(field: &str, id: &str) -> Result<(), ApiError> {

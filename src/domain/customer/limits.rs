@@ -12,10 +12,6 @@ pub const MAX_ADDRESSES: usize = 200;
 pub const MAX_STORES: usize = 100;
 /// Most customer-group assignments one customer may have.
 pub const MAX_GROUP_ASSIGNMENTS: usize = 100;
-/// Largest stored customer document (its JSON representation), in bytes. D1 stores at most
-/// 1 000 000 bytes in a row, and the `CustomerCreated` message repeats the whole customer.
-pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
-
 fn too_many(field: &str, what: &str, count: usize, max: usize) -> ApiError {
     ApiError::InvalidInput {
         message: format!(
@@ -47,13 +43,5 @@ pub fn check_customer(customer: &Customer, json: &str) -> Result<(), ApiError> {
             return Err(too_many(field, what, count, max));
         }
     }
-    if json.len() > MAX_DOCUMENT_BYTES {
-        return Err(ApiError::InvalidInput {
-            message: format!(
-                "The customer would take {} bytes; a customer may take at most {MAX_DOCUMENT_BYTES} bytes (its JSON representation).",
-                json.len()
-            ),
-        });
-    }
-    limits::check_document_depth("customer", json)
+    limits::check_document("customer", json)
 }

@@ -102,10 +102,7 @@ async fn create(mut call: Call) -> ApiResult<Response> {
         "{{\"customer\":{}}}",
         created.stored.customer.to_json_string()
     );
-    Ok(respond::json(
-        201,
-        expand::customer(&call, body, true).await?,
-    ))
+    Ok(respond::json(201, expand::single(&call, body, true).await?))
 }
 
 /// The customer a draft makes: its referenced groups and types loaded, its password hashed.
@@ -168,31 +165,8 @@ async fn get(mut call: Call, target: &Target) -> ApiResult<Response> {
         .ok_or_else(|| not_found(target))?;
     Ok(respond::json(
         200,
-        expand::customer(&call, view.doc, false).await?,
+        expand::single(&call, view.doc, false).await?,
     ))
-}
-
-/// The query parameters of a delete: `version` (required) and `dataErasure` (default false).
-fn delete_params(call: &Call) -> ApiResult<(Version, bool)> {
-    let mut version = None;
-    let mut data_erasure = false;
-    for (name, value) in call.query_pairs()? {
-        match name.as_ref() {
-            "version" => {
-                version = Some(
-                    Version::parse(&value).map_err(|reason| ApiError::InvalidInput {
-                        message: format!("The query parameter 'version' is not valid: {reason}."),
-                    })?,
-                )
-            }
-            "dataErasure" => data_erasure = query::boolean("dataErasure", &value)?,
-            _ => {}
-        }
-    }
-    let version = version.ok_or_else(|| ApiError::InvalidInput {
-        message: "Missing required query parameter 'version'.".into(),
-    })?;
-    Ok((version, data_erasure))
 }
 
 /// The id of the customer a path names (a key is looked up).
@@ -231,7 +205,7 @@ pub async fn write(call: &Call, target: &Target, write: Write) -> ApiResult<Resp
         return Err(not_found(target).into());
     }
     let body = match reply.status {
-        200 => expand::customer(call, reply.body, false).await?,
+        200 => expand::single(call, reply.body, false).await?,
         _ => reply.body,
     };
     Ok(respond::json(reply.status, body))
@@ -245,7 +219,7 @@ async fn update(mut call: Call, target: &Target) -> ApiResult<Response> {
 
 async fn delete(mut call: Call, target: &Target) -> ApiResult<Response> {
     authorize(&mut call, Access::Manage).await?;
-    let (version, data_erasure) = delete_params(&call)?;
+    let (version, data_erasure) = call.delete_params()?;
     let erase = Write::Delete {
         version,
         data_erasure,

@@ -13,6 +13,7 @@ use crate::domain::refs::ClientLogging;
 use crate::domain::resource::{parse_request, Resource, Updatable};
 use crate::domain::version::Version;
 use crate::http::context::Call;
+use crate::http::expand;
 use crate::http::respond;
 use crate::http::route::Target;
 use crate::store::customer_group_table::CustomerGroups;
@@ -78,6 +79,7 @@ async fn query<K: Kind>(mut call: Call, head: bool) -> ApiResult<Response> {
     }
     let compiled = query_sql::compile(&K::QUERY_TABLE, &call.project, None, &query)?;
     let (docs, total) = repository::query(&db, &compiled).await?;
+    let docs = expand::page(&call, docs).await?;
     Ok(respond::page(query.limit, query.offset, &docs, total))
 }
 
@@ -102,7 +104,8 @@ async fn create<K: Kind>(mut call: Call) -> ApiResult<Response> {
     db.batch(&batch)
         .await
         .map_err(|e| refusal::<K>(e, &state))?;
-    Ok(respond::json(201, serde_json::to_string(&state)?))
+    let body = expand::single(&call, serde_json::to_string(&state)?, false).await?;
+    Ok(respond::json(201, body))
 }
 
 fn lookup(target: &Target) -> Lookup<'_> {
@@ -124,7 +127,10 @@ async fn get<K: Kind>(mut call: Call, target: &Target) -> ApiResult<Response> {
     let view = repository::view::<K::Table>(&call.db()?, &call.project, lookup(target))
         .await?
         .ok_or_else(|| not_found(target))?;
-    Ok(respond::json(200, view.doc))
+    Ok(respond::json(
+        200,
+        expand::single(&call, view.doc, false).await?,
+    ))
 }
 
 /// Sends a write to the resource's writer object.
@@ -154,7 +160,11 @@ where
     if let (Target::Key(_), 404) = (target, reply.status) {
         return Err(not_found(target).into());
     }
-    Ok(respond::json(reply.status, reply.body))
+    let body = match reply.status {
+        200 => expand::single(call, reply.body, false).await?,
+        _ => reply.body,
+    };
+    Ok(respond::json(reply.status, body))
 }
 
 async fn update<K: Kind>(mut call: Call, target: &Target) -> ApiResult<Response>
@@ -172,19 +182,7 @@ where
     <K::State as Updatable>::Action: Serialize,
 {
     let by = authorize::<K>(&mut call, true).await?;
-    let mut version = None;
-    for (name, value) in call.query_pairs()? {
-        if name == "version" {
-            version = Some(
-                Version::parse(&value).map_err(|reason| ApiError::InvalidInput {
-                    message: format!("The query parameter 'version' is not valid: {reason}."),
-                })?,
-            );
-        }
-    }
-    let version = version.ok_or_else(|| ApiError::InvalidInput {
-        message: "Missing required query parameter 'version'.".into(),
-    })?;
+    let (version, _) = call.delete_params()?;
     let client_id = by.client_id.unwrap_or_default();
     write::<K>(&call, target, client_id, ResourceWrite::Delete { version }).await
 }
