@@ -3,6 +3,8 @@
 //! [`Call::authorize`] passed — the caller's grant.
 
 use serde::de::DeserializeOwned;
+use std::rc::Rc;
+
 use worker::{Context, Env, Request};
 
 use crate::domain::auth::{self, AccessGrant, Scope};
@@ -21,7 +23,8 @@ pub const MAX_BODY_BYTES: usize = 512 * 1024;
 pub struct Call {
     pub req: Request,
     pub env: Env,
-    pub ctx: Context,
+    /// Shared with in-process calls (the MCP endpoint's tools).
+    pub ctx: Rc<Context>,
     /// The project of the path (`/{projectKey}/…`); empty on the authorization server's
     /// project-less paths.
     pub project: ProjectKey,
@@ -39,7 +42,7 @@ impl Call {
     pub fn new(
         req: Request,
         env: Env,
-        ctx: Context,
+        ctx: Rc<Context>,
         project: String,
         store: Option<String>,
     ) -> ApiResult<Call> {
@@ -82,9 +85,6 @@ impl Call {
         Ok(self.req.url()?.query_pairs().into_owned().collect())
     }
 
-    /// The grant of the request's bearer token, if it holds one of `required`. A customer's
-    /// token (password flow) also needs its session to stand (no password reset since), and
-    /// every token its client to stand (not deleted).
     /// The query parameters of a delete: `version` (required) and `dataErasure` (default false).
     pub fn delete_params(&self) -> ApiResult<(Version, bool)> {
         let mut version = None;
@@ -111,7 +111,17 @@ impl Call {
         Ok((version, data_erasure))
     }
 
+    /// The grant of the request's bearer token, if it holds one of `required`. A customer's
+    /// token (password flow) also needs its session to stand (no password reset since), and
+    /// every token its client to stand (not deleted).
     pub async fn authorize(&mut self, required: &[Scope]) -> ApiResult<&AccessGrant> {
+        self.authenticate().await?.authorize(required)?;
+        Ok(self.grant())
+    }
+
+    /// The grant of the request's bearer token, whatever its scopes: a live token, session
+    /// and client (401 otherwise). [`Call::authorize`] also checks the scopes.
+    pub async fn authenticate(&mut self) -> ApiResult<&AccessGrant> {
         let header = self.header("Authorization");
         let token = auth::bearer(header.as_deref()).ok_or_else(auth::missing_token)?;
         let grant = tokens::load(&self.env, token)
@@ -128,7 +138,6 @@ impl Call {
         if !live || !api_clients::is_live(&self.env, &grant.client_id, self.now_ms).await? {
             return Err(auth::invalid_token().into());
         }
-        grant.authorize(required)?;
         Ok(self.grant.insert(grant))
     }
 

@@ -36,6 +36,7 @@ mod errors;
 mod fuzz;
 mod groups;
 mod hardening;
+mod mcp;
 mod oauth;
 mod queries;
 mod sdk;
@@ -56,6 +57,7 @@ fn main() {
         sdk::tests(),
         hardening::tests(),
         groups::tests(),
+        mcp::tests(),
         types::tests(),
     ]
     .concat();

@@ -1092,25 +1092,26 @@ fn every_route_checks_every_kind_of_token(app: &App) {
             r#"{"email": "not-an-email", "stores": [{"key": "store-a"}, {"key": "store-b"}]}"#,
             [F, T, T, F, F, F, F, F, F, U, U],
         ),
-        // Groups and types have scopes of their own: customer scopes do not reach them.
+        // Customer groups: their own scopes or the customer scopes (as commercetools).
         (
             "GET",
             "/demo/customer-groups".into(),
             "",
-            [F, F, T, F, F, F, F, F, F, U, U],
+            [T, T, T, F, F, F, F, F, F, U, U],
         ),
         (
             "POST",
             "/demo/customer-groups".into(),
             "{}",
-            [F, F, T, F, F, F, F, F, F, U, U],
+            [F, T, T, F, F, F, F, F, F, U, U],
         ),
         (
             "DELETE",
             format!("/demo/customer-groups/{missing}?version=1"),
             "",
-            [F, F, T, F, F, F, F, F, F, U, U],
+            [F, T, T, F, F, F, F, F, F, U, U],
         ),
+        // Types have scopes of their own: customer scopes do not reach them.
         (
             "GET",
             format!("/demo/types/{missing}"),
