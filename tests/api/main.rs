@@ -29,6 +29,7 @@ macro_rules! tests {
     };
 }
 
+mod associate_roles;
 mod auth;
 mod credentials;
 mod customers;
@@ -57,6 +58,7 @@ fn main() {
         hardening::tests(),
         groups::tests(),
         types::tests(),
+        associate_roles::tests(),
     ]
     .concat();
     let serial = [
@@ -66,6 +68,7 @@ fn main() {
         credentials::serial_tests(),
         hardening::serial_tests(),
         groups::serial_tests(),
+        associate_roles::serial_tests(),
         fuzz::serial_tests(),
     ]
     .concat();

@@ -10,12 +10,12 @@ use crate::domain::auth::Scope;
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::query;
 use crate::domain::refs::ClientLogging;
-use crate::domain::resource::{parse_request, Resource, Updatable};
-use crate::domain::version::Version;
+use crate::domain::resource::{self, parse_request, Resource, Updatable};
 use crate::http::context::Call;
 use crate::http::expand;
 use crate::http::respond;
 use crate::http::route::Target;
+use crate::store::associate_role_table::AssociateRoles;
 use crate::store::customer_group_table::CustomerGroups;
 use crate::store::kind::Kind;
 use crate::store::platform::CryptoRandom;
@@ -33,6 +33,7 @@ pub async fn dispatch(
     Some(match segment {
         CustomerGroups::SEGMENT => handle::<CustomerGroups>(call, target).await,
         Types::SEGMENT => handle::<Types>(call, target).await,
+        AssociateRoles::SEGMENT => handle::<AssociateRoles>(call, target).await,
         _ => return None,
     })
 }
@@ -90,7 +91,7 @@ async fn create<K: Kind>(mut call: Call) -> ApiResult<Response> {
     let draft: K::Draft = call.json().await?;
     let db = call.db()?;
     let refs = references::load(&db, &call.project, &K::wanted(&draft)).await?;
-    let state = K::create(draft, (call.now_ms, &by), &refs, &mut CryptoRandom)?;
+    let mut state = K::create(draft, (call.now_ms, &by), &refs, &mut CryptoRandom)?;
     let place = (&*call.project, <K::State as Resource>::TYPE_ID);
     let mut batch = Vec::new();
     if let Some(max) = K::MAX_PER_PROJECT {
@@ -100,7 +101,15 @@ async fn create<K: Kind>(mut call: Call) -> ApiResult<Response> {
             max,
         ));
     }
-    batch.extend(table::insert::<K::Table>(place, &state, &[]));
+    let created: Vec<_> = K::created(&state)
+        .map(|payload| resource::created(&state, &payload, &by, &mut CryptoRandom))
+        .into_iter()
+        .collect();
+    if created.is_empty() {
+        // No `…Created` message: the first message the resource gets is number 1.
+        state.meta_mut().last_message_sequence_number = 0;
+    }
+    batch.extend(table::insert::<K::Table>(place, &state, &created));
     db.batch(&batch)
         .await
         .map_err(|e| refusal::<K>(e, &state))?;
