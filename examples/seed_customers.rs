@@ -85,7 +85,7 @@ fn main() {
     let mut out = BufWriter::new(std::io::stdout().lock());
     let refs = Referenced {
         types: vec![bench_type(&mut out, from == 0)],
-        groups: Vec::new(),
+        ..Referenced::default()
     };
     let columns = format!("project, id, {}", Customers::COLUMNS.join(", "));
     let mut customers = Vec::new();

@@ -7,6 +7,7 @@
 pub mod api_clients;
 pub mod associate_role;
 pub mod auth;
+pub mod business_unit;
 pub mod custom_actions;
 pub mod custom_type;
 pub mod customer;

@@ -18,6 +18,7 @@ use serde_json::Value;
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State};
 
 use super::associate_role_table::AssociateRoles;
+use super::business_unit_table::BusinessUnits;
 use super::customer_group_table::CustomerGroups;
 use super::customer_writes::CustomerWrites;
 use super::resources::ResourceWrites;
@@ -26,6 +27,7 @@ use super::type_table::Types;
 type CustomerGroupWrites = ResourceWrites<CustomerGroups>;
 type TypeWrites = ResourceWrites<Types>;
 type AssociateRoleWrites = ResourceWrites<AssociateRoles>;
+type BusinessUnitWrites = ResourceWrites<BusinessUnits>;
 use crate::domain::error::{ApiError, ApiResult, Rejection};
 
 const BINDING: &str = "WRITER";
@@ -155,6 +157,7 @@ impl DurableObject for Writer {
             CustomerGroupWrites::TYPE_ID => self.run::<CustomerGroupWrites>(envelope.command).await,
             TypeWrites::TYPE_ID => self.run::<TypeWrites>(envelope.command).await,
             AssociateRoleWrites::TYPE_ID => self.run::<AssociateRoleWrites>(envelope.command).await,
+            BusinessUnitWrites::TYPE_ID => self.run::<BusinessUnitWrites>(envelope.command).await,
             other => Err(ApiError::General {
                 message: format!("No writer for resources of type '{other}'."),
             }

@@ -31,6 +31,7 @@ macro_rules! tests {
 
 mod associate_roles;
 mod auth;
+mod business_units;
 mod credentials;
 mod customers;
 mod errors;
@@ -59,6 +60,7 @@ fn main() {
         groups::tests(),
         types::tests(),
         associate_roles::tests(),
+        business_units::tests(),
     ]
     .concat();
     let serial = [
@@ -69,6 +71,7 @@ fn main() {
         hardening::serial_tests(),
         groups::serial_tests(),
         associate_roles::serial_tests(),
+        business_units::serial_tests(),
         fuzz::serial_tests(),
     ]
     .concat();

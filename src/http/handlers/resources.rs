@@ -16,6 +16,7 @@ use crate::http::expand;
 use crate::http::respond;
 use crate::http::route::Target;
 use crate::store::associate_role_table::AssociateRoles;
+use crate::store::business_unit_table::BusinessUnits;
 use crate::store::customer_group_table::CustomerGroups;
 use crate::store::kind::Kind;
 use crate::store::platform::CryptoRandom;
@@ -34,6 +35,7 @@ pub async fn dispatch(
         CustomerGroups::SEGMENT => handle::<CustomerGroups>(call, target).await,
         Types::SEGMENT => handle::<Types>(call, target).await,
         AssociateRoles::SEGMENT => handle::<AssociateRoles>(call, target).await,
+        BusinessUnits::SEGMENT => handle::<BusinessUnits>(call, target).await,
         _ => return None,
     })
 }
