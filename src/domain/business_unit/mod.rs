@@ -253,3 +253,6 @@ pub static FIELDS: &[Field] = &[
     field("defaultBillingAddressId", STR),
     field("custom", FieldType::Object(CUSTOM_FIELDS)),
 ];
+
+#[cfg(test)]
+mod tests;
