@@ -4,6 +4,8 @@
 //! deleted), the associate lookup with inherited roles and the union of permissions, every
 //! update action built (and the two that are not answering 400), bad input, scopes, messages.
 
+use std::sync::{Arc, Barrier};
+
 use serde_json::{json, Value};
 
 use crate::associate_roles::create_role;
@@ -21,7 +23,10 @@ tests!(business_units;
     custom_and_group_actions,
     bad_input_is_refused_whole,
     scopes_decide_who_reads_and_writes,
+    changing_the_parent_moves_the_subtree,
+    a_move_racing_updates_of_a_child_keeps_the_tree_whole,
     ; serial: unit_messages_follow_every_change,
+    a_move_says_so_in_messages,
 );
 
 /// Creates a unit as admin; panics unless 201.
@@ -493,8 +498,8 @@ fn detail_and_mode_actions(app: &App) {
     assert_eq!(d["version"], 4);
     assert_eq!(d["approvalRuleMode"], "Explicit");
     assert_eq!(d["associateMode"], "ExplicitAndFromParent");
-    // The two actions that move units are not built: 400 naming them, nothing changes.
-    for name in ["changeParentUnit", "setUnitType"] {
+    // setUnitType is not built: 400 naming it, nothing changes.
+    for name in ["setUnitType"] {
         let reply = app.update(
             &unit_path(&div),
             app.admin(),
@@ -926,4 +931,188 @@ fn unit_messages_follow_every_change(app: &App) {
         messages[1].doc["resourceUserProvidedIdentifiers"]["key"],
         co["key"]
     );
+}
+
+fn get(app: &App, unit: &Value) -> Value {
+    app.get(&unit_path(unit), app.admin()).json
+}
+
+fn changing_the_parent_moves_the_subtree(app: &App) {
+    let c = customer(app);
+    let r = role(app, json!(["AddChildUnits"]));
+    let co1 = company(app, "from");
+    let co2 = create_unit(
+        app,
+        &json!({"key": unique("to"), "name": "To", "unitType": "Company",
+                "associates": [associate(&c, &[(&r, "Enabled")])]}),
+    );
+    let d1 = division(app, &co1, json!({}));
+    let d2 = division(app, &d1, json!({}));
+    let d3 = division(app, &d2, json!({}));
+    // Below itself or below its own descendant: refused.
+    for target in [&d1, &d3] {
+        app.update(
+            &unit_path(&d1),
+            app.admin(),
+            1,
+            json!([{"action": "changeParentUnit", "parentUnit": {"key": target["key"]}}]),
+        )
+        .assert_error(400, "InvalidInput");
+    }
+    app.update(
+        &unit_path(&co1),
+        app.admin(),
+        1,
+        json!([{"action": "changeParentUnit", "parentUnit": {"key": co2["key"]}}]),
+    )
+    .assert_error(400, "InvalidOperation");
+    app.update(
+        &unit_path(&d1),
+        app.admin(),
+        1,
+        json!([{"action": "changeParentUnit", "parentUnit": {"key": "no-such-unit"}}]),
+    )
+    .assert_error(400, "ReferencedResourceNotFound");
+    // Too deep: d1 has two levels below it; below a third-level unit it would make six.
+    let deep = {
+        let mut chain = vec![co2.clone()];
+        for _ in 0..3 {
+            let next = division(app, chain.last().unwrap(), json!({}));
+            chain.push(next);
+        }
+        chain
+    };
+    let too_deep = app.update(
+        &unit_path(&d1),
+        app.admin(),
+        1,
+        json!([{"action": "changeParentUnit", "parentUnit": {"key": deep[2]["key"]}}]),
+    );
+    too_deep.assert_error(400, "InvalidInput");
+    assert!(too_deep.text.contains("5 levels"), "{}", too_deep.text);
+    // Under the other Company, by id: the whole subtree follows.
+    let moved = step(
+        app,
+        &d1,
+        1,
+        json!([{"action": "changeParentUnit", "parentUnit": {"id": id_of(&co2), "typeId": "business-unit"}}]),
+    );
+    assert_eq!(moved["version"], 2);
+    assert_eq!(moved["parentUnit"], json!({"typeId": "business-unit", "key": co2["key"]}));
+    assert_eq!(moved["topLevelUnit"], json!({"typeId": "business-unit", "key": co2["key"]}));
+    for (unit, version) in [(&d2, 2), (&d3, 2)] {
+        let now = get(app, unit);
+        assert_eq!(now["topLevelUnit"]["key"], co2["key"], "{now}");
+        assert_eq!(now["version"], version, "{now}");
+    }
+    let tree = encode(&format!("topLevelUnit(key = \"{}\")", co2["key"].as_str().unwrap()));
+    let page = app.get(&format!("/demo/business-units?where={tree}&withTotal=true"), app.admin());
+    assert_eq!(page.json["total"], 7, "{}", page.text);
+    // The new ancestors' roles are inherited now.
+    let look = app.get(&format!("{}/associates/{c}", unit_path(&d3)), app.admin());
+    assert_eq!(look.status, 200, "{}", look.text);
+    assert_eq!(look.json["permissions"], json!(["AddChildUnits"]));
+    // The old Company has no Divisions left and can be deleted; the new one cannot.
+    let deleted = app.delete(&format!("{}?version=1", unit_path(&co1)), app.admin());
+    assert_eq!(deleted.status, 200, "{}", deleted.text);
+    app.delete(&format!("{}?version=1", unit_path(&co2)), app.admin())
+        .assert_error(400, "ReferenceExists");
+    // Within the tree, to a sibling: the top stays, so the descendants keep their versions.
+    let sibling = division(app, &co2, json!({}));
+    let moved = step(
+        app,
+        &d2,
+        2,
+        json!([{"action": "changeParentUnit", "parentUnit": {"key": sibling["key"]}},
+               {"action": "changeParentUnit", "parentUnit": {"key": sibling["key"]}}]),
+    );
+    assert_eq!(moved["version"], 3);
+    assert_eq!(get(app, &d3)["version"], 2);
+    // A child written with a version from before the move is refused, then succeeds.
+    app.update(&unit_path(&d3), app.admin(), 1, json!([{"action": "changeName", "name": "x"}]))
+        .assert_error(409, "ConcurrentModification");
+    step(app, &d3, 2, json!([{"action": "changeName", "name": "x"}]));
+}
+
+/// A subtree moves back and forth between two Companies while a client renames a unit two
+/// levels down: every rename lands (on a fresh read when the move got there first), and the
+/// unit always ends with the top-level unit of the tree it is in.
+fn a_move_racing_updates_of_a_child_keeps_the_tree_whole(app: &App) {
+    let (a, b) = (company(app, "racea"), company(app, "raceb"));
+    let mover = division(app, &a, json!({}));
+    let child = division(app, &mover, json!({}));
+    let grandchild = division(app, &child, json!({}));
+    for round in 0..8 {
+        let target = if round % 2 == 0 { &b } else { &a };
+        let barrier = Arc::new(Barrier::new(2));
+        let (move_reply, rename) = std::thread::scope(|s| {
+            let bar = Arc::clone(&barrier);
+            let mover_version = get(app, &mover)["version"].as_u64().unwrap();
+            let move_path = unit_path(&mover);
+            let target_key = target["key"].clone();
+            let moving = s.spawn(move || {
+                bar.wait();
+                app.update(
+                    &move_path,
+                    app.admin(),
+                    mover_version,
+                    json!([{"action": "changeParentUnit", "parentUnit": {"key": target_key}}]),
+                )
+            });
+            let bar = Arc::clone(&barrier);
+            let renaming = s.spawn(move || {
+                bar.wait();
+                // Retry on a conflict, as a client would.
+                for _ in 0..5 {
+                    let current = get(app, &grandchild);
+                    let reply = app.update(
+                        &unit_path(&grandchild),
+                        app.admin(),
+                        current["version"].as_u64().unwrap(),
+                        json!([{"action": "changeName", "name": format!("round {round}")}]),
+                    );
+                    if reply.status != 409 {
+                        return reply;
+                    }
+                }
+                panic!("five conflicts in a row");
+            });
+            (moving.join().unwrap(), renaming.join().unwrap())
+        });
+        assert_eq!(move_reply.status, 200, "{}", move_reply.text);
+        assert_eq!(rename.status, 200, "{}", rename.text);
+        for unit in [&mover, &child, &grandchild] {
+            let now = get(app, unit);
+            assert_eq!(now["topLevelUnit"]["key"], target["key"], "round {round}: {now}");
+        }
+        assert_eq!(get(app, &grandchild)["name"], format!("round {round}"));
+    }
+}
+
+fn a_move_says_so_in_messages(app: &App) {
+    let (a, b) = (company(app, "msga"), company(app, "msgb"));
+    let d = division(app, &a, json!({}));
+    let sibling = division(app, &b, json!({}));
+    step(
+        app,
+        &d,
+        1,
+        json!([{"action": "changeParentUnit", "parentUnit": {"key": b["key"]}},
+               {"action": "changeParentUnit", "parentUnit": {"key": sibling["key"]}}]),
+    );
+    let messages = app.messages_of(id_of(&d));
+    assert_eq!(
+        crate::support::StoredMessage::summary(&messages),
+        [
+            ("BusinessUnitCreated", 1, 1),
+            ("BusinessUnitParentChanged", 2, 2),
+            ("BusinessUnitTopLevelUnitSet", 3, 2),
+            ("BusinessUnitParentChanged", 4, 3),
+        ]
+    );
+    assert_eq!(messages[1].doc["oldParentUnit"]["key"], a["key"]);
+    assert_eq!(messages[1].doc["newParentUnit"]["key"], b["key"]);
+    assert_eq!(messages[2].doc["oldTopLevelUnit"]["key"], a["key"]);
+    assert_eq!(messages[2].doc["topLevelUnit"]["key"], b["key"]);
+    assert_eq!(messages[3].doc["newParentUnit"]["key"], sibling["key"]);
 }
