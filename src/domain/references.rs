@@ -33,6 +33,8 @@ pub struct Wanted {
     pub roles: Vec<ResourceIdentifier>,
     /// Business units, each with its ancestors.
     pub units: Vec<ResourceIdentifier>,
+    /// Business units (by key) whose subtree height is needed.
+    pub subtrees: Vec<String>,
 }
 
 impl Wanted {
@@ -64,8 +66,14 @@ impl Wanted {
         push_new(&mut self.units, identifier.clone());
     }
 
+    /// How many levels lie below the unit with `key`.
+    pub fn subtree(&mut self, key: &str) {
+        push_new(&mut self.subtrees, key.to_string());
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.types.is_empty()
+        self.subtrees.is_empty()
+            && self.types.is_empty()
             && self.groups.is_empty()
             && self.customers.is_empty()
             && self.roles.is_empty()
@@ -73,7 +81,7 @@ impl Wanted {
     }
 }
 
-fn push_new(list: &mut Vec<ResourceIdentifier>, item: ResourceIdentifier) {
+fn push_new<T: PartialEq>(list: &mut Vec<T>, item: T) {
     if !list.contains(&item) {
         list.push(item);
     }
@@ -96,6 +104,8 @@ pub struct Referenced {
     pub roles: Vec<AssociateRole>,
     /// The wanted business units and their ancestors.
     pub units: Vec<BusinessUnit>,
+    /// How many levels lie below the wanted units (by key).
+    pub subtree_heights: Vec<(String, usize)>,
 }
 
 fn not_found(type_id: &str, identifier: &ResourceIdentifier) -> ApiError {
@@ -172,6 +182,14 @@ impl Referenced {
             .iter()
             .find(|u| identifier.names(&u.meta.id, Some(u.key.as_str())))
             .ok_or_else(|| not_found("business-unit", identifier))
+    }
+
+    /// How many levels lie below the unit with `key` (0 for a leaf, or if unknown).
+    pub fn subtree_height(&self, key: &str) -> usize {
+        self.subtree_heights
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(0, |(_, h)| *h)
     }
 
     /// The business unit with `key`, among the loaded ones.

@@ -63,11 +63,16 @@ impl Table for BusinessUnits {
     }
 
     fn side_statements(
-        _: &str,
-        _: Option<&BusinessUnit>,
-        _: Option<&BusinessUnit>,
+        project: &str,
+        before: Option<&BusinessUnit>,
+        after: Option<&BusinessUnit>,
     ) -> Vec<Statement> {
-        Vec::new()
+        match (before, after) {
+            (Some(before), Some(after)) if before.parent_unit != after.parent_unit => {
+                moved(project, before, after)
+            }
+            _ => Vec::new(),
+        }
     }
 
     fn references(unit: &BusinessUnit) -> Vec<Referral> {
@@ -106,6 +111,47 @@ impl Table for BusinessUnits {
         }
         all
     }
+}
+
+/// A move (`changeParentUnit`): the subtree's `topLevelUnit` follows the unit's, each
+/// descendant one version on (so a writer object holding an older copy reads again), and a
+/// guard that the tree still has no cycle and at most five levels. A concurrent move that
+/// breaks either makes the batch fail its version check, and the writer decides again on a
+/// fresh read (where the domain's checks answer 400).
+fn moved(project: &str, before: &BusinessUnit, after: &BusinessUnit) -> Vec<Statement> {
+    let mut statements = Vec::new();
+    if before.top_level_unit != after.top_level_unit {
+        statements.push(Statement::new(
+            "WITH RECURSIVE down(key, n) AS ( \
+               SELECT ?2, 0 \
+               UNION ALL SELECT b.key, down.n + 1 FROM business_units b JOIN down ON b.project = ?1 AND b.parent_key = down.key WHERE down.n < 7 \
+             ) UPDATE business_units SET version = version + 1, top_level_key = ?3, last_modified_at = ?4, \
+               doc = json_set(doc, '$.version', version + 1, '$.topLevelUnit.key', ?3, '$.lastModifiedAt', ?4, '$.versionModifiedAt', ?4) \
+             WHERE project = ?1 AND key IN (SELECT key FROM down WHERE n > 0)",
+            vec![
+                Param::text(project),
+                Param::text(after.key.as_str()),
+                Param::text(&after.top_level_unit.key),
+                Param::text(&after.meta.last_modified_at),
+            ],
+        ));
+    }
+    statements.push(Statement::new(
+        "WITH RECURSIVE up(key, parent_key, n) AS ( \
+           SELECT key, parent_key, 1 FROM business_units WHERE project = ?1 AND id = ?2 \
+           UNION ALL SELECT b.key, b.parent_key, up.n + 1 FROM business_units b JOIN up ON b.project = ?1 AND b.key = up.parent_key WHERE up.n < 7 \
+         ), down(key, n) AS ( \
+           SELECT key, 0 FROM business_units WHERE project = ?1 AND id = ?2 \
+           UNION ALL SELECT b.key, down.n + 1 FROM business_units b JOIN down ON b.project = ?1 AND b.parent_key = down.key WHERE down.n < 7 \
+         ) INSERT INTO version_guards (ok) \
+         SELECT (SELECT COUNT(*) FROM up WHERE parent_key IS NULL) = 1 AND (SELECT MAX(n) FROM up) + (SELECT MAX(n) FROM down) <= ?3",
+        vec![
+            Param::text(project),
+            Param::text(&after.meta.id),
+            Param::uint(business_unit::MAX_DEPTH as u64),
+        ],
+    ));
+    statements
 }
 
 impl Kind for BusinessUnits {

@@ -52,6 +52,27 @@ pub fn units_with_ancestors(project: &str, identifiers: &[ResourceIdentifier]) -
     )
 }
 
+/// How many levels lie below each of the units `keys` (a cycle, which the writes prevent,
+/// would stop at seven).
+pub fn subtree_heights(project: &str, keys: &[String]) -> Statement {
+    Statement::new(
+        "WITH RECURSIVE down(root, key, n) AS ( \
+           SELECT value, value, 0 FROM json_each(?2) \
+           UNION ALL SELECT down.root, b.key, down.n + 1 FROM business_units b JOIN down ON b.project = ?1 AND b.parent_key = down.key WHERE down.n < 7 \
+         ) SELECT root AS key, MAX(n) AS height FROM down GROUP BY root",
+        vec![
+            Param::text(project),
+            Param::Text(serde_json::to_string(keys).unwrap_or_default()),
+        ],
+    )
+}
+
+#[derive(Deserialize)]
+struct Height {
+    key: String,
+    height: usize,
+}
+
 #[derive(Deserialize)]
 struct Doc {
     doc: String,
@@ -107,6 +128,7 @@ pub async fn load(db: &Db, project: &str, wanted: &Wanted) -> Result<Referenced,
         lookup("customers", "id, key", project, &wanted.customers),
         lookup("associate_roles", "doc", project, &wanted.roles),
         units_with_ancestors(project, &wanted.units),
+        subtree_heights(project, &wanted.subtrees),
     ];
     let results = db.batch(&statements).await?;
     Ok(Referenced {
@@ -115,5 +137,13 @@ pub async fn load(db: &Db, project: &str, wanted: &Wanted) -> Result<Referenced,
         customers: id_keys(results.get(2))?,
         roles: docs::<AssociateRole>(results.get(3), "associate role")?,
         units: docs::<BusinessUnit>(results.get(4), "business unit")?,
+        subtree_heights: match results.get(5) {
+            Some(result) => result
+                .results::<Height>()?
+                .into_iter()
+                .map(|h| (h.key, h.height))
+                .collect(),
+            None => Vec::new(),
+        },
     })
 }

@@ -25,6 +25,7 @@ tests!(business_units;
     scopes_decide_who_reads_and_writes,
     changing_the_parent_moves_the_subtree,
     a_move_racing_updates_of_a_child_keeps_the_tree_whole,
+    two_opposite_moves_never_make_a_cycle,
     ; serial: unit_messages_follow_every_change,
     a_move_says_so_in_messages,
 );
@@ -499,16 +500,14 @@ fn detail_and_mode_actions(app: &App) {
     assert_eq!(d["approvalRuleMode"], "Explicit");
     assert_eq!(d["associateMode"], "ExplicitAndFromParent");
     // setUnitType is not built: 400 naming it, nothing changes.
-    for name in ["setUnitType"] {
-        let reply = app.update(
-            &unit_path(&div),
-            app.admin(),
-            4,
-            json!([{"action": "changeName", "name": "x"}, {"action": name, "parentUnit": {"key": co["key"]}, "unitType": "Company"}]),
-        );
-        reply.assert_error(400, "InvalidOperation");
-        assert!(reply.text.contains(name), "{}", reply.text);
-    }
+    let reply = app.update(
+        &unit_path(&div),
+        app.admin(),
+        4,
+        json!([{"action": "changeName", "name": "x"}, {"action": "setUnitType", "unitType": "Company"}]),
+    );
+    reply.assert_error(400, "InvalidOperation");
+    assert!(reply.text.contains("setUnitType"), "{}", reply.text);
     assert_eq!(app.get(&unit_path(&div), app.admin()).json, d);
 }
 
@@ -998,15 +997,27 @@ fn changing_the_parent_moves_the_subtree(app: &App) {
         json!([{"action": "changeParentUnit", "parentUnit": {"id": id_of(&co2), "typeId": "business-unit"}}]),
     );
     assert_eq!(moved["version"], 2);
-    assert_eq!(moved["parentUnit"], json!({"typeId": "business-unit", "key": co2["key"]}));
-    assert_eq!(moved["topLevelUnit"], json!({"typeId": "business-unit", "key": co2["key"]}));
+    assert_eq!(
+        moved["parentUnit"],
+        json!({"typeId": "business-unit", "key": co2["key"]})
+    );
+    assert_eq!(
+        moved["topLevelUnit"],
+        json!({"typeId": "business-unit", "key": co2["key"]})
+    );
     for (unit, version) in [(&d2, 2), (&d3, 2)] {
         let now = get(app, unit);
         assert_eq!(now["topLevelUnit"]["key"], co2["key"], "{now}");
         assert_eq!(now["version"], version, "{now}");
     }
-    let tree = encode(&format!("topLevelUnit(key = \"{}\")", co2["key"].as_str().unwrap()));
-    let page = app.get(&format!("/demo/business-units?where={tree}&withTotal=true"), app.admin());
+    let tree = encode(&format!(
+        "topLevelUnit(key = \"{}\")",
+        co2["key"].as_str().unwrap()
+    ));
+    let page = app.get(
+        &format!("/demo/business-units?where={tree}&withTotal=true"),
+        app.admin(),
+    );
     assert_eq!(page.json["total"], 7, "{}", page.text);
     // The new ancestors' roles are inherited now.
     let look = app.get(&format!("{}/associates/{c}", unit_path(&d3)), app.admin());
@@ -1029,8 +1040,13 @@ fn changing_the_parent_moves_the_subtree(app: &App) {
     assert_eq!(moved["version"], 3);
     assert_eq!(get(app, &d3)["version"], 2);
     // A child written with a version from before the move is refused, then succeeds.
-    app.update(&unit_path(&d3), app.admin(), 1, json!([{"action": "changeName", "name": "x"}]))
-        .assert_error(409, "ConcurrentModification");
+    app.update(
+        &unit_path(&d3),
+        app.admin(),
+        1,
+        json!([{"action": "changeName", "name": "x"}]),
+    )
+    .assert_error(409, "ConcurrentModification");
     step(app, &d3, 2, json!([{"action": "changeName", "name": "x"}]));
 }
 
@@ -1060,13 +1076,14 @@ fn a_move_racing_updates_of_a_child_keeps_the_tree_whole(app: &App) {
                 )
             });
             let bar = Arc::clone(&barrier);
+            let grandchild = &grandchild;
             let renaming = s.spawn(move || {
                 bar.wait();
                 // Retry on a conflict, as a client would.
                 for _ in 0..5 {
-                    let current = get(app, &grandchild);
+                    let current = get(app, grandchild);
                     let reply = app.update(
-                        &unit_path(&grandchild),
+                        &unit_path(grandchild),
                         app.admin(),
                         current["version"].as_u64().unwrap(),
                         json!([{"action": "changeName", "name": format!("round {round}")}]),
@@ -1083,7 +1100,10 @@ fn a_move_racing_updates_of_a_child_keeps_the_tree_whole(app: &App) {
         assert_eq!(rename.status, 200, "{}", rename.text);
         for unit in [&mover, &child, &grandchild] {
             let now = get(app, unit);
-            assert_eq!(now["topLevelUnit"]["key"], target["key"], "round {round}: {now}");
+            assert_eq!(
+                now["topLevelUnit"]["key"], target["key"],
+                "round {round}: {now}"
+            );
         }
         assert_eq!(get(app, &grandchild)["name"], format!("round {round}"));
     }
@@ -1115,4 +1135,55 @@ fn a_move_says_so_in_messages(app: &App) {
     assert_eq!(messages[2].doc["oldTopLevelUnit"]["key"], a["key"]);
     assert_eq!(messages[2].doc["topLevelUnit"]["key"], b["key"]);
     assert_eq!(messages[3].doc["newParentUnit"]["key"], sibling["key"]);
+}
+
+/// X below Y and Y below X at the same time: one move wins, the other is refused (it would make
+/// a cycle on a fresh read), and both units still lead up to the Company.
+fn two_opposite_moves_never_make_a_cycle(app: &App) {
+    let co = company(app, "cycle");
+    for round in 0..8 {
+        let x = division(app, &co, json!({}));
+        let y = division(app, &co, json!({}));
+        let barrier = Arc::new(Barrier::new(2));
+        let replies: Vec<_> = std::thread::scope(|s| {
+            [(&x, &y), (&y, &x)]
+                .map(|(unit, parent)| {
+                    let bar = Arc::clone(&barrier);
+                    let path = unit_path(unit);
+                    let parent_key = parent["key"].clone();
+                    s.spawn(move || {
+                        bar.wait();
+                        app.update(
+                            &path,
+                            app.admin(),
+                            1,
+                            json!([{"action": "changeParentUnit", "parentUnit": {"key": parent_key}}]),
+                        )
+                    })
+                })
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .collect()
+        });
+        let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 200).count(),
+            1,
+            "round {round}: {} / {}",
+            replies[0].text,
+            replies[1].text
+        );
+        for reply in replies.iter().filter(|r| r.status != 200) {
+            assert!(matches!(reply.status, 400 | 409), "{}", reply.text);
+        }
+        let (x, y) = (get(app, &x), get(app, &y));
+        let parents = [
+            x["parentUnit"]["key"].clone(),
+            y["parentUnit"]["key"].clone(),
+        ];
+        assert!(
+            parents.contains(&co["key"]),
+            "round {round}: a cycle: {x} / {y}"
+        );
+    }
 }

@@ -1,6 +1,10 @@
-//! The update actions of a business unit and their messages. Built: 29 of commercetools' 31
-//! (see [`BusinessUnitAction`]); `changeParentUnit` and `setUnitType`, which move a unit
-//! within the tree, answer 400 `InvalidOperation` naming the action (not built yet).
+//! The update actions of a business unit and their messages. Built: 30 of commercetools' 31
+//! (see [`BusinessUnitAction`]); `setUnitType` answers 400 `InvalidOperation` naming the
+//! action (not built yet).
+//!
+//! `changeParentUnit` moves a Division and its subtree under another unit (not below itself,
+//! and the tree stays within [`super::MAX_DEPTH`] levels); if the top-level unit changes, the
+//! store moves the whole subtree's `topLevelUnit` in the same batch.
 //!
 //! Rules: only Divisions may take `FromParent` / `ExplicitAndFromParent` modes; stores are
 //! set only in `Explicit` store mode, and switching to `FromParent` empties them; an
@@ -12,13 +16,13 @@ use serde_json::{Map, Value};
 use super::addresses::Role;
 use super::associates::{self, duplicate_associate, AssociateDraft};
 use super::draft::{self, group_assignment, stores_from};
-use super::{Associate, BusinessUnit, InheritMode, Status, StoreMode, UnitType};
+use super::{Associate, BusinessUnit, InheritMode, KeyReference, Status, StoreMode, UnitType};
 use crate::domain::custom_actions::{self, CustomChange};
 use crate::domain::customer::draft::{AddressDraft, CustomerGroupAssignmentDraft};
 use crate::domain::customer::{Address, CustomerGroupAssignment};
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::limits;
-use crate::domain::references::{ActionContext, Wanted};
+use crate::domain::references::{ActionContext, Referenced, Wanted};
 use crate::domain::refs::{CustomFields, ResourceIdentifier, StoreKeyReference};
 use crate::domain::resource::{Effect, Updatable};
 
@@ -158,8 +162,9 @@ pub enum BusinessUnitAction {
         #[serde(default)]
         value: Option<Value>,
     },
-    /// Not built yet: answered with 400 `InvalidOperation`.
-    ChangeParentUnit(Map<String, Value>),
+    ChangeParentUnit {
+        parent_unit: ResourceIdentifier,
+    },
     /// Not built yet: answered with 400 `InvalidOperation`.
     SetUnitType(Map<String, Value>),
 }
@@ -172,6 +177,16 @@ pub enum Payload {
         business_unit: Box<BusinessUnit>,
     },
     BusinessUnitDeleted {},
+    BusinessUnitParentChanged {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        old_parent_unit: Option<KeyReference>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        new_parent_unit: Option<KeyReference>,
+    },
+    BusinessUnitTopLevelUnitSet {
+        top_level_unit: KeyReference,
+        old_top_level_unit: KeyReference,
+    },
     BusinessUnitNameChanged {
         name: String,
     },
@@ -361,6 +376,10 @@ impl Updatable for BusinessUnit {
                 customer_group_assignment: a,
             } => wanted.group(&a.customer_group),
             A::RemoveCustomerGroupAssignment { customer_group } => wanted.group(customer_group),
+            A::ChangeParentUnit { parent_unit } => {
+                wanted.unit(parent_unit);
+                wanted.subtree(self.key.as_str());
+            }
             A::SetCustomerGroupAssignments {
                 customer_group_assignments: Some(list),
             } => list.iter().for_each(|a| wanted.group(&a.customer_group)),
@@ -393,7 +412,7 @@ impl Updatable for BusinessUnit {
             | A::AddCustomerGroupAssignment { .. }
             | A::RemoveCustomerGroupAssignment { .. }
             | A::SetCustomerGroupAssignments { .. } => self.apply_custom(action, ctx),
-            A::ChangeParentUnit(_) => Err(not_built("changeParentUnit")),
+            A::ChangeParentUnit { parent_unit } => self.change_parent(parent_unit, ctx.refs),
             A::SetUnitType(_) => Err(not_built("setUnitType")),
             _ => self.apply_address(action, ctx),
         }
@@ -407,7 +426,7 @@ impl Updatable for BusinessUnit {
 fn not_built(action: &str) -> crate::domain::error::Rejection {
     ApiError::InvalidOperation {
         message: format!(
-            "The update action '{action}' is not supported by this API yet: it moves a unit within the tree."
+            "The update action '{action}' is not supported by this API yet: it changes a unit's place in the tree."
         ),
     }
     .into()
@@ -469,6 +488,63 @@ impl BusinessUnit {
             }
             _ => Effect::Unchanged,
         })
+    }
+
+    /// `changeParentUnit`: messages `BusinessUnitParentChanged`, and
+    /// `BusinessUnitTopLevelUnitSet` if the top-level unit changes.
+    fn change_parent(
+        &mut self,
+        identifier: &ResourceIdentifier,
+        refs: &Referenced,
+    ) -> ApiResult<Effect<Payload>> {
+        if self.unit_type == UnitType::Company {
+            return Err(ApiError::InvalidOperation {
+                message: "A Company is a top-level unit: it has no parent unit to change.".into(),
+            }
+            .into());
+        }
+        let parent = refs.unit(identifier, "parentUnit")?;
+        let own_key = self.key.as_str();
+        if parent.key.as_str() == own_key
+            || draft::ancestor_keys(parent, refs).contains(&own_key.to_string())
+        {
+            return Err(ApiError::InvalidInput {
+                message: format!(
+                    "The business unit '{own_key}' cannot be moved below '{}': it would become its own ancestor.",
+                    parent.key.as_str()
+                ),
+            }
+            .into());
+        }
+        let levels = draft::levels_above(parent, refs) + 2 + refs.subtree_height(own_key);
+        if levels > super::MAX_DEPTH {
+            return Err(ApiError::InvalidInput {
+                message: format!(
+                    "A business-unit tree has at most {} levels; moving '{own_key}' below '{}' would make {levels}.",
+                    super::MAX_DEPTH,
+                    parent.key.as_str()
+                ),
+            }
+            .into());
+        }
+        let new_parent = KeyReference::unit(parent.key.as_str());
+        if self.parent_unit.as_ref() == Some(&new_parent) {
+            return Ok(Effect::Unchanged);
+        }
+        let old_parent_unit = self.parent_unit.replace(new_parent.clone());
+        let mut payloads = vec![Payload::BusinessUnitParentChanged {
+            old_parent_unit,
+            new_parent_unit: Some(new_parent),
+        }];
+        if parent.top_level_unit != self.top_level_unit {
+            let old_top_level_unit =
+                std::mem::replace(&mut self.top_level_unit, parent.top_level_unit.clone());
+            payloads.push(Payload::BusinessUnitTopLevelUnitSet {
+                top_level_unit: self.top_level_unit.clone(),
+                old_top_level_unit,
+            });
+        }
+        Ok(Effect::Changed(payloads))
     }
 
     fn check_mode(&self, mode: InheritMode, what: &str) -> Result<(), ApiError> {

@@ -172,8 +172,25 @@ pub fn group_assignments(
     Ok(out)
 }
 
+/// The keys of a unit's ancestors among the loaded units, nearest first.
+pub fn ancestor_keys(unit: &BusinessUnit, refs: &Referenced) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut current = unit;
+    while let Some(parent) = current.parent_unit.as_ref() {
+        if keys.contains(&parent.key) || keys.len() > MAX_DEPTH {
+            break;
+        }
+        keys.push(parent.key.clone());
+        match refs.unit_by_key(&parent.key) {
+            Some(next) => current = next,
+            None => break,
+        }
+    }
+    keys
+}
+
 /// How many levels a unit has above it (0 for a Company), walking the loaded ancestors.
-fn levels_above(unit: &BusinessUnit, refs: &Referenced) -> usize {
+pub fn levels_above(unit: &BusinessUnit, refs: &Referenced) -> usize {
     let mut levels = 0;
     let mut current = unit;
     while let Some(parent) = current.parent_unit.as_ref() {

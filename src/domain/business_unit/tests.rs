@@ -203,3 +203,47 @@ fn actions_change_with_their_messages_and_companies_keep_explicit_modes() {
         ApiError::InvalidOperation { .. }
     ));
 }
+
+#[test]
+fn a_division_moves_but_not_below_itself_nor_too_deep() {
+    let mut units = chain(3);
+    let other = unit(
+        json!({"key": "co2", "name": "Co2", "unitType": "Company"}),
+        &refs_with(Vec::new()),
+    )
+    .unwrap();
+    units.push(other);
+    let mut refs = refs_with(units.clone());
+    refs.subtree_heights = vec![("d1".into(), 2)];
+    let d1 = &units[1];
+    let move_to = |key: &str| {
+        run(
+            d1,
+            json!([{"action": "changeParentUnit", "parentUnit": {"key": key}}]),
+            &refs,
+        )
+    };
+    for below_itself in ["d1", "d3"] {
+        assert!(matches!(
+            move_to(below_itself).unwrap_err().0[0],
+            ApiError::InvalidInput { .. }
+        ));
+    }
+    let moved = move_to("co2").unwrap();
+    assert_eq!(moved.state.top_level_unit.key, "co2");
+    let types: Vec<&str> = moved.messages.iter().map(|m| m.type_name()).collect();
+    assert_eq!(
+        types,
+        ["BusinessUnitParentChanged", "BusinessUnitTopLevelUnitSet"]
+    );
+    refs.subtree_heights = vec![("d1".into(), 4)];
+    let too_deep = run(
+        d1,
+        json!([{"action": "changeParentUnit", "parentUnit": {"key": "co2"}}]),
+        &refs,
+    );
+    assert!(matches!(
+        too_deep.unwrap_err().0[0],
+        ApiError::InvalidInput { .. }
+    ));
+}
