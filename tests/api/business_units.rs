@@ -26,6 +26,7 @@ tests!(business_units;
     changing_the_parent_moves_the_subtree,
     a_move_racing_updates_of_a_child_keeps_the_tree_whole,
     two_opposite_moves_never_make_a_cycle,
+    set_unit_type_turns_units_around,
     ; serial: unit_messages_follow_every_change,
     a_move_says_so_in_messages,
 );
@@ -499,15 +500,6 @@ fn detail_and_mode_actions(app: &App) {
     assert_eq!(d["version"], 4);
     assert_eq!(d["approvalRuleMode"], "Explicit");
     assert_eq!(d["associateMode"], "ExplicitAndFromParent");
-    // setUnitType is not built: 400 naming it, nothing changes.
-    let reply = app.update(
-        &unit_path(&div),
-        app.admin(),
-        4,
-        json!([{"action": "changeName", "name": "x"}, {"action": "setUnitType", "unitType": "Company"}]),
-    );
-    reply.assert_error(400, "InvalidOperation");
-    assert!(reply.text.contains("setUnitType"), "{}", reply.text);
     assert_eq!(app.get(&unit_path(&div), app.admin()).json, d);
 }
 
@@ -1186,4 +1178,81 @@ fn two_opposite_moves_never_make_a_cycle(app: &App) {
             "round {round}: a cycle: {x} / {y}"
         );
     }
+}
+
+fn set_unit_type_turns_units_around(app: &App) {
+    let (co, co2) = (company(app, "type1"), company(app, "type2"));
+    let d1 = division(app, &co, json!({}));
+    let d2 = division(app, &d1, json!({}));
+    let path = unit_path(&d1);
+    let refuse = |version: u64, actions: Value, code: &str| {
+        app.update(&path, app.admin(), version, actions)
+            .assert_error(400, code);
+    };
+    refuse(
+        1,
+        json!([{"action": "setUnitType", "unitType": "Company"}]),
+        "InvalidOperation",
+    );
+    refuse(
+        1,
+        json!([{"action": "setUnitType", "unitType": "Division", "parentUnit": {"key": co2["key"]}}]),
+        "InvalidOperation",
+    );
+    refuse(
+        1,
+        json!([{"action": "setUnitType", "unitType": "Company", "parentUnit": {"key": co2["key"]}}]),
+        "InvalidInput",
+    );
+    refuse(
+        1,
+        json!([{"action": "setUnitType", "unitType": "Team"}]),
+        "InvalidJsonInput",
+    );
+    // A Division with every mode Explicit becomes the Company of its subtree.
+    let company = step(
+        app,
+        &d1,
+        1,
+        json!([{"action": "setStoreMode", "storeMode": "Explicit"},
+               {"action": "changeAssociateMode", "associateMode": "Explicit"},
+               {"action": "changeApprovalRuleMode", "approvalRuleMode": "Explicit"},
+               {"action": "setUnitType", "unitType": "Company"},
+               {"action": "setUnitType", "unitType": "Company"}]),
+    );
+    assert_eq!(company["version"], 5);
+    assert_eq!(company["unitType"], "Company");
+    assert!(company.get("parentUnit").is_none(), "{company}");
+    assert_eq!(company["topLevelUnit"]["key"], d1["key"]);
+    assert_eq!(company["stores"], json!([]));
+    assert_eq!(get(app, &d2)["topLevelUnit"]["key"], d1["key"]);
+    let deleted = app.delete(&format!("{}?version=1", unit_path(&co)), app.admin());
+    assert_eq!(
+        deleted.status, 200,
+        "the old Company has no Divisions now: {}",
+        deleted.text
+    );
+    // A Company becomes a Division: not below its own Division, and without a parent not at all.
+    refuse(
+        5,
+        json!([{"action": "setUnitType", "unitType": "Division"}]),
+        "InvalidJsonInput",
+    );
+    refuse(
+        5,
+        json!([{"action": "setUnitType", "unitType": "Division", "parentUnit": {"key": d2["key"]}}]),
+        "InvalidInput",
+    );
+    let division = step(
+        app,
+        &d1,
+        5,
+        json!([{"action": "setUnitType", "unitType": "Division", "parentUnit": {"id": id_of(&co2)}}]),
+    );
+    assert_eq!(division["unitType"], "Division");
+    assert_eq!(division["parentUnit"]["key"], co2["key"]);
+    assert_eq!(division["topLevelUnit"]["key"], co2["key"]);
+    assert_eq!(get(app, &d2)["topLevelUnit"]["key"], co2["key"]);
+    app.delete(&format!("{}?version=1", unit_path(&co2)), app.admin())
+        .assert_error(400, "ReferenceExists");
 }

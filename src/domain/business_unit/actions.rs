@@ -1,10 +1,10 @@
-//! The update actions of a business unit and their messages. Built: 30 of commercetools' 31
-//! (see [`BusinessUnitAction`]); `setUnitType` answers 400 `InvalidOperation` naming the
-//! action (not built yet).
+//! The update actions of a business unit and their messages: all 31 of commercetools' (see
+//! [`BusinessUnitAction`]).
 //!
 //! `changeParentUnit` moves a Division and its subtree under another unit (not below itself,
-//! and the tree stays within [`super::MAX_DEPTH`] levels); if the top-level unit changes, the
-//! store moves the whole subtree's `topLevelUnit` in the same batch.
+//! and the tree stays within [`super::MAX_DEPTH`] levels), `setUnitType` turns a Division into
+//! the Company of its subtree or a Company into a Division below another unit; if the
+//! top-level unit changes, the store moves the whole subtree's `topLevelUnit` in the same batch.
 //!
 //! Rules: only Divisions may take `FromParent` / `ExplicitAndFromParent` modes; stores are
 //! set only in `Explicit` store mode, and switching to `FromParent` empties them; an
@@ -21,6 +21,7 @@ use crate::domain::custom_actions::{self, CustomChange};
 use crate::domain::customer::draft::{AddressDraft, CustomerGroupAssignmentDraft};
 use crate::domain::customer::{Address, CustomerGroupAssignment};
 use crate::domain::error::{ApiError, ApiResult};
+use crate::domain::json;
 use crate::domain::limits;
 use crate::domain::references::{ActionContext, Referenced, Wanted};
 use crate::domain::refs::{CustomFields, ResourceIdentifier, StoreKeyReference};
@@ -165,8 +166,11 @@ pub enum BusinessUnitAction {
     ChangeParentUnit {
         parent_unit: ResourceIdentifier,
     },
-    /// Not built yet: answered with 400 `InvalidOperation`.
-    SetUnitType(Map<String, Value>),
+    SetUnitType {
+        unit_type: UnitType,
+        #[serde(default)]
+        parent_unit: Option<ResourceIdentifier>,
+    },
 }
 
 /// The business unit's messages.
@@ -182,6 +186,14 @@ pub enum Payload {
         old_parent_unit: Option<KeyReference>,
         #[serde(skip_serializing_if = "Option::is_none")]
         new_parent_unit: Option<KeyReference>,
+    },
+    BusinessUnitTypeSet {
+        unit_type: UnitType,
+        old_unit_type: UnitType,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_unit: Option<KeyReference>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        old_parent_unit: Option<KeyReference>,
     },
     BusinessUnitTopLevelUnitSet {
         top_level_unit: KeyReference,
@@ -380,6 +392,13 @@ impl Updatable for BusinessUnit {
                 wanted.unit(parent_unit);
                 wanted.subtree(self.key.as_str());
             }
+            A::SetUnitType {
+                parent_unit: Some(parent_unit),
+                ..
+            } => {
+                wanted.unit(parent_unit);
+                wanted.subtree(self.key.as_str());
+            }
             A::SetCustomerGroupAssignments {
                 customer_group_assignments: Some(list),
             } => list.iter().for_each(|a| wanted.group(&a.customer_group)),
@@ -413,7 +432,10 @@ impl Updatable for BusinessUnit {
             | A::RemoveCustomerGroupAssignment { .. }
             | A::SetCustomerGroupAssignments { .. } => self.apply_custom(action, ctx),
             A::ChangeParentUnit { parent_unit } => self.change_parent(parent_unit, ctx.refs),
-            A::SetUnitType(_) => Err(not_built("setUnitType")),
+            A::SetUnitType {
+                unit_type,
+                parent_unit,
+            } => self.set_unit_type(*unit_type, parent_unit, ctx.refs),
             _ => self.apply_address(action, ctx),
         }
     }
@@ -421,15 +443,6 @@ impl Updatable for BusinessUnit {
     fn finish(&mut self, _before: &BusinessUnit, _now_ms: i64) -> ApiResult<()> {
         Ok(limits::check_resource(self)?)
     }
-}
-
-fn not_built(action: &str) -> crate::domain::error::Rejection {
-    ApiError::InvalidOperation {
-        message: format!(
-            "The update action '{action}' is not supported by this API yet: it changes a unit's place in the tree."
-        ),
-    }
-    .into()
 }
 
 fn division_only(what: &str) -> ApiError {
@@ -503,6 +516,34 @@ impl BusinessUnit {
             }
             .into());
         }
+        let parent = self.new_parent(identifier, refs)?;
+        let new_parent = KeyReference::unit(parent.key.as_str());
+        if self.parent_unit.as_ref() == Some(&new_parent) {
+            return Ok(Effect::Unchanged);
+        }
+        let old_parent_unit = self.parent_unit.replace(new_parent.clone());
+        let mut payloads = vec![Payload::BusinessUnitParentChanged {
+            old_parent_unit,
+            new_parent_unit: Some(new_parent),
+        }];
+        if parent.top_level_unit != self.top_level_unit {
+            let old_top_level_unit =
+                std::mem::replace(&mut self.top_level_unit, parent.top_level_unit.clone());
+            payloads.push(Payload::BusinessUnitTopLevelUnitSet {
+                top_level_unit: self.top_level_unit.clone(),
+                old_top_level_unit,
+            });
+        }
+        Ok(Effect::Changed(payloads))
+    }
+
+    /// The parent a unit may move below: it exists, is not the unit or below it, and the tree
+    /// stays within five levels.
+    fn new_parent<'r>(
+        &self,
+        identifier: &ResourceIdentifier,
+        refs: &'r Referenced,
+    ) -> ApiResult<&'r BusinessUnit> {
         let parent = refs.unit(identifier, "parentUnit")?;
         let own_key = self.key.as_str();
         if parent.key.as_str() == own_key
@@ -527,24 +568,80 @@ impl BusinessUnit {
             }
             .into());
         }
-        let new_parent = KeyReference::unit(parent.key.as_str());
-        if self.parent_unit.as_ref() == Some(&new_parent) {
-            return Ok(Effect::Unchanged);
-        }
-        let old_parent_unit = self.parent_unit.replace(new_parent.clone());
-        let mut payloads = vec![Payload::BusinessUnitParentChanged {
+        Ok(parent)
+    }
+
+    /// `setUnitType`: a Division becomes a Company (all modes must be `Explicit`; it leaves its
+    /// parent and heads its subtree) or a Company becomes a Division below `parentUnit`.
+    /// Messages `BusinessUnitTypeSet` and `BusinessUnitTopLevelUnitSet`.
+    fn set_unit_type(
+        &mut self,
+        unit_type: UnitType,
+        parent: &Option<ResourceIdentifier>,
+        refs: &Referenced,
+    ) -> ApiResult<Effect<Payload>> {
+        let old_unit_type = self.unit_type;
+        let old_parent_unit = self.parent_unit.clone();
+        let new_top = match (unit_type, parent) {
+            (UnitType::Company, Some(_)) => {
+                return Err(ApiError::InvalidInput {
+                    message: "A Company is a top-level unit: it cannot have a parentUnit.".into(),
+                }
+                .into())
+            }
+            (UnitType::Company, None) if old_unit_type == UnitType::Company => {
+                return Ok(Effect::Unchanged)
+            }
+            (UnitType::Company, None) => {
+                self.check_may_head_a_tree()?;
+                self.parent_unit = None;
+                KeyReference::unit(self.key.as_str())
+            }
+            (UnitType::Division, None) => {
+                return Err(json::invalid_shape("parentUnit", "Missing required value").into())
+            }
+            (UnitType::Division, Some(_)) if old_unit_type == UnitType::Division => {
+                return Err(ApiError::InvalidOperation {
+                    message:
+                        "The business unit is a Division already: move it with changeParentUnit."
+                            .into(),
+                }
+                .into())
+            }
+            (UnitType::Division, Some(identifier)) => {
+                let parent = self.new_parent(identifier, refs)?;
+                self.parent_unit = Some(KeyReference::unit(parent.key.as_str()));
+                parent.top_level_unit.clone()
+            }
+        };
+        self.unit_type = unit_type;
+        let old_top_level_unit = std::mem::replace(&mut self.top_level_unit, new_top);
+        let mut payloads = vec![Payload::BusinessUnitTypeSet {
+            unit_type,
+            old_unit_type,
+            parent_unit: self.parent_unit.clone(),
             old_parent_unit,
-            new_parent_unit: Some(new_parent),
         }];
-        if parent.top_level_unit != self.top_level_unit {
-            let old_top_level_unit =
-                std::mem::replace(&mut self.top_level_unit, parent.top_level_unit.clone());
+        if old_top_level_unit != self.top_level_unit {
             payloads.push(Payload::BusinessUnitTopLevelUnitSet {
                 top_level_unit: self.top_level_unit.clone(),
                 old_top_level_unit,
             });
         }
         Ok(Effect::Changed(payloads))
+    }
+
+    /// A Company is `Explicit` in every mode.
+    fn check_may_head_a_tree(&self) -> Result<(), ApiError> {
+        let explicit = self.store_mode == StoreMode::Explicit
+            && self.associate_mode == InheritMode::Explicit
+            && self.approval_rule_mode == InheritMode::Explicit;
+        if explicit {
+            return Ok(());
+        }
+        Err(ApiError::InvalidOperation {
+            message: "A Division becomes a Company only with storeMode, associateMode and approvalRuleMode Explicit.".into(),
+        })
     }
 
     fn check_mode(&self, mode: InheritMode, what: &str) -> Result<(), ApiError> {

@@ -193,15 +193,43 @@ fn actions_change_with_their_messages_and_companies_keep_explicit_modes() {
         refused.unwrap_err().0[0],
         ApiError::InvalidOperation { .. }
     ));
-    let not_built = run(
+    let no_parent = run(
         co,
         json!([{"action": "setUnitType", "unitType": "Division"}]),
         &refs,
     );
     assert!(matches!(
-        not_built.unwrap_err().0[0],
+        no_parent.unwrap_err().0[0],
+        ApiError::InvalidJsonInput { .. }
+    ));
+    // A Division becomes a Company only with every mode Explicit.
+    let d1 = &units[1];
+    let inheriting = run(
+        d1,
+        json!([{"action": "setUnitType", "unitType": "Company"}]),
+        &refs,
+    );
+    assert!(matches!(
+        inheriting.unwrap_err().0[0],
         ApiError::InvalidOperation { .. }
     ));
+    let company = run(
+        d1,
+        json!([{"action": "setStoreMode", "storeMode": "Explicit"},
+               {"action": "changeAssociateMode", "associateMode": "Explicit"},
+               {"action": "changeApprovalRuleMode", "approvalRuleMode": "Explicit"},
+               {"action": "setUnitType", "unitType": "Company"}]),
+        &refs,
+    )
+    .unwrap();
+    assert_eq!(company.state.unit_type, UnitType::Company);
+    assert!(company.state.parent_unit.is_none());
+    assert_eq!(company.state.top_level_unit.key, "d1");
+    let types: Vec<&str> = company.messages.iter().map(|m| m.type_name()).collect();
+    assert_eq!(
+        &types[3..],
+        ["BusinessUnitTypeSet", "BusinessUnitTopLevelUnitSet"]
+    );
 }
 
 #[test]
