@@ -8,10 +8,12 @@
 use edge_customer_api::domain::auth::StoreReach;
 use edge_customer_api::domain::custom_type::{self, Type, TypeDraft};
 use edge_customer_api::domain::customer::draft::{create, CreateContext, CustomerDraft};
+use edge_customer_api::domain::customer_group::{self, CustomerGroupDraft};
 use edge_customer_api::domain::ids::Random;
 use edge_customer_api::domain::json;
-use edge_customer_api::domain::references::Referenced;
+use edge_customer_api::domain::references::{GroupRef, Referenced};
 use edge_customer_api::domain::refs::ClientLogging;
+use edge_customer_api::store::customer_group_table::CustomerGroups;
 use edge_customer_api::store::customer_table::Customers;
 use edge_customer_api::store::sql::Param;
 use edge_customer_api::store::table::Table;
@@ -71,7 +73,57 @@ fn bench_type(out: &mut impl Write, write: bool) -> Type {
     }
     bench
 }
-const ROWS_PER_INSERT: usize = 100;
+
+/// How many customer groups the seeded customers are spread over.
+const GROUPS: u64 = 100;
+
+/// The customer groups the seeded customers belong to (`bench-group-<n>`, id and key alike),
+/// written to the SQL once (with the first batch of customers).
+fn bench_groups(out: &mut impl Write, write: bool) -> Vec<GroupRef> {
+    let mut rows = Vec::new();
+    let mut refs = Vec::new();
+    for g in 0..GROUPS {
+        let name = format!("bench-group-{g}");
+        let draft: CustomerGroupDraft = json::parse(
+            serde_json::json!({"groupName": name, "key": name})
+                .to_string()
+                .as_bytes(),
+        )
+        .expect("a valid group draft");
+        let by = ClientLogging::client("seed");
+        let mut group = customer_group::create(
+            draft,
+            (1_700_000_000_000, &by),
+            &Referenced::default(),
+            &mut XorShift(11 + g),
+        )
+        .expect("a valid group");
+        group.meta.id = name.clone();
+        let mut values = vec![Param::text(PROJECT), Param::text(&name)];
+        values.extend(CustomerGroups::values(&group));
+        let literals: Vec<String> = values.iter().map(Param::sql_literal).collect();
+        rows.push(format!("({})", literals.join(", ")));
+        refs.push(GroupRef {
+            id: name.clone(),
+            key: Some(name),
+        });
+    }
+    if write {
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            writeln!(
+                out,
+                "INSERT INTO customer_groups (project, id, {}) VALUES {};",
+                CustomerGroups::COLUMNS.join(", "),
+                chunk.join(", ")
+            )
+            .unwrap();
+        }
+    }
+    refs
+}
+
+/// Rows per INSERT: D1 refuses statements over 100 000 bytes (SQLITE_TOOBIG).
+const ROWS_PER_INSERT: usize = 50;
 
 fn main() {
     let args: Vec<u64> = std::env::args()
@@ -85,6 +137,7 @@ fn main() {
     let mut out = BufWriter::new(std::io::stdout().lock());
     let refs = Referenced {
         types: vec![bench_type(&mut out, from == 0)],
+        groups: bench_groups(&mut out, from == 0),
         ..Referenced::default()
     };
     let columns = format!("project, id, {}", Customers::COLUMNS.join(", "));
@@ -99,7 +152,8 @@ fn main() {
             "lastName": format!("Last{}", i % 5000),
             "middleName": format!("Middle{}", i % 2000),
             "addresses": [{"country": "DE", "city": format!("City{}", i % 300)}],
-            "custom": {"type": {"key": "bench"}, "fields": {"segment": format!("s{}", i % 100)}}
+            "custom": {"type": {"key": "bench"}, "fields": {"segment": format!("s{}", i % 100)}},
+            "customerGroup": {"key": format!("bench-group-{}", i % GROUPS)}
         });
         let draft: CustomerDraft = json::parse(draft.to_string().as_bytes()).expect("valid draft");
         let ctx = CreateContext {

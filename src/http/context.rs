@@ -3,14 +3,15 @@
 //! [`Call::authorize`] passed — the caller's grant.
 
 use serde::de::DeserializeOwned;
+use std::rc::Rc;
+
 use worker::{Context, Env, Request};
 
 use crate::domain::auth::{self, AccessGrant, Scope};
 use crate::domain::error::{ApiError, ApiResult};
-use crate::domain::json;
-use crate::domain::query;
 use crate::domain::values::{ProjectKey, StoreKey};
 use crate::domain::version::Version;
+use crate::domain::{json, query};
 use crate::store::d1::Db;
 use crate::store::platform::request_now;
 use crate::store::{api_clients, customers, tokens};
@@ -22,7 +23,8 @@ pub const MAX_BODY_BYTES: usize = 512 * 1024;
 pub struct Call {
     pub req: Request,
     pub env: Env,
-    pub ctx: Context,
+    /// Shared with in-process calls (the MCP endpoint's tools).
+    pub ctx: Rc<Context>,
     /// The project of the path (`/{projectKey}/…`); empty on the authorization server's
     /// project-less paths.
     pub project: ProjectKey,
@@ -40,7 +42,7 @@ impl Call {
     pub fn new(
         req: Request,
         env: Env,
-        ctx: Context,
+        ctx: Rc<Context>,
         project: String,
         store: Option<String>,
     ) -> ApiResult<Call> {
@@ -113,6 +115,13 @@ impl Call {
     /// token (password flow) also needs its session to stand (no password reset since), and
     /// every token its client to stand (not deleted).
     pub async fn authorize(&mut self, required: &[Scope]) -> ApiResult<&AccessGrant> {
+        self.authenticate().await?.authorize(required)?;
+        Ok(self.grant())
+    }
+
+    /// The grant of the request's bearer token, whatever its scopes: a live token, session
+    /// and client (401 otherwise). [`Call::authorize`] also checks the scopes.
+    pub async fn authenticate(&mut self) -> ApiResult<&AccessGrant> {
         let header = self.header("Authorization");
         let token = auth::bearer(header.as_deref()).ok_or_else(auth::missing_token)?;
         let grant = tokens::load(&self.env, token)
@@ -129,7 +138,6 @@ impl Call {
         if !live || !api_clients::is_live(&self.env, &grant.client_id, self.now_ms).await? {
             return Err(auth::invalid_token().into());
         }
-        grant.authorize(required)?;
         Ok(self.grant.insert(grant))
     }
 

@@ -58,8 +58,8 @@ impl Kind for AssociateRoles {
     type Draft = AssociateRoleDraft;
     type Table = AssociateRoles;
     const SEGMENT: &'static str = "associate-roles";
-    const VIEW_SCOPE: &'static str = "view_associate_roles";
-    const MANAGE_SCOPE: &'static str = "manage_associate_roles";
+    const VIEW_SCOPES: &'static [&'static str] = &["view_associate_roles"];
+    const MANAGE_SCOPES: &'static [&'static str] = &["manage_associate_roles"];
     const FIELDS: &'static [Field] = associate_role::FIELDS;
     const QUERY_TABLE: QueryTable = QueryTable {
         name: "associate_roles",

@@ -159,8 +159,8 @@ impl Kind for BusinessUnits {
     type Draft = BusinessUnitDraft;
     type Table = BusinessUnits;
     const SEGMENT: &'static str = "business-units";
-    const VIEW_SCOPE: &'static str = "view_business_units";
-    const MANAGE_SCOPE: &'static str = "manage_business_units";
+    const VIEW_SCOPES: &'static [&'static str] = &["view_business_units"];
+    const MANAGE_SCOPES: &'static [&'static str] = &["manage_business_units"];
     const FIELDS: &'static [Field] = business_unit::FIELDS;
     const QUERY_TABLE: QueryTable = QueryTable {
         name: "business_units",

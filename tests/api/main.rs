@@ -38,6 +38,7 @@ mod errors;
 mod fuzz;
 mod groups;
 mod hardening;
+mod mcp;
 mod oauth;
 mod queries;
 mod sdk;
@@ -58,6 +59,7 @@ fn main() {
         sdk::tests(),
         hardening::tests(),
         groups::tests(),
+        mcp::tests(),
         types::tests(),
         associate_roles::tests(),
         business_units::tests(),

@@ -5,8 +5,11 @@ mod api_clients;
 mod business_units;
 mod credentials;
 mod customers;
+mod mcp;
 mod oauth;
 mod resources;
+
+use std::rc::Rc;
 
 use worker::{Context, Cors, Env, Method, Request, Response};
 
@@ -38,7 +41,7 @@ fn cors() -> Cors {
 }
 
 /// Answers one request. Never fails: errors become their envelope (a 500 is a bug).
-pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
+pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Response {
     let method = req.method();
     let response = if method == Method::Options {
         // A CORS preflight: answered for every path, without authentication.
@@ -71,11 +74,13 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     })
 }
 
-async fn dispatch(req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
+async fn dispatch(req: Request, env: Env, ctx: Rc<Context>) -> ApiResult<Response> {
     let url = req.url()?;
     let route = match_path(url.path()).ok_or_else(|| no_endpoint(url.path()))?;
     let method = req.method();
-    if !route.allowed_methods().contains(&method.as_ref()) {
+    // The MCP endpoint answers other methods itself (after its Origin check, as MCP asks).
+    let checks_method = !matches!(route, Route::Mcp { .. });
+    if checks_method && !route.allowed_methods().contains(&method.as_ref()) {
         return Err(ApiError::MethodNotAllowed {
             allowed: route.allowed_methods().to_vec(),
         }
@@ -103,6 +108,9 @@ async fn dispatch(req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
             store,
             endpoint,
         } => credentials::handle(call(project, store)?, endpoint).await,
+        Route::Mcp { project } => mcp::endpoint(call(project, None)?).await,
+        Route::ProtectedResource { project } => mcp::protected_resource(&url, project.as_deref()),
+        Route::AuthorizationServer => mcp::authorization_server(&url),
         Route::Resources { project, segment } => {
             let not_found = no_endpoint(url.path());
             resources::dispatch(call(project, None)?, &segment, None)

@@ -55,13 +55,16 @@ where
 }
 
 async fn authorize<K: Kind>(call: &mut Call, manage: bool) -> ApiResult<ClientLogging> {
-    let name = if manage {
-        K::MANAGE_SCOPE
+    let names = if manage {
+        K::MANAGE_SCOPES
     } else {
-        K::VIEW_SCOPE
+        K::VIEW_SCOPES
     };
-    let scope = Scope::new(name, &call.project, None);
-    let grant = call.authorize(&[scope]).await?;
+    let scopes: Vec<Scope> = names
+        .iter()
+        .map(|name| Scope::new(name, &call.project, None))
+        .collect();
+    let grant = call.authorize(&scopes).await?;
     Ok(ClientLogging::client(&grant.client_id))
 }
 
@@ -93,7 +96,7 @@ async fn create<K: Kind>(mut call: Call) -> ApiResult<Response> {
     let draft: K::Draft = call.json().await?;
     let db = call.db()?;
     let refs = references::load(&db, &call.project, &K::wanted(&draft)).await?;
-    let mut state = K::create(draft, (call.now_ms, &by), &refs, &mut CryptoRandom)?;
+    let state = K::create(draft, (call.now_ms, &by), &refs, &mut CryptoRandom)?;
     let place = (&*call.project, <K::State as Resource>::TYPE_ID);
     let mut batch = Vec::new();
     if let Some(max) = K::MAX_PER_PROJECT {
@@ -107,10 +110,6 @@ async fn create<K: Kind>(mut call: Call) -> ApiResult<Response> {
         .map(|payload| resource::created(&state, &payload, &by, &mut CryptoRandom))
         .into_iter()
         .collect();
-    if created.is_empty() {
-        // No `…Created` message: the first message the resource gets is number 1.
-        state.meta_mut().last_message_sequence_number = 0;
-    }
     batch.extend(table::insert::<K::Table>(place, &state, &created));
     db.batch(&batch)
         .await
