@@ -4,6 +4,7 @@
 mod api_clients;
 mod credentials;
 mod customers;
+mod messages;
 mod oauth;
 mod resources;
 
@@ -102,6 +103,8 @@ async fn dispatch(req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
             store,
             endpoint,
         } => credentials::handle(call(project, store)?, endpoint).await,
+        Route::Messages { project } => messages::collection(call(project, None)?).await,
+        Route::Message { project, id } => messages::single(call(project, None)?, &id).await,
         Route::Resources { project, segment } => {
             let not_found = no_endpoint(url.path());
             resources::dispatch(call(project, None)?, &segment, None)
