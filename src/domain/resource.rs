@@ -61,6 +61,15 @@ impl Meta {
             created_by: by.clone(),
         }
     }
+
+    /// A new resource's that has no `…Created` message (customer groups, types): version 1,
+    /// no message so far, so its first message is number 1.
+    pub fn without_messages(id: String, now: &str, by: &ClientLogging) -> Meta {
+        Meta {
+            last_message_sequence_number: 0,
+            ..Meta::new(id, now, by)
+        }
+    }
 }
 
 /// A resource with the versioned shape.

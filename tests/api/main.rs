@@ -36,6 +36,7 @@ mod errors;
 mod fuzz;
 mod groups;
 mod hardening;
+mod messages;
 mod oauth;
 mod queries;
 mod sdk;
@@ -57,6 +58,7 @@ fn main() {
         hardening::tests(),
         groups::tests(),
         types::tests(),
+        messages::tests(),
     ]
     .concat();
     let serial = [
@@ -66,6 +68,7 @@ fn main() {
         credentials::serial_tests(),
         hardening::serial_tests(),
         groups::serial_tests(),
+        messages::serial_tests(),
         fuzz::serial_tests(),
     ]
     .concat();

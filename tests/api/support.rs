@@ -69,9 +69,11 @@ fn project_root() -> &'static Path {
 
 impl Server {
     /// The server the tests share: it honours the test clock header
-    /// (`X-Test-Clock-Offset-Ms`), so expiry is tested without waiting.
+    /// (`X-Test-Clock-Offset-Ms`), so expiry is tested without waiting, and runs the scheduled
+    /// handler on `GET /__scheduled` (`--test-scheduled`), so the message retention is tested
+    /// without a cron.
     pub fn start() -> Server {
-        Server::start_with(&["--var", "TEST_CLOCK:enabled"])
+        Server::start_with(&["--var", "TEST_CLOCK:enabled", "--test-scheduled"])
     }
 
     /// A server with these extra `wrangler dev` arguments.
