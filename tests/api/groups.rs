@@ -504,11 +504,9 @@ fn group_messages_are_the_custom_field_ones(app: &App) {
     assert_eq!(messages[0].doc["customFields"]["fields"]["a"], "1");
     for (i, m) in messages.iter().enumerate() {
         assert_eq!(m.sequence, i as i64 + 1);
-        assert_eq!(
-            m.resource_version, 8,
-            "one version per request? {:?}",
-            m.doc
-        );
+        // The version rule: each message carries the version its action produced
+        // (changeName → 2, setKey → 3, then one per message-making action).
+        assert_eq!(m.resource_version, i as i64 + 4, "{:?}", m.doc);
     }
 }
 
