@@ -1,20 +1,24 @@
 //! Writes SQL that seeds a local D1 database with customers built by the domain core, laid out
 //! exactly as the Worker stores them. For the query benchmark (bench/query-latency.mjs): the
 //! local Worker creates about a hundred customers a second, so 100,000 would take too long
-//! through the API. Seeded customers carry no messages.
+//! through the API. Each customer carries its `CustomerCreated` message and, if asked, the
+//! messages of `updates` further updates (one `setFirstName` each), made by the domain core.
 //!
-//! Usage: `cargo run --release --example seed_customers -- <from> <to> > seed.sql`
+//! Usage: `cargo run --release --example seed_customers -- <from> <to> [updates] > seed.sql`
 
 use edge_customer_api::domain::auth::StoreReach;
 use edge_customer_api::domain::custom_type::{self, Type, TypeDraft};
 use edge_customer_api::domain::customer::draft::{create, CreateContext, CustomerDraft};
+use edge_customer_api::domain::customer::StoredCustomer;
 use edge_customer_api::domain::ids::Random;
 use edge_customer_api::domain::json;
+use edge_customer_api::domain::message::Message;
 use edge_customer_api::domain::references::Referenced;
 use edge_customer_api::domain::refs::ClientLogging;
+use edge_customer_api::domain::resource::{parse_request, update, UpdateContext};
 use edge_customer_api::store::customer_table::Customers;
 use edge_customer_api::store::sql::Param;
-use edge_customer_api::store::table::Table;
+use edge_customer_api::store::table::{message_values, Table, MESSAGE_COLUMNS};
 use edge_customer_api::store::type_table::Types;
 use std::io::{BufWriter, Write};
 
@@ -73,13 +77,66 @@ fn bench_type(out: &mut impl Write, write: bool) -> Type {
 }
 const ROWS_PER_INSERT: usize = 100;
 
+/// The customer after `updates` updates (one `setFirstName` each, an hour apart), and the
+/// messages those made.
+fn updated(
+    mut stored: StoredCustomer,
+    (created_ms, updates): (i64, u64),
+    refs: &Referenced,
+    rng: &mut XorShift,
+) -> (StoredCustomer, Vec<Message>) {
+    let mut messages = Vec::new();
+    for n in 1..=updates {
+        let body = serde_json::json!({
+            "version": stored.customer.meta.version,
+            "actions": [{"action": "setFirstName", "firstName": format!("Renamed{n}")}]
+        });
+        let request = parse_request(body.to_string().as_bytes()).expect("a valid update");
+        let ctx = UpdateContext {
+            now_ms: created_ms + n as i64 * 3_600_000,
+            by: ClientLogging::client("seed"),
+            rng,
+            refs,
+        };
+        let done = update(&stored, &request, ctx).expect("a valid update");
+        stored = done.state;
+        messages.extend(done.messages);
+    }
+    (stored, messages)
+}
+
+/// One multi-row insert of messages.
+fn insert_messages(out: &mut impl Write, messages: &[Message]) {
+    let rows: Vec<String> = messages
+        .iter()
+        .map(|m| {
+            let literals: Vec<String> = message_values(PROJECT, m)
+                .iter()
+                .map(Param::sql_literal)
+                .collect();
+            format!("({})", literals.join(", "))
+        })
+        .collect();
+    writeln!(
+        out,
+        "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES {};",
+        rows.join(", ")
+    )
+    .unwrap();
+}
+
 fn main() {
     let args: Vec<u64> = std::env::args()
         .skip(1)
-        .map(|a| a.parse().expect("usage: seed_customers <from> <to>"))
+        .map(|a| {
+            a.parse()
+                .expect("usage: seed_customers <from> <to> [updates]")
+        })
         .collect();
-    let [from, to] = args[..] else {
-        panic!("usage: seed_customers <from> <to>");
+    let (from, to, updates) = match args[..] {
+        [from, to] => (from, to, 0),
+        [from, to, updates] => (from, to, updates),
+        _ => panic!("usage: seed_customers <from> <to> [updates]"),
     };
     let mut rng = XorShift(0x9E37_79B9_7F4A_7C15 ^ from);
     let mut out = BufWriter::new(std::io::stdout().lock());
@@ -90,6 +147,7 @@ fn main() {
     let columns = format!("project, id, {}", Customers::COLUMNS.join(", "));
     let mut customers = Vec::new();
     let mut claims = Vec::new();
+    let mut messages = Vec::new();
     for i in from..to {
         let draft = serde_json::json!({
             "email": format!("bench-{i}@example.com"),
@@ -102,8 +160,9 @@ fn main() {
             "custom": {"type": {"key": "bench"}, "fields": {"segment": format!("s{}", i % 100)}}
         });
         let draft: CustomerDraft = json::parse(draft.to_string().as_bytes()).expect("valid draft");
+        let created_ms = 1_700_000_000_000 + i as i64;
         let ctx = CreateContext {
-            now_ms: 1_700_000_000_000 + i as i64,
+            now_ms: created_ms,
             by: ClientLogging::client("seed"),
             store: None,
             reach: &StoreReach::Project,
@@ -111,7 +170,9 @@ fn main() {
         };
         let created = create(draft, ctx, &mut rng, &mut |_| unreachable!("no passwords"))
             .expect("valid customer");
-        let stored = created.stored;
+        messages.push(created.message);
+        let (stored, more) = updated(created.stored, (created_ms, updates), &refs, &mut rng);
+        messages.extend(more);
         let mut values = vec![
             Param::Text(PROJECT.into()),
             Param::Text(stored.customer.meta.id.clone()),
@@ -137,8 +198,10 @@ fn main() {
                 claims.join(", ")
             )
             .unwrap();
+            insert_messages(&mut out, &messages);
             customers.clear();
             claims.clear();
+            messages.clear();
         }
     }
 }
