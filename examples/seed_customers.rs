@@ -105,18 +105,33 @@ fn updated(
     (stored, messages)
 }
 
-/// One multi-row insert of messages.
+/// Local D1 refuses statements over 100 000 bytes: multi-row inserts stay below this.
+const MAX_STATEMENT_BYTES: usize = 90_000;
+
+/// Multi-row inserts of messages, each under [`MAX_STATEMENT_BYTES`].
 fn insert_messages(out: &mut impl Write, messages: &[Message]) {
-    let rows: Vec<String> = messages
-        .iter()
-        .map(|m| {
-            let literals: Vec<String> = message_values(PROJECT, m)
-                .iter()
-                .map(Param::sql_literal)
-                .collect();
-            format!("({})", literals.join(", "))
-        })
-        .collect();
+    let mut rows: Vec<String> = Vec::new();
+    let mut bytes = 0;
+    for message in messages {
+        let literals: Vec<String> = message_values(PROJECT, message)
+            .iter()
+            .map(Param::sql_literal)
+            .collect();
+        let row = format!("({})", literals.join(", "));
+        if bytes + row.len() > MAX_STATEMENT_BYTES && !rows.is_empty() {
+            write_messages(out, &rows);
+            rows.clear();
+            bytes = 0;
+        }
+        bytes += row.len() + 2;
+        rows.push(row);
+    }
+    if !rows.is_empty() {
+        write_messages(out, &rows);
+    }
+}
+
+fn write_messages(out: &mut impl Write, rows: &[String]) {
     writeln!(
         out,
         "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES {};",

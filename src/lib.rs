@@ -27,7 +27,7 @@ async fn fetch(
 #[cfg(target_arch = "wasm32")]
 #[worker::event(scheduled)]
 async fn scheduled(event: worker::ScheduledEvent, env: worker::Env, _ctx: worker::ScheduleContext) {
-    let retention = match store::retention::configured(&env) {
+    let retention = match store::config::message_retention(&env) {
         Ok(retention) => retention,
         Err(e) => return worker::console_error!("message retention not run: {e}"),
     };
