@@ -108,36 +108,31 @@ fn updated(
 /// Local D1 refuses statements over 100 000 bytes: multi-row inserts stay below this.
 const MAX_STATEMENT_BYTES: usize = 90_000;
 
-/// Multi-row inserts of messages, each under [`MAX_STATEMENT_BYTES`].
-fn insert_messages(out: &mut impl Write, messages: &[Message]) {
-    let mut rows: Vec<String> = Vec::new();
+/// `INSERT INTO {into} VALUES …` for the rows (`(…)` each), in statements under
+/// [`MAX_STATEMENT_BYTES`].
+fn inserts(out: &mut impl Write, into: &str, rows: &[String]) {
+    let mut start = 0;
     let mut bytes = 0;
-    for message in messages {
-        let literals: Vec<String> = message_values(PROJECT, message)
-            .iter()
-            .map(Param::sql_literal)
-            .collect();
-        let row = format!("({})", literals.join(", "));
-        if bytes + row.len() > MAX_STATEMENT_BYTES && !rows.is_empty() {
-            write_messages(out, &rows);
-            rows.clear();
-            bytes = 0;
+    for (i, row) in rows.iter().enumerate() {
+        if bytes + row.len() > MAX_STATEMENT_BYTES && i > start {
+            write_insert(out, into, &rows[start..i]);
+            (start, bytes) = (i, 0);
         }
         bytes += row.len() + 2;
-        rows.push(row);
     }
-    if !rows.is_empty() {
-        write_messages(out, &rows);
+    if start < rows.len() {
+        write_insert(out, into, &rows[start..]);
     }
 }
 
-fn write_messages(out: &mut impl Write, rows: &[String]) {
-    writeln!(
-        out,
-        "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES {};",
-        rows.join(", ")
-    )
-    .unwrap();
+fn write_insert(out: &mut impl Write, into: &str, rows: &[String]) {
+    writeln!(out, "INSERT INTO {into} VALUES {};", rows.join(", ")).unwrap();
+}
+
+/// A row of literals: `(…)`.
+fn row(values: &[Param]) -> String {
+    let literals: Vec<String> = values.iter().map(Param::sql_literal).collect();
+    format!("({})", literals.join(", "))
 }
 
 fn main() {
@@ -185,35 +180,29 @@ fn main() {
         };
         let created = create(draft, ctx, &mut rng, &mut |_| unreachable!("no passwords"))
             .expect("valid customer");
-        messages.push(created.message);
+        messages.push(row(&message_values(PROJECT, &created.message)));
         let (stored, more) = updated(created.stored, (created_ms, updates), &refs, &mut rng);
-        messages.extend(more);
+        messages.extend(more.iter().map(|m| row(&message_values(PROJECT, m))));
         let mut values = vec![
             Param::Text(PROJECT.into()),
             Param::Text(stored.customer.meta.id.clone()),
         ];
         values.extend(Customers::values(&stored));
-        let literals: Vec<String> = values.iter().map(Param::sql_literal).collect();
-        customers.push(format!("({})", literals.join(", ")));
+        customers.push(row(&values));
         for (email, store) in stored.customer.email_claims() {
             let claim = [PROJECT, &email, &store, &stored.customer.meta.id]
-                .map(|v| Param::Text(v.to_string()).sql_literal());
-            claims.push(format!("({})", claim.join(", ")));
+                .map(|v| Param::Text(v.to_string()));
+            claims.push(row(&claim));
         }
         if customers.len() == ROWS_PER_INSERT || i + 1 == to {
-            writeln!(
-                out,
-                "INSERT INTO customers ({columns}) VALUES {};",
-                customers.join(", ")
-            )
-            .unwrap();
-            writeln!(
-                out,
-                "INSERT INTO customer_emails (project, lowercase_email, store, customer_id) VALUES {};",
-                claims.join(", ")
-            )
-            .unwrap();
-            insert_messages(&mut out, &messages);
+            inserts(&mut out, &format!("customers ({columns})"), &customers);
+            let into = "customer_emails (project, lowercase_email, store, customer_id)";
+            inserts(&mut out, into, &claims);
+            inserts(
+                &mut out,
+                &format!("messages ({MESSAGE_COLUMNS})"),
+                &messages,
+            );
             customers.clear();
             claims.clear();
             messages.clear();
