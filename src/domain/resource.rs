@@ -62,8 +62,8 @@ impl Meta {
         }
     }
 
-    /// A new resource's that has no `…Created` message (customer groups, types): version 1,
-    /// no message so far, so its first message is number 1.
+    /// The meta of a new resource without a `…Created` message (customer groups, types):
+    /// version 1 and no message so far, so its first message is number 1.
     pub fn without_messages(id: String, now: &str, by: &ClientLogging) -> Meta {
         Meta {
             last_message_sequence_number: 0,

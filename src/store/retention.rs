@@ -10,15 +10,6 @@ use super::sql::Statement;
 use super::StoreError;
 use crate::domain::retention::{more_to_do, Retention, BATCH_SIZE};
 
-/// The retention of `MESSAGE_RETENTION_DAYS` (default 15 days).
-pub fn configured(env: &Env) -> Result<Retention, String> {
-    let value = env
-        .var("MESSAGE_RETENTION_DAYS")
-        .ok()
-        .map(|v| v.to_string());
-    Retention::from_config(value.as_deref())
-}
-
 /// Deletes the messages of every project that are older than `retention` at `now_ms`, in
 /// bounded batches; returns how many were deleted.
 pub async fn purge(env: &Env, retention: Retention, now_ms: i64) -> Result<usize, StoreError> {
