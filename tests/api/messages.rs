@@ -7,7 +7,7 @@
 use edge_customer_api::domain::message::{in_creation_order, FIELDS};
 use edge_customer_api::domain::query::from_params;
 use edge_customer_api::domain::time::iso_millis;
-use edge_customer_api::store::message_table::QUERY_TABLE;
+use edge_customer_api::store::message_table::{expired_batch, QUERY_TABLE};
 use edge_customer_api::store::query_sql;
 use serde_json::{json, Value};
 
@@ -478,36 +478,16 @@ fn messages_need_view_messages_of_the_project(app: &App) {
         .assert_error(404, "ResourceNotFound");
 }
 
-/// The SQL the Worker runs for a message query, with its parameters written in for EXPLAIN.
-fn explainable_sql(pairs: &[(&str, &str)]) -> String {
+/// The plan of the statement the Worker runs for a message query's page.
+fn plan(app: &App, pairs: &[(&str, &str)]) -> String {
     let params: Vec<(String, String)> = pairs
         .iter()
         .map(|(n, v)| (n.to_string(), v.to_string()))
         .collect();
     let mut query = from_params(&params, FIELDS).expect("valid query");
     in_creation_order(&mut query);
-    let statement = query_sql::compile(&QUERY_TABLE, "demo", None, &query)
-        .expect("compiles")
-        .page;
-    let mut sql = String::new();
-    let mut values = statement.params.iter();
-    for part in statement.sql.split('?') {
-        sql.push_str(part);
-        if let Some(value) = values.next() {
-            sql.push_str(&value.sql_literal());
-        }
-    }
-    sql
-}
-
-fn plan(app: &App, pairs: &[(&str, &str)]) -> String {
-    let sql = explainable_sql(pairs);
-    let rows = app.d1_query(&format!("EXPLAIN QUERY PLAN {sql}"));
-    let details: Vec<&str> = rows
-        .iter()
-        .map(|row| row["detail"].as_str().unwrap_or_default())
-        .collect();
-    details.join(" | ")
+    let compiled = query_sql::compile(&QUERY_TABLE, "demo", None, &query).expect("compiles");
+    app.query_plan(&compiled.page)
 }
 
 fn message_queries_use_an_index(app: &App) {
@@ -559,15 +539,8 @@ fn message_queries_use_an_index(app: &App) {
         }
     }
     // The retention's batches find the oldest messages by their own index.
-    let rows = app.d1_query(
-        "EXPLAIN QUERY PLAN DELETE FROM messages WHERE rowid IN \
-         (SELECT rowid FROM messages WHERE created_at < '2026-01-01' ORDER BY created_at LIMIT 1000)",
-    );
-    let text: Vec<&str> = rows
-        .iter()
-        .map(|row| row["detail"].as_str().unwrap_or_default())
-        .collect();
-    assert!(text.join(" | ").contains("messages_expiry"), "{text:?}");
+    let text = app.query_plan(&expired_batch("2026-01-01T00:00:00.000Z", 1000));
+    assert!(text.contains("messages_expiry"), "{text}");
 }
 
 /// Seeds `count` messages of resource `resource` created `days_ago` days ago (in D1 directly:
