@@ -39,6 +39,7 @@ mod fuzz;
 mod groups;
 mod hardening;
 mod mcp;
+mod messages;
 mod oauth;
 mod queries;
 mod sdk;
@@ -63,6 +64,7 @@ fn main() {
         types::tests(),
         associate_roles::tests(),
         business_units::tests(),
+        messages::tests(),
     ]
     .concat();
     let serial = [
@@ -74,6 +76,7 @@ fn main() {
         groups::serial_tests(),
         associate_roles::serial_tests(),
         business_units::serial_tests(),
+        messages::serial_tests(),
         fuzz::serial_tests(),
     ]
     .concat();

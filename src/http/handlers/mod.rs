@@ -6,6 +6,7 @@ mod business_units;
 mod credentials;
 mod customers;
 mod mcp;
+mod messages;
 mod oauth;
 mod resources;
 
@@ -111,6 +112,8 @@ async fn dispatch(req: Request, env: Env, ctx: Rc<Context>) -> ApiResult<Respons
         Route::Mcp { project } => mcp::endpoint(call(project, None)?).await,
         Route::ProtectedResource { project } => mcp::protected_resource(&url, project.as_deref()),
         Route::AuthorizationServer => mcp::authorization_server(&url),
+        Route::Messages { project } => messages::collection(call(project, None)?).await,
+        Route::Message { project, id } => messages::single(call(project, None)?, &id).await,
         Route::Resources { project, segment } => {
             let not_found = no_endpoint(url.path());
             resources::dispatch(call(project, None)?, &segment, None)
