@@ -8,7 +8,9 @@ use worker::{Context, Env, Request};
 use crate::domain::auth::{self, AccessGrant, Scope};
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::json;
+use crate::domain::query;
 use crate::domain::values::{ProjectKey, StoreKey};
+use crate::domain::version::Version;
 use crate::store::d1::Db;
 use crate::store::platform::request_now;
 use crate::store::{api_clients, customers, tokens};
@@ -81,9 +83,6 @@ impl Call {
         Ok(self.req.url()?.query_pairs().into_owned().collect())
     }
 
-    /// The grant of the request's bearer token, if it holds one of `required`. A customer's
-    /// token (password flow) also needs its session to stand (no password reset since), and
-    /// every token its client to stand (not deleted).
     /// The query parameters of a delete: `version` (required) and `dataErasure` (default false).
     pub fn delete_params(&self) -> ApiResult<(Version, bool)> {
         let mut version = None;
@@ -110,6 +109,9 @@ impl Call {
         Ok((version, data_erasure))
     }
 
+    /// The grant of the request's bearer token, if it holds one of `required`. A customer's
+    /// token (password flow) also needs its session to stand (no password reset since), and
+    /// every token its client to stand (not deleted).
     pub async fn authorize(&mut self, required: &[Scope]) -> ApiResult<&AccessGrant> {
         let header = self.header("Authorization");
         let token = auth::bearer(header.as_deref()).ok_or_else(auth::missing_token)?;

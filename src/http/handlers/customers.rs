@@ -15,7 +15,6 @@ use crate::domain::query;
 use crate::domain::refs::ClientLogging;
 use crate::domain::resource::parse_request;
 use crate::domain::resource::Resource;
-use crate::domain::version::Version;
 use crate::http::context::Call;
 use crate::http::expand;
 use crate::http::respond;

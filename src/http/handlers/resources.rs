@@ -11,7 +11,6 @@ use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::query;
 use crate::domain::refs::ClientLogging;
 use crate::domain::resource::{parse_request, Resource, Updatable};
-use crate::domain::version::Version;
 use crate::http::context::Call;
 use crate::http::expand;
 use crate::http::respond;
