@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::actions::UpdateAction;
 use super::credentials::{self, TokenKind, TokenRecord};
-use super::{delete, StoredCustomer};
+use super::{delete, me, Customer, StoredCustomer};
 use crate::domain::auth::{AccessGrant, StoreReach};
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::ids::Random;
@@ -58,6 +58,21 @@ pub struct WriterCommand {
     pub caller: Caller,
     pub now_ms: i64,
     pub write: Write,
+    /// A `/me` write (the customer is the token's own): a store customer is then not found on
+    /// the global path either (`me::visible`).
+    #[serde(default)]
+    pub own_profile: bool,
+}
+
+impl WriterCommand {
+    /// Whether the path of this write sees `customer` (one it does not see is not found).
+    pub fn sees(&self, customer: &Customer) -> bool {
+        let store = self.store.as_deref();
+        if self.own_profile {
+            return me::visible(&customer.store_keys(), store);
+        }
+        store.is_none_or(|store| customer.visible_in_store(store))
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -74,6 +89,9 @@ pub enum Write {
         version: Version,
         current_password: String,
         new_password: String,
+        /// Void the customer's OAuth sessions (a change on `/me/password`).
+        #[serde(default)]
+        end_sessions: bool,
     },
     IssueToken {
         kind: TokenKind,
@@ -231,9 +249,11 @@ impl Decision<'_> {
                 version,
                 current_password,
                 new_password,
+                end_sessions,
             } => {
                 let change = (*version, current_password.as_str(), new_password.as_str());
-                self.change_password(change, passwords, rng).await
+                self.change_password(change, *end_sessions, passwords, rng)
+                    .await
             }
             Write::IssueToken {
                 kind,
@@ -295,6 +315,7 @@ impl Decision<'_> {
     async fn change_password<P: Passwords>(
         &self,
         (version, current_password, new_password): (Version, &str, &str),
+        end_sessions: bool,
         passwords: &P,
         rng: &mut dyn Random,
     ) -> ApiResult<Outcome> {
@@ -310,7 +331,7 @@ impl Decision<'_> {
         let new_hash = passwords.hash(new_password).await?;
         let changed = credentials::change_password(
             self.current,
-            version,
+            (version, end_sessions),
             new_hash,
             self.now_ms,
             &self.by,

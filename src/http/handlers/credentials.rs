@@ -166,6 +166,7 @@ async fn change_password(mut call: Call) -> ApiResult<Response> {
         version: draft.version,
         current_password: draft.current_password,
         new_password: draft.new_password,
+        end_sessions: false,
     };
     write(&call, &Target::Id(draft.id), change).await
 }

@@ -187,6 +187,7 @@ pub fn writer_command(call: &Call, id: String, caller: Caller, write: Write) -> 
         caller,
         now_ms: call.now_ms,
         write,
+        own_profile: false,
     }
 }
 

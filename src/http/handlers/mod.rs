@@ -13,6 +13,8 @@ use super::context::Call;
 use super::respond;
 use super::route::{match_path, Route};
 use crate::domain::error::{ApiError, ApiResult};
+use crate::domain::ids::correlation_id;
+use crate::store::platform::CryptoRandom;
 
 fn no_endpoint(path: &str) -> crate::domain::error::Rejection {
     ApiError::ResourceNotFound {
@@ -33,12 +35,15 @@ fn cors() -> Cors {
             Method::Options,
         ])
         .with_allowed_headers(["Authorization", "Content-Type", "X-Correlation-ID"])
+        .with_exposed_headers(["X-Correlation-ID"])
         .with_max_age(86_400)
 }
 
 /// Answers one request. Never fails: errors become their envelope (a 500 is a bug).
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     let method = req.method();
+    let given = req.headers().get("X-Correlation-ID").ok().flatten();
+    let correlation_id = correlation_id(given.as_deref(), &mut CryptoRandom);
     let response = if method == Method::Options {
         // A CORS preflight: answered for every path, without authentication.
         Response::empty()
@@ -50,7 +55,7 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
             Err(rejection) => respond::error(&rejection),
         }
     };
-    let response = if method == Method::Head {
+    let mut response = if method == Method::Head {
         // HEAD answers with the status and headers only.
         let status = response.status_code();
         let headers = response.headers().clone();
@@ -61,6 +66,9 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     } else {
         response
     };
+    let _ = response
+        .headers_mut()
+        .set("X-Correlation-ID", &correlation_id);
     let status = response.status_code();
     response.with_cors(&cors()).unwrap_or_else(|e| {
         worker::console_error!("CORS headers: {e}");
