@@ -109,10 +109,18 @@ impl Call {
         Ok((version, data_erasure))
     }
 
-    /// The grant of the request's bearer token, if it holds one of `required`. A customer's
-    /// token (password flow) also needs its session to stand (no password reset since), and
-    /// every token its client to stand (not deleted).
+    /// The grant of the request's bearer token, if it holds one of `required` (403 if not).
     pub async fn authorize(&mut self, required: &[Scope]) -> ApiResult<&AccessGrant> {
+        let grant = self.authenticate().await?;
+        grant.authorize(required)?;
+        Ok(grant)
+    }
+
+    /// The grant of the request's bearer token, whatever its scopes: 401 for a missing,
+    /// unknown, expired or revoked token. A customer's token (password flow) also needs its
+    /// session to stand (the customer exists, no password reset since), and every token its
+    /// client to stand (not deleted).
+    pub async fn authenticate(&mut self) -> ApiResult<&AccessGrant> {
         let header = self.header("Authorization");
         let token = auth::bearer(header.as_deref()).ok_or_else(auth::missing_token)?;
         let grant = tokens::load(&self.env, token)
@@ -129,7 +137,6 @@ impl Call {
         if !live || !api_clients::is_live(&self.env, &grant.client_id, self.now_ms).await? {
             return Err(auth::invalid_token().into());
         }
-        grant.authorize(required)?;
         Ok(self.grant.insert(grant))
     }
 

@@ -99,7 +99,8 @@ pub struct CustomerDraft {
     pub anonymous_cart: Option<ResourceIdentifier>,
     #[serde(default)]
     pub anonymous_cart_id: Option<String>,
-    /// Accepted and ignored: there are no anonymous carts or orders here to assign.
+    /// The anonymous session the customer signs up from: recorded (one customer per anonymous
+    /// id); there are no anonymous carts or orders here to assign.
     #[serde(default)]
     pub anonymous_id: Option<String>,
     #[serde(default)]
@@ -168,6 +169,8 @@ pub fn wanted(draft: &CustomerDraft) -> Wanted {
 pub struct Created {
     pub stored: StoredCustomer,
     pub message: Message,
+    /// The anonymous session it signed up from, recorded with it.
+    pub anonymous_id: Option<String>,
 }
 
 /// Collects rule violations so one response can list them all.
@@ -231,6 +234,7 @@ pub fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
 #[derive(Debug)]
 pub struct Prepared {
     customer: Customer,
+    anonymous_id: Option<String>,
     plain_password: Option<String>,
     by: ClientLogging,
 }
@@ -252,6 +256,7 @@ impl Prepared {
         Created {
             stored: StoredCustomer::new(customer, password_hash),
             message,
+            anonymous_id: self.anonymous_id,
         }
     }
 }
@@ -336,6 +341,7 @@ pub fn prepare(
     limits::check_customer(&customer, &customer.to_json_string())?;
     Ok(Prepared {
         customer,
+        anonymous_id: draft.anonymous_id,
         plain_password: plain_password.map(str::to_string),
         by: ctx.by,
     })
@@ -349,7 +355,23 @@ fn check_values(v: &mut Violations, draft: &CustomerDraft) {
     if let Some(date) = &draft.date_of_birth {
         v.check(validate::date("dateOfBirth", date));
     }
+    if let Some(id) = draft
+        .anonymous_id
+        .as_deref()
+        .filter(|id| !(1..=MAX_ANONYMOUS_ID_LEN).contains(&id.len()))
+    {
+        v.0.push(ApiError::InvalidField {
+            field: "anonymousId".into(),
+            invalid_value: id.into(),
+            message: Some(format!(
+                "The anonymousId must be 1 to {MAX_ANONYMOUS_ID_LEN} bytes long."
+            )),
+        });
+    }
 }
+
+/// Longest anonymous id a draft may name (as the anonymous-session flow's).
+pub const MAX_ANONYMOUS_ID_LEN: usize = 256;
 
 /// The password a `Password`-mode customer needs (required, not empty); none for
 /// `ExternalAuth`.

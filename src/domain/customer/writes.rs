@@ -37,7 +37,8 @@ impl Caller {
         }
     }
 
-    /// The author of a write the API makes on its own account (a re-hash after a sign-in).
+    /// The author of a write to a customer fixed by the caller's own sign-in or token, not by
+    /// a scope: a re-hash after a sign-in, a `/me` write. It reaches the whole project.
     pub fn internal(client_id: &str) -> Caller {
         Caller {
             client_id: client_id.to_string(),

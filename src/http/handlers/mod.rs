@@ -4,6 +4,7 @@
 mod api_clients;
 mod credentials;
 mod customers;
+mod me;
 mod oauth;
 mod resources;
 
@@ -21,6 +22,16 @@ fn no_endpoint(path: &str) -> crate::domain::error::Rejection {
         message: format!("No endpoint matches the path '{path}'."),
     }
     .into()
+}
+
+/// A path no endpoint serves, though one like it could exist for some project: a request
+/// that brings a token has it checked first (401 if it is bad, so a client learns that), then
+/// 404. Without an `Authorization` header it is 404 at once.
+async fn unknown_path(mut call: Call, path: &str) -> ApiResult<Response> {
+    if call.header("Authorization").is_some() {
+        call.authenticate().await?;
+    }
+    Err(no_endpoint(path))
 }
 
 /// Browsers may call the API from any origin (storefronts), as they may call commercetools.
@@ -80,7 +91,12 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
 
 async fn dispatch(req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
     let url = req.url()?;
-    let route = match_path(url.path()).ok_or_else(|| no_endpoint(url.path()))?;
+    let Some(route) = match_path(url.path()) else {
+        if url.path().starts_with("/oauth/") {
+            return Err(no_endpoint(url.path()));
+        }
+        return unknown_path(Call::new(req, env, ctx, String::new(), None)?, url.path()).await;
+    };
     let method = req.method();
     if !route.allowed_methods().contains(&method.as_ref()) {
         return Err(ApiError::MethodNotAllowed {
@@ -110,6 +126,15 @@ async fn dispatch(req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
             store,
             endpoint,
         } => credentials::handle(call(project, store)?, endpoint).await,
+        Route::Me {
+            project,
+            store,
+            endpoint,
+        } => me::handle(call(project, store)?, endpoint).await,
+        Route::Resources { project, segment }
+        | Route::Resource {
+            project, segment, ..
+        } if !resources::serves(&segment) => unknown_path(call(project, None)?, url.path()).await,
         Route::Resources { project, segment } => {
             let not_found = no_endpoint(url.path());
             resources::dispatch(call(project, None)?, &segment, None)

@@ -23,6 +23,11 @@ use crate::store::resources::{refusal, CommandOf, ResourceCommand, ResourceWrite
 use crate::store::type_table::Types;
 use crate::store::{query_sql, references, table, writer};
 
+/// Whether a resource with the shared shape lives under path segment `segment`.
+pub fn serves(segment: &str) -> bool {
+    matches!(segment, CustomerGroups::SEGMENT | Types::SEGMENT)
+}
+
 /// The table of resources with the shared shape, by path segment; `None` if no such resource.
 pub async fn dispatch(
     call: Call,
