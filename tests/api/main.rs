@@ -36,6 +36,7 @@ mod errors;
 mod fuzz;
 mod groups;
 mod hardening;
+mod me;
 mod oauth;
 mod queries;
 mod sdk;
@@ -57,6 +58,7 @@ fn main() {
         hardening::tests(),
         groups::tests(),
         types::tests(),
+        me::tests(),
     ]
     .concat();
     let serial = [

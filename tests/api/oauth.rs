@@ -1092,6 +1092,81 @@ fn every_route_checks_every_kind_of_token(app: &App) {
             r#"{"email": "not-an-email", "stores": [{"key": "store-a"}, {"key": "store-b"}]}"#,
             [F, T, T, F, F, F, F, F, F, U, U],
         ),
+        // The storefront's own account: the customer endpoints need a customer's token;
+        // signup, login, reset and confirmation any token with manage_my_profile (implied by
+        // manage_project). 403 for a token without a customer comes after the scope check.
+        (
+            "GET",
+            "/demo/me".into(),
+            "",
+            [F, F, F, F, F, F, T, F, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/me".into(),
+            "{}",
+            [F, F, F, F, F, F, T, F, F, U, U],
+        ),
+        (
+            "DELETE",
+            "/demo/me?version=99".into(),
+            "",
+            [F, F, F, F, F, F, T, F, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/me/password".into(),
+            "{}",
+            [F, F, F, F, F, F, T, F, F, U, U],
+        ),
+        (
+            "GET",
+            "/demo/in-store/key=store-a/me".into(),
+            "",
+            [F, F, F, F, F, F, T, F, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/in-store/key=store-b/me".into(),
+            "{}",
+            [F, F, F, F, F, F, T, F, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/me/signup".into(),
+            "{}",
+            [F, F, T, F, F, F, T, T, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/in-store/key=store-a/me/signup".into(),
+            "{}",
+            [F, F, T, F, F, F, T, T, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/me/login".into(),
+            "{}",
+            [F, F, T, F, F, F, T, T, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/in-store/key=store-b/me/login".into(),
+            "{}",
+            [F, F, T, F, F, F, T, T, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/me/password/reset".into(),
+            "{}",
+            [F, F, T, F, F, F, T, T, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/me/email/confirm".into(),
+            "{}",
+            [F, F, T, F, F, F, T, T, F, U, U],
+        ),
         (
             "GET",
             "/demo/api-clients".into(),
