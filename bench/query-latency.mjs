@@ -116,6 +116,9 @@ for (const size of sizes) {
   await measure('where middleName = … (JSON only), limit 20', (i) => q(`middleName = "Middle${pick(i) % 2000}"`, '&limit=20'));
   await measure('where custom(fields(segment = …)) (JSON only), limit 20', (i) => q(`custom(fields(segment = "s${pick(i) % 100}"))`, '&limit=20'));
   await measure('sort=lastModifiedAt desc&limit=20', () => '/demo/customers?sort=lastModifiedAt%20desc&limit=20');
+  const inGroup = (i) => q(`customerGroup(id = "bench-group-${pick(i) % 100}")`, '&limit=20&withTotal=false');
+  await measure('where customerGroup(id = …), limit 20', inGroup);
+  await measure('the same with expand=customerGroup', (i) => `${inGroup(i)}&expand=customerGroup`);
 }
 await stopServer();
 

@@ -8,10 +8,12 @@
 use edge_customer_api::domain::auth::StoreReach;
 use edge_customer_api::domain::custom_type::{self, Type, TypeDraft};
 use edge_customer_api::domain::customer::draft::{create, CreateContext, CustomerDraft};
+use edge_customer_api::domain::customer_group::{self, CustomerGroupDraft};
 use edge_customer_api::domain::ids::Random;
 use edge_customer_api::domain::json;
-use edge_customer_api::domain::references::Referenced;
+use edge_customer_api::domain::references::{GroupRef, Referenced};
 use edge_customer_api::domain::refs::ClientLogging;
+use edge_customer_api::store::customer_group_table::CustomerGroups;
 use edge_customer_api::store::customer_table::Customers;
 use edge_customer_api::store::sql::Param;
 use edge_customer_api::store::table::Table;
@@ -71,6 +73,53 @@ fn bench_type(out: &mut impl Write, write: bool) -> Type {
     }
     bench
 }
+
+/// How many customer groups the seeded customers are spread over.
+const GROUPS: u64 = 100;
+
+/// The customer groups the seeded customers belong to (`bench-group-<n>`, id and key alike),
+/// written to the SQL once (with the first batch of customers).
+fn bench_groups(out: &mut impl Write, write: bool) -> Vec<GroupRef> {
+    let mut rows = Vec::new();
+    let mut refs = Vec::new();
+    for g in 0..GROUPS {
+        let name = format!("bench-group-{g}");
+        let draft: CustomerGroupDraft = json::parse(
+            serde_json::json!({"groupName": name, "key": name})
+                .to_string()
+                .as_bytes(),
+        )
+        .expect("a valid group draft");
+        let by = ClientLogging::client("seed");
+        let mut group = customer_group::create(
+            draft,
+            (1_700_000_000_000, &by),
+            &Referenced::default(),
+            &mut XorShift(11 + g),
+        )
+        .expect("a valid group");
+        group.meta.id = name.clone();
+        let mut values = vec![Param::text(PROJECT), Param::text(&name)];
+        values.extend(CustomerGroups::values(&group));
+        let literals: Vec<String> = values.iter().map(Param::sql_literal).collect();
+        rows.push(format!("({})", literals.join(", ")));
+        refs.push(GroupRef {
+            id: name.clone(),
+            key: Some(name),
+        });
+    }
+    if write {
+        writeln!(
+            out,
+            "INSERT INTO customer_groups (project, id, {}) VALUES {};",
+            CustomerGroups::COLUMNS.join(", "),
+            rows.join(", ")
+        )
+        .unwrap();
+    }
+    refs
+}
+
 const ROWS_PER_INSERT: usize = 100;
 
 fn main() {
@@ -85,7 +134,7 @@ fn main() {
     let mut out = BufWriter::new(std::io::stdout().lock());
     let refs = Referenced {
         types: vec![bench_type(&mut out, from == 0)],
-        groups: Vec::new(),
+        groups: bench_groups(&mut out, from == 0),
     };
     let columns = format!("project, id, {}", Customers::COLUMNS.join(", "));
     let mut customers = Vec::new();
@@ -99,7 +148,8 @@ fn main() {
             "lastName": format!("Last{}", i % 5000),
             "middleName": format!("Middle{}", i % 2000),
             "addresses": [{"country": "DE", "city": format!("City{}", i % 300)}],
-            "custom": {"type": {"key": "bench"}, "fields": {"segment": format!("s{}", i % 100)}}
+            "custom": {"type": {"key": "bench"}, "fields": {"segment": format!("s{}", i % 100)}},
+            "customerGroup": {"key": format!("bench-group-{}", i % GROUPS)}
         });
         let draft: CustomerDraft = json::parse(draft.to_string().as_bytes()).expect("valid draft");
         let ctx = CreateContext {

@@ -17,6 +17,7 @@ tests!(groups;
     a_group_in_use_cannot_be_deleted,
     a_customer_and_the_deletion_of_its_group_race_without_a_dangling_reference,
     customers_expand_their_groups_and_types,
+    group_scopes_are_their_own,
     ; serial: group_messages_are_the_custom_field_ones,
     at_most_1000_groups_per_project,
 );
@@ -546,4 +547,41 @@ fn at_most_1000_groups_per_project(app: &App) {
         &json!({"groupName": unique("fits")}),
     );
     assert_eq!(reply.status, 201, "{}", reply.text);
+}
+
+fn group_scopes_are_their_own(app: &App) {
+    let key = unique("scoped");
+    let group = create_group(app, &json!({"groupName": key, "key": key}));
+    let path = group_path(&group);
+    let viewer = app.token(crate::support::ADMIN, Some("view_customer_groups:demo"));
+    assert_eq!(app.get(&path, &viewer).status, 200);
+    assert_eq!(
+        app.get("/demo/customer-groups?limit=1", &viewer).status,
+        200
+    );
+    app.update(&path, &viewer, 1, json!([]))
+        .assert_error(403, "insufficient_scope");
+    app.post(
+        "/demo/customer-groups",
+        &viewer,
+        &json!({"groupName": unique("v")}),
+    )
+    .assert_error(403, "insufficient_scope");
+    let customers_only = app.token(crate::support::ADMIN, Some("manage_customers:demo"));
+    app.get(&path, &customers_only)
+        .assert_error(403, "insufficient_scope");
+    let manager = app.token(crate::support::ADMIN, Some("manage_customer_groups:demo"));
+    let renamed = unique("renamed");
+    let reply = app.update(
+        &path,
+        &manager,
+        1,
+        json!([{"action": "changeName", "name": renamed}]),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.json["name"], renamed.as_str());
+    app.get("/demo/types", &manager)
+        .assert_error(403, "insufficient_scope");
+    let reply = app.delete(&format!("{path}?version=2"), &manager);
+    assert_eq!(reply.status, 200, "{}", reply.text);
 }

@@ -1167,6 +1167,37 @@ fn every_route_checks_every_kind_of_token(app: &App) {
             "{}",
             [F, F, T, F, F, F, T, T, F, U, U],
         ),
+        // Groups and types have scopes of their own: customer scopes do not reach them.
+        (
+            "GET",
+            "/demo/customer-groups".into(),
+            "",
+            [F, F, T, F, F, F, F, F, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/customer-groups".into(),
+            "{}",
+            [F, F, T, F, F, F, F, F, F, U, U],
+        ),
+        (
+            "DELETE",
+            format!("/demo/customer-groups/{missing}?version=1"),
+            "",
+            [F, F, T, F, F, F, F, F, F, U, U],
+        ),
+        (
+            "GET",
+            format!("/demo/types/{missing}"),
+            "",
+            [F, F, T, F, F, F, F, F, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/types".into(),
+            "{}",
+            [F, F, T, F, F, F, F, F, F, U, U],
+        ),
         (
             "GET",
             "/demo/api-clients".into(),

@@ -579,7 +579,7 @@ fn limit_offset_and_with_total(app: &App) {
     assert_eq!(reply.json["offset"], 0);
     assert!(reply.json["total"].as_u64().unwrap() >= 3);
     assert!(reply.json["results"][0]["id"].is_string());
-    // expand is accepted (there is nothing to expand yet).
+    // Paths that name nothing expandable are ignored, as commercetools does.
     let reply = get_query(
         app,
         "/demo/customers",

@@ -15,7 +15,7 @@ const client = new ClientBuilder()
     host,
     projectKey,
     credentials: { clientId: 'demo-admin', clientSecret: 'demo-admin-secret' },
-    scopes: [`manage_customers:${projectKey}`, `manage_types:${projectKey}`],
+    scopes: [`manage_customers:${projectKey}`, `manage_types:${projectKey}`, `manage_customer_groups:${projectKey}`],
     httpClient: fetch,
   })
   .withHttpMiddleware({ host, httpClient: fetch })
@@ -82,6 +82,25 @@ const createdType = await api
   })
   .execute();
 assert.equal(createdType.statusCode, 201);
+const typeByKey = await api.types().withKey({ key: typeKey }).get().execute();
+assert.equal(typeByKey.body.id, createdType.body.id);
+const typeRenamed = await api
+  .types()
+  .withId({ ID: createdType.body.id })
+  .post({
+    body: {
+      version: 1,
+      actions: [
+        { action: 'changeName', name: { en: 'SDK fields' } },
+        { action: 'addFieldDefinition', fieldDefinition: { name: 'tier', label: { en: 'Tier' }, required: false, type: { name: 'String' } } },
+      ],
+    },
+  })
+  .execute();
+assert.equal(typeRenamed.body.version, 3);
+assert.deepEqual(typeRenamed.body.fieldDefinitions.map((f) => f.name), ['vip', 'tier']);
+const typesFound = await api.types().get({ queryArgs: { where: `key = "${typeKey}"` } }).execute();
+assert.equal(typesFound.body.results[0].version, 3);
 
 // Update with several actions (by id), then by key; a stale version is a 409.
 const newEmail = `sdk-new-${suffix}@example.com`;
@@ -124,6 +143,48 @@ const unknownAction = await failure(
 );
 assert.equal(unknownAction.statusCode, 400);
 assert.equal(unknownAction.body.errors[0].code, 'InvalidJsonInput');
+
+// A customer group: create, assign by key, read the customer with the group expanded,
+// rename it, and see that a group still in use cannot be deleted.
+const groupKey = `sdk-group-${suffix}`;
+const group = await api
+  .customerGroups()
+  .post({ body: { groupName: `Gold ${suffix}`, key: groupKey } })
+  .execute();
+assert.equal(group.statusCode, 201);
+assert.equal(group.body.version, 1);
+const grouped = await api
+  .customers()
+  .withId({ ID: customer.id })
+  .post({
+    body: {
+      version: byKeyUpdate.body.version,
+      actions: [{ action: 'setCustomerGroup', customerGroup: { typeId: 'customer-group', key: groupKey } }],
+    },
+  })
+  .execute();
+assert.deepEqual(grouped.body.customerGroup, { typeId: 'customer-group', id: group.body.id });
+const expanded = await api
+  .customers()
+  .withId({ ID: customer.id })
+  .get({ queryArgs: { expand: ['customerGroup'] } })
+  .execute();
+assert.equal(expanded.body.customerGroup.obj.key, groupKey);
+const renamed = await api
+  .customerGroups()
+  .withKey({ key: groupKey })
+  .post({ body: { version: 1, actions: [{ action: 'changeName', name: `Platinum ${suffix}` }] } })
+  .execute();
+assert.equal(renamed.body.name, `Platinum ${suffix}`);
+const groups = await api
+  .customerGroups()
+  .get({ queryArgs: { where: `key = "${groupKey}"`, withTotal: true } })
+  .execute();
+assert.equal(groups.body.total, 1);
+assert.equal(groups.body.results[0].id, group.body.id);
+const inUse = await failure(api.customerGroups().withId({ ID: group.body.id }).delete({ queryArgs: { version: 2 } }));
+assert.equal(inUse.statusCode, 400);
+assert.equal(inUse.body.errors[0].code, 'ReferenceExists');
 
 // Query with a predicate, an input variable, sorting and paging.
 const queried = await api
@@ -263,5 +324,13 @@ assert.equal(deleted.body.id, customer.id);
 const gone = await failure(api.customers().withId({ ID: customer.id }).get());
 assert.equal(gone.statusCode, 404);
 assert.equal(gone.body.errors[0].code, 'ResourceNotFound');
+
+// With its customer gone, the group can be deleted.
+const groupDeleted = await api.customerGroups().withId({ ID: group.body.id }).delete({ queryArgs: { version: 2 } }).execute();
+assert.equal(groupDeleted.statusCode, 200);
+
+// So can the type.
+const typeDeleted = await api.types().withKey({ key: typeKey }).delete({ queryArgs: { version: 3 } }).execute();
+assert.equal(typeDeleted.statusCode, 200);
 
 console.log('official SDK round trip: ok');
