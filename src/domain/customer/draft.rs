@@ -11,6 +11,7 @@ use crate::domain::auth::StoreReach;
 use crate::domain::error::{ApiError, ApiResult, Rejection};
 use crate::domain::ids::{new_address_id, new_uuid, Random};
 use crate::domain::message::Message;
+use crate::domain::oauth::MAX_ANONYMOUS_ID_LEN;
 use crate::domain::password;
 use crate::domain::references::{Referenced, Wanted};
 use crate::domain::refs::{
@@ -369,9 +370,6 @@ fn check_values(v: &mut Violations, draft: &CustomerDraft) {
         });
     }
 }
-
-/// Longest anonymous id a draft may name (as the anonymous-session flow's).
-pub const MAX_ANONYMOUS_ID_LEN: usize = 256;
 
 /// The password a `Password`-mode customer needs (required, not empty); none for
 /// `ExternalAuth`.
@@ -787,12 +785,23 @@ mod tests {
         assert!(
             matches!(&errs[0], ApiError::ReferencedResourceNotFound { type_id, .. } if type_id == "cart")
         );
-        // anonymousId alone is accepted: there is nothing to assign.
-        assert!(build(
+        // anonymousId alone is accepted (and recorded with the customer): there is nothing to
+        // assign.
+        let created = build(
             json!({"email": "a@b.c", "password": "p", "anonymousId": "anon"}),
-            None
+            None,
         )
-        .is_ok());
+        .unwrap();
+        assert_eq!(created.anonymous_id.as_deref(), Some("anon"));
+        for bad in [String::new(), "a".repeat(MAX_ANONYMOUS_ID_LEN + 1)] {
+            let errs = errors(
+                json!({"email": "a@b.c", "password": "p", "anonymousId": bad}),
+                None,
+            );
+            assert!(
+                matches!(&errs[0], ApiError::InvalidField { field, .. } if field == "anonymousId")
+            );
+        }
     }
 
     #[test]

@@ -445,3 +445,44 @@ pub fn conflict(command: &WriterCommand, current: Option<u64>) -> ApiError {
         None => ApiError::not_found_id(&command.id),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::domain::customer::testing::customer;
+
+    fn command(store: Option<&str>, own_profile: bool) -> WriterCommand {
+        WriterCommand {
+            project: "p".into(),
+            id: "c".into(),
+            store: store.map(str::to_string),
+            caller: Caller::internal("client"),
+            now_ms: 0,
+            write: Write::Delete {
+                version: Version::stored(1),
+                data_erasure: false,
+            },
+            own_profile,
+        }
+    }
+
+    #[test]
+    fn a_me_write_sees_a_store_customer_in_its_stores_only() {
+        let global = customer(json!({"email": "a@b.c", "password": "p"})).customer;
+        let in_s1 = customer(json!({"email": "a@b.c", "password": "p",
+                                    "stores": [{"key": "s1", "typeId": "store"}]}))
+        .customer;
+        for own_profile in [false, true] {
+            assert!(command(None, own_profile).sees(&global));
+            assert!(command(Some("s1"), own_profile).sees(&global));
+            assert!(command(Some("s1"), own_profile).sees(&in_s1));
+            assert!(!command(Some("s2"), own_profile).sees(&in_s1));
+        }
+        // The back office's global path sees every customer; a customer's own token does not
+        // take a store customer out of its stores.
+        assert!(command(None, false).sees(&in_s1));
+        assert!(!command(None, true).sees(&in_s1));
+    }
+}
