@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{basic_auth, encode, id_of, unique, unique_email, App, Reply, VIEWER};
+use crate::support::{encode, form, id_of, unique, unique_email, App, Reply, VIEWER};
 
 tests!(me;
     the_storefront_journey_globally,
@@ -31,16 +31,6 @@ tests!(me;
 
 const STOREFRONT: (&str, &str) = ("demo-storefront", "demo-storefront-secret");
 
-/// A form POST to the authorization server.
-fn form(app: &App, client: (&str, &str), path: &str, body: &str) -> Reply {
-    let basic = basic_auth(client.0, client.1);
-    let headers = [
-        ("Authorization", basic.as_str()),
-        ("Content-Type", "application/x-www-form-urlencoded"),
-    ];
-    app.send("POST", path, &headers, Some(body.as_bytes()))
-}
-
 fn access_token(reply: &Reply) -> String {
     assert_eq!(reply.status, 200, "token: {}", reply.text);
     reply.json["access_token"].as_str().unwrap().to_string()
@@ -53,6 +43,7 @@ fn anonymous(app: &App) -> String {
         STOREFRONT,
         "/oauth/demo/anonymous/token",
         "grant_type=client_credentials",
+        &[],
     );
     access_token(&reply)
 }
@@ -74,7 +65,7 @@ fn customer_token_with(
         encode(email),
         encode(password)
     );
-    form(app, client, &path, &body)
+    form(app, client, &path, &body, &[])
 }
 
 fn customer_token(app: &App, store: Option<&str>, email: &str, password: &str) -> String {
@@ -262,6 +253,7 @@ fn signup_records_the_anonymous_session(app: &App) {
         STOREFRONT,
         "/oauth/introspect",
         &format!("token={}", encode(&session)),
+        &[],
     );
     let anonymous_id = introspected.json["scope"]
         .as_str()
@@ -853,6 +845,7 @@ fn store_scoped_profile_scopes_open_only_their_store(app: &App) {
         client,
         "/oauth/token",
         "grant_type=client_credentials",
+        &[],
     ));
     let email = unique_email("me-scoped");
     let draft = json!({"email": email, "password": "pw"});

@@ -4,9 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{
-    basic_auth, unique, unique_email, App, Reply, Server, ADMIN, OTHER_ADMIN, VIEWER,
-};
+use crate::support::{form, unique, unique_email, App, Reply, Server, ADMIN, OTHER_ADMIN, VIEWER};
 
 tests!(oauth;
     password_flow_issues_customer_tokens,
@@ -28,23 +26,6 @@ tests!(oauth;
 const STOREFRONT: (&str, &str) = ("demo-storefront", "demo-storefront-secret");
 const CLOCK: &str = "X-Test-Clock-Offset-Ms";
 const DAY_MS: i64 = 86_400_000;
-
-/// A form POST to the authorization server with client credentials and optional headers.
-fn form(
-    app: &App,
-    client: (&str, &str),
-    path: &str,
-    body: &str,
-    headers: &[(&str, &str)],
-) -> Reply {
-    let basic = basic_auth(client.0, client.1);
-    let mut all = vec![
-        ("Authorization", basic.as_str()),
-        ("Content-Type", "application/x-www-form-urlencoded"),
-    ];
-    all.extend_from_slice(headers);
-    app.send("POST", path, &all, Some(body.as_bytes()))
-}
 
 fn encode(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { ClientBuilder } from '@commercetools/ts-client';
 import { createApiBuilderFromCtpClient } from '@commercetools/platform-sdk';
+import { failure } from './support.mjs';
 
 const host = process.env.EDGE_API_URL;
 assert.ok(host, 'EDGE_API_URL must point at the running Worker');
@@ -33,16 +34,6 @@ function signedIn(email, password, storeKey) {
     credentials: { ...credentials, user: { username: email, password } },
     ...(oauthUri ? { oauthUri } : {}),
   });
-}
-
-/** Runs `request` and returns the error the SDK throws (it must throw). */
-async function failure(request) {
-  try {
-    await request.execute();
-  } catch (error) {
-    return error;
-  }
-  assert.fail('the request should have failed');
 }
 
 /** `me` of the project, or of a store. */
