@@ -18,7 +18,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const wrangler = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
 const sizes = (process.argv.slice(2).length ? process.argv.slice(2) : ['10000', '100000']).map(Number);
 const SAMPLES = 200;
-const env = { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' };
+const env = { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
 const state = mkdtempSync(join(tmpdir(), 'edge-customer-api-bench-'));
 let server = null;
 

@@ -16,7 +16,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const wrangler = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
 const iterations = Number(process.argv[2] ?? 100000);
 const SAMPLES = 100;
-const env = { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' };
+const env = { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
 const state = mkdtempSync(join(tmpdir(), 'edge-customer-api-bench-'));
 
 execFileSync('node', [wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], { cwd: root, env, stdio: 'ignore' });

@@ -11,4 +11,5 @@ export WASM_BINDGEN_BIN="$TOOLS_DIR/wasm-bindgen-$WASM_BINDGEN_VERSION/bin/wasm-
 # finds it here too.
 export PYTHON_SDK_VENV="$TOOLS_DIR/python-sdk-venv"
 export WRANGLER_SEND_METRICS=false
+export CLOUDFLARE_CF_FETCH_ENABLED=false  # no Request.cf download (no network here; a placeholder is used)
 export CI=${CI:-1}   # keeps wrangler from prompting

@@ -20,5 +20,5 @@ async fn fetch(
     env: worker::Env,
     ctx: worker::Context,
 ) -> worker::Result<worker::Response> {
-    Ok(http::handle(req, env, ctx).await)
+    Ok(http::handle(req, env, std::rc::Rc::new(ctx)).await)
 }

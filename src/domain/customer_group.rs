@@ -119,7 +119,7 @@ pub fn create(
     }
     let now = iso_millis(now_ms);
     let group = CustomerGroup {
-        meta: Meta::new(new_uuid(rng), &now, by),
+        meta: Meta::new_without_message(new_uuid(rng), &now, by),
         key,
         name: draft.group_name,
         custom,
@@ -360,6 +360,12 @@ mod tests {
             refs: refs(),
         };
         update(g, &request, ctx)
+    }
+
+    #[test]
+    fn a_group_starts_without_messages_so_its_first_is_number_one() {
+        let g = group(json!({"groupName": "Gold"})).unwrap();
+        assert_eq!(g.meta.last_message_sequence_number, 0);
     }
 
     #[test]

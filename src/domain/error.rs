@@ -419,6 +419,31 @@ mod tests {
     }
 
     #[test]
+    fn reference_exists_names_the_referrer_when_known() {
+        let known = Rejection::from(ApiError::ReferenceExists {
+            type_id: "customer-group".into(),
+            referenced_by: Some("customer".into()),
+        })
+        .to_json();
+        assert_eq!(known["statusCode"], 400);
+        assert_eq!(known["errors"][0]["referencedBy"], "customer");
+        assert_eq!(
+            known["message"],
+            "Can not delete a customer-group while it is referenced by at least one customer."
+        );
+        let unknown = Rejection::from(ApiError::ReferenceExists {
+            type_id: "type".into(),
+            referenced_by: None,
+        })
+        .to_json();
+        assert!(unknown["errors"][0].get("referencedBy").is_none());
+        assert!(unknown["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("one resource."));
+    }
+
+    #[test]
     fn auth_errors_carry_oauth_fields() {
         let body = Rejection::from(ApiError::InsufficientScope {
             required: vec!["view_customers:p".into()],

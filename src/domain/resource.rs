@@ -61,6 +61,15 @@ impl Meta {
             created_by: by.clone(),
         }
     }
+
+    /// A new resource's whose creation writes no message (a customer group): version 1 and
+    /// no message so far, so its first message has sequence number 1.
+    pub fn new_without_message(id: String, now: &str, by: &ClientLogging) -> Meta {
+        Meta {
+            last_message_sequence_number: 0,
+            ..Meta::new(id, now, by)
+        }
+    }
 }
 
 /// A resource with the versioned shape.

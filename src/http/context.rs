@@ -3,6 +3,8 @@
 //! [`Call::authorize`] passed — the caller's grant.
 
 use serde::de::DeserializeOwned;
+use std::rc::Rc;
+
 use worker::{Context, Env, Request};
 
 use crate::domain::auth::{self, AccessGrant, Scope};
@@ -21,7 +23,8 @@ pub const MAX_BODY_BYTES: usize = 512 * 1024;
 pub struct Call {
     pub req: Request,
     pub env: Env,
-    pub ctx: Context,
+    /// Shared with in-process calls (the MCP endpoint's tools).
+    pub ctx: Rc<Context>,
     /// The project of the path (`/{projectKey}/…`); empty on the authorization server's
     /// project-less paths.
     pub project: ProjectKey,
@@ -39,7 +42,7 @@ impl Call {
     pub fn new(
         req: Request,
         env: Env,
-        ctx: Context,
+        ctx: Rc<Context>,
         project: String,
         store: Option<String>,
     ) -> ApiResult<Call> {
@@ -108,17 +111,16 @@ impl Call {
         Ok((version, data_erasure))
     }
 
-    /// The grant of the request's bearer token, if it holds one of `required` (403 if not).
+    /// The grant of the request's bearer token, if it holds one of `required`. A customer's
+    /// token (password flow) also needs its session to stand (no password reset since), and
+    /// every token its client to stand (not deleted).
     pub async fn authorize(&mut self, required: &[Scope]) -> ApiResult<&AccessGrant> {
-        let grant = self.authenticate().await?;
-        grant.authorize(required)?;
-        Ok(grant)
+        self.authenticate().await?.authorize(required)?;
+        Ok(self.grant())
     }
 
-    /// The grant of the request's bearer token, whatever its scopes: 401 for a missing,
-    /// unknown, expired or revoked token. A customer's token (password flow) also needs its
-    /// session to stand (the customer exists, no password reset since), and every token its
-    /// client to stand (not deleted).
+    /// The grant of the request's bearer token, whatever its scopes: a live token, session
+    /// and client (401 otherwise). [`Call::authorize`] also checks the scopes.
     pub async fn authenticate(&mut self) -> ApiResult<&AccessGrant> {
         let header = self.header("Authorization");
         let token = auth::bearer(header.as_deref()).ok_or_else(auth::missing_token)?;

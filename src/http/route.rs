@@ -90,6 +90,12 @@ pub enum Route {
         store: Option<String>,
         endpoint: MyEndpoint,
     },
+    /// `/{projectKey}/mcp`: the MCP endpoint (it answers every method itself).
+    Mcp { project: String },
+    /// `/.well-known/oauth-protected-resource[/{projectKey}/mcp]`: RFC 9728 metadata.
+    ProtectedResource { project: Option<String> },
+    /// `/.well-known/oauth-authorization-server`: RFC 8414 metadata.
+    AuthorizationServer,
     /// `/{projectKey}/{segment}` of a resource with the shared shape (`customer-groups`, …).
     Resources { project: String, segment: String },
     /// `/{projectKey}/{segment}/{id}` or `…/key={key}`.
@@ -109,7 +115,9 @@ impl Route {
             | Route::Revoke
             | Route::Introspect
             | Route::CustomerToken { .. }
-            | Route::AnonymousToken { .. } => &["POST"],
+            | Route::AnonymousToken { .. }
+            | Route::Mcp { .. } => &["POST"],
+            Route::ProtectedResource { .. } | Route::AuthorizationServer => &["GET", "HEAD"],
             Route::ApiClients { .. } => &["GET", "HEAD", "POST"],
             Route::ApiClient { .. } => &["GET", "HEAD", "DELETE"],
             Route::Customers { .. } | Route::Resources { .. } => &["GET", "HEAD", "POST"],
@@ -162,6 +170,18 @@ pub fn match_path(path: &str) -> Option<Route> {
             })
         }
         ["oauth", ..] => None,
+        [".well-known", "oauth-protected-resource"] => {
+            Some(Route::ProtectedResource { project: None })
+        }
+        [".well-known", "oauth-protected-resource", project, "mcp"] if !project.is_empty() => {
+            Some(Route::ProtectedResource {
+                project: Some(project.to_string()),
+            })
+        }
+        [".well-known", "oauth-authorization-server"] => Some(Route::AuthorizationServer),
+        [project, "mcp"] if !project.is_empty() => Some(Route::Mcp {
+            project: project.to_string(),
+        }),
         [project, "api-clients"] if !project.is_empty() => Some(Route::ApiClients {
             project: project.to_string(),
         }),

@@ -226,11 +226,17 @@ pub fn screen(call: &HttpCall, server: &Server) -> Option<HttpReply> {
         return Some(reply);
     }
     if call.body.len() > server.max_body_bytes {
-        let limit = server.max_body_bytes;
-        let error = RpcError::new(INVALID_REQUEST, format!("Body exceeds {limit} bytes"));
-        return Some(HttpReply::error(413, &Value::Null, error));
+        return Some(body_too_large(server));
     }
     None
+}
+
+/// The `413` for a body over [`Server::max_body_bytes`] (also when only its declared length
+/// says so, before it is read).
+pub fn body_too_large(server: &Server) -> HttpReply {
+    let limit = server.max_body_bytes;
+    let error = RpcError::new(INVALID_REQUEST, format!("Body exceeds {limit} bytes"));
+    HttpReply::error(413, &Value::Null, error)
 }
 
 /// Answers one HTTP request to the MCP endpoint. The caller has authenticated it.

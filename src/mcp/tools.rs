@@ -40,6 +40,10 @@ impl Resource {
         Resource::BusinessUnitSearch,
         Resource::AssociateRoles,
     ];
+
+    /// The resources this API implements, whose tools the Worker serves (the others are
+    /// not listed and are unknown tools until their endpoints exist).
+    pub const SERVED: [Resource; 2] = [Resource::Customers, Resource::CustomerGroups];
 }
 
 /// The HTTP method of the API operation.

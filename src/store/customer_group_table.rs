@@ -64,8 +64,9 @@ impl Kind for CustomerGroups {
     type Draft = CustomerGroupDraft;
     type Table = CustomerGroups;
     const SEGMENT: &'static str = "customer-groups";
-    const VIEW_SCOPE: &'static str = "view_customer_groups";
-    const MANAGE_SCOPE: &'static str = "manage_customer_groups";
+    // commercetools lets customer scopes read and write customer groups too.
+    const VIEW_SCOPES: &'static [&'static str] = &["view_customer_groups", "view_customers"];
+    const MANAGE_SCOPES: &'static [&'static str] = &["manage_customer_groups", "manage_customers"];
     const FIELDS: &'static [Field] = customer_group::FIELDS;
     const QUERY_TABLE: QueryTable = QueryTable {
         name: "customer_groups",

@@ -29,9 +29,10 @@ pub trait Kind: 'static {
     type Table: Table<State = Self::State>;
     /// The path segment of its endpoints (`customer-groups`).
     const SEGMENT: &'static str;
-    /// The scope names that read and that write it (`view_…`, `manage_…`).
-    const VIEW_SCOPE: &'static str;
-    const MANAGE_SCOPE: &'static str;
+    /// The scope names that read it and that write it (`view_…`, `manage_…`): any one of
+    /// them will do (`manage_project` always does).
+    const VIEW_SCOPES: &'static [&'static str];
+    const MANAGE_SCOPES: &'static [&'static str];
     const FIELDS: &'static [Field];
     const QUERY_TABLE: QueryTable;
     /// Most resources of this kind one project may hold.

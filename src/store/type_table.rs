@@ -49,8 +49,8 @@ impl Kind for Types {
     type Draft = TypeDraft;
     type Table = Types;
     const SEGMENT: &'static str = "types";
-    const VIEW_SCOPE: &'static str = "view_types";
-    const MANAGE_SCOPE: &'static str = "manage_types";
+    const VIEW_SCOPES: &'static [&'static str] = &["view_types"];
+    const MANAGE_SCOPES: &'static [&'static str] = &["manage_types"];
     const FIELDS: &'static [Field] = custom_type::FIELDS;
     const QUERY_TABLE: QueryTable = QueryTable {
         name: "types",

@@ -36,6 +36,7 @@ mod errors;
 mod fuzz;
 mod groups;
 mod hardening;
+mod mcp;
 mod me;
 mod oauth;
 mod queries;
@@ -57,6 +58,7 @@ fn main() {
         sdk::tests(),
         hardening::tests(),
         groups::tests(),
+        mcp::tests(),
         types::tests(),
         me::tests(),
     ]

@@ -1148,25 +1148,26 @@ fn every_route_checks_every_kind_of_token(app: &App) {
             "{}",
             [F, F, T, F, F, F, T, T, F, U, U],
         ),
-        // Groups and types have scopes of their own: customer scopes do not reach them.
+        // Customer groups: their own scopes or the customer scopes (as commercetools).
         (
             "GET",
             "/demo/customer-groups".into(),
             "",
-            [F, F, T, F, F, F, F, F, F, U, U],
+            [T, T, T, F, F, F, F, F, F, U, U],
         ),
         (
             "POST",
             "/demo/customer-groups".into(),
             "{}",
-            [F, F, T, F, F, F, F, F, F, U, U],
+            [F, T, T, F, F, F, F, F, F, U, U],
         ),
         (
             "DELETE",
             format!("/demo/customer-groups/{missing}?version=1"),
             "",
-            [F, F, T, F, F, F, F, F, F, U, U],
+            [F, T, T, F, F, F, F, F, F, U, U],
         ),
+        // Types have scopes of their own: customer scopes do not reach them.
         (
             "GET",
             format!("/demo/types/{missing}"),
@@ -1204,6 +1205,13 @@ fn every_route_checks_every_kind_of_token(app: &App) {
             [F, F, F, F, F, T, F, F, F, U, U],
         ),
     ];
+    let tool_rows = mcp_tool_rows(missing);
+    let mut routes = routes;
+    routes.extend(
+        tool_rows
+            .iter()
+            .map(|(method, tool, args, expect)| (*method, tool.clone(), args.as_str(), *expect)),
+    );
     let mut mismatches = Vec::new();
     for (method, path, body, expected) in &routes {
         for ((name, token, extra), expect) in tokens.iter().zip(expected) {
@@ -1213,12 +1221,18 @@ fn every_route_checks_every_kind_of_token(app: &App) {
                 ("Content-Type", "application/json"),
             ];
             headers.extend_from_slice(extra);
-            let body = (!body.is_empty()).then_some(body.as_bytes());
-            let reply = app.send(method, path, &headers, body);
-            let got = match reply.status {
-                401 => U,
-                403 => F,
-                _ => T,
+            let (reply, got) = match *method {
+                "MCP" => call_tool(app, &headers, path, body),
+                _ => {
+                    let body = (!body.is_empty()).then_some(body.as_bytes());
+                    let reply = app.send(method, path, &headers, body);
+                    let got = match reply.status {
+                        401 => U,
+                        403 => F,
+                        _ => T,
+                    };
+                    (reply, got)
+                }
             };
             if got != *expect || (got == T && reply.status >= 500) {
                 mismatches.push(format!(
@@ -1231,13 +1245,142 @@ fn every_route_checks_every_kind_of_token(app: &App) {
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     // And with no token at all, every route is 401.
     for (method, path, body, _) in &routes {
-        let body = (!body.is_empty()).then_some(body.as_bytes());
-        assert_eq!(
-            app.send(method, path, &[], body).status,
-            401,
-            "{method} {path}"
-        );
+        let status = match *method {
+            "MCP" => call_tool(app, &[], path, body).0.status,
+            _ => {
+                let body = (!body.is_empty()).then_some(body.as_bytes());
+                app.send(method, path, &[], body).status
+            }
+        };
+        assert_eq!(status, 401, "{method} {path}");
     }
+}
+
+/// A matrix row per MCP tool served (`MCP`, tool name, arguments): a tool needs the scope of
+/// its endpoint. Reads need a view scope, writes a manage scope; a store-limited token reaches
+/// none of them (they act on the project's customers and groups).
+fn mcp_tool_rows(missing: &str) -> Vec<(&'static str, String, String, [Expect; 11])> {
+    use Expect::{Forbidden as F, Through as T, Unauthorized as U};
+    const READ: [Expect; 11] = [T, T, T, F, F, F, F, F, F, U, U];
+    const WRITE: [Expect; 11] = [F, T, T, F, F, F, F, F, F, U, U];
+    let id = json!(missing);
+    let rows = [
+        ("get_by_id", json!({"ID": id}), READ),
+        ("get_by_key", json!({"key": "nobody"}), READ),
+        ("list_customers", json!({}), READ),
+        (
+            "list_customers_password_token_password_token",
+            json!({"passwordToken": "x"}),
+            READ,
+        ),
+        (
+            "list_customers_email_token_email_token",
+            json!({"emailToken": "x"}),
+            READ,
+        ),
+        ("get_customer_groups_by_id", json!({"ID": id}), READ),
+        (
+            "get_customer_groups_by_key",
+            json!({"key": "nothing"}),
+            READ,
+        ),
+        ("list_customer_groups", json!({}), READ),
+        ("create_customers", json!({"email": "not-an-email"}), WRITE),
+        (
+            "update_customers_by_id",
+            json!({"ID": id, "version": 1, "actions": []}),
+            WRITE,
+        ),
+        (
+            "update_customers_by_key",
+            json!({"key": "nobody", "version": 1, "actions": []}),
+            WRITE,
+        ),
+        ("delete_by_id", json!({"ID": id, "version": 1}), WRITE),
+        (
+            "delete_by_key",
+            json!({"key": "nobody", "version": 1}),
+            WRITE,
+        ),
+        (
+            "create_customers_password",
+            json!({"id": id, "version": 1, "currentPassword": "a", "newPassword": "b"}),
+            WRITE,
+        ),
+        (
+            "create_customers_password_token",
+            json!({"email": "nobody@example.com"}),
+            WRITE,
+        ),
+        (
+            "create_customers_password_reset",
+            json!({"tokenValue": "x", "newPassword": "y"}),
+            WRITE,
+        ),
+        (
+            "create_customers_email_token",
+            json!({"id": id, "ttlMinutes": 1}),
+            WRITE,
+        ),
+        (
+            "create_customers_email_confirm",
+            json!({"tokenValue": "x"}),
+            WRITE,
+        ),
+        ("create_customer_groups", json!({"groupName": ""}), WRITE),
+        (
+            "update_customer_groups_by_id",
+            json!({"ID": id, "version": 1, "actions": []}),
+            WRITE,
+        ),
+        (
+            "update_customer_groups_by_key",
+            json!({"key": "nothing", "version": 1, "actions": []}),
+            WRITE,
+        ),
+        (
+            "delete_customer_groups_by_id",
+            json!({"ID": id, "version": 1}),
+            WRITE,
+        ),
+        (
+            "delete_customer_groups_by_key",
+            json!({"key": "nothing", "version": 1}),
+            WRITE,
+        ),
+    ];
+    rows.into_iter()
+        .map(|(tool, args, expect)| {
+            let name = format!("commercetools_customers_{tool}");
+            ("MCP", name, args.to_string(), expect)
+        })
+        .collect()
+}
+
+/// Calls an MCP tool at `/demo/mcp`: 401 and 403 from the endpoint, or an `isError` result
+/// with `insufficient_scope` from the tool's own endpoint, are the refusals.
+fn call_tool(app: &App, headers: &[(&str, &str)], tool: &str, args: &str) -> (Reply, Expect) {
+    let body = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"{tool}","arguments":{args}}}}}"#
+    );
+    let mut headers = headers.to_vec();
+    headers.push(("MCP-Protocol-Version", "2025-11-25"));
+    let reply = app.send("POST", "/demo/mcp", &headers, Some(body.as_bytes()));
+    let refused_by_tool = reply.json["result"]["isError"] == true
+        && reply.json["result"]["structuredContent"]["errors"][0]["code"] == "insufficient_scope";
+    let inner_status = &reply.json["result"]["structuredContent"]["statusCode"];
+    assert!(
+        inner_status.as_u64().unwrap_or_default() < 500,
+        "{tool}: {}",
+        reply.text
+    );
+    let got = match reply.status {
+        401 => Expect::Unauthorized,
+        403 => Expect::Forbidden,
+        200 if refused_by_tool => Expect::Forbidden,
+        _ => Expect::Through,
+    };
+    (reply, got)
 }
 
 fn parallel_sign_ins_cannot_outrun_the_throttle(app: &App) {

@@ -100,6 +100,7 @@ impl Server {
             .current_dir(project_root())
             .env("CI", "1")
             .env("WRANGLER_SEND_METRICS", "false")
+            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
             .output()
             .expect("run wrangler d1 migrations apply (did scripts/setup.sh run?)");
         assert!(
@@ -116,6 +117,7 @@ impl Server {
             .current_dir(project_root())
             .env("CI", "1")
             .env("WRANGLER_SEND_METRICS", "false")
+            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
             .process_group(0)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -352,6 +354,7 @@ impl App {
                 .current_dir(project_root())
                 .env("CI", "1")
                 .env("WRANGLER_SEND_METRICS", "false")
+                .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
                 .output()
                 .expect("run wrangler d1 execute");
             let stderr = String::from_utf8_lossy(&out.stderr);

@@ -80,7 +80,7 @@ fn create_get_query_update_and_delete(app: &App) {
     );
     assert_eq!(app.head(&path, app.admin()).status, 200);
     let where_ = encode(&format!(
-        "key = \"{key}\" and resourceTypeIds contains \"customer\""
+        "key = \"{key}\" and resourceTypeIds contains any (\"customer\")"
     ));
     let page = app.get(&format!("/demo/types?where={where_}"), app.admin());
     assert_eq!(page.status, 200, "{}", page.text);
@@ -433,16 +433,17 @@ fn address_custom_fields_are_checked(app: &App) {
         "addresses": [{"key": "home", "country": "DE", "custom": {"type": {"key": key}, "fields": {"rank": 1}}}]}));
     assert_eq!(c["addresses"][0]["custom"]["type"]["typeId"], "type");
     let path = format!("/demo/customers/{}", id_of(&c));
+    let address = c["addresses"][0]["id"].as_str().unwrap().to_string();
     let update = |version: u64, actions: Value| app.update(&path, app.admin(), version, actions);
-    update(1, json!([{"action": "setAddressCustomField", "addressKey": "home", "name": "size", "value": "huge"}]))
+    update(1, json!([{"action": "setAddressCustomField", "addressId": address, "name": "size", "value": "huge"}]))
         .assert_error(400, "InvalidField");
-    update(1, json!([{"action": "setAddressCustomType", "addressKey": "home", "type": {"key": customer_only}}]))
+    update(1, json!([{"action": "setAddressCustomType", "addressId": address, "type": {"key": customer_only}}]))
         .assert_error(400, "InvalidOperation");
     let reply = update(
         1,
         json!([
-            {"action": "setAddressCustomField", "addressKey": "home", "name": "day", "value": "2026-01-01"},
-            {"action": "setAddressCustomType", "addressKey": "home", "type": {"key": key}, "fields": {"flag": false}}
+            {"action": "setAddressCustomField", "addressId": address, "name": "day", "value": "2026-01-01"},
+            {"action": "setAddressCustomType", "addressId": address, "type": {"key": key}, "fields": {"flag": false}}
         ]),
     );
     assert_eq!(reply.status, 200, "{}", reply.text);

@@ -307,6 +307,27 @@ mod tests {
     }
 
     #[test]
+    fn a_type_too_large_to_store_is_refused() {
+        let with_labels = |label_len: usize| {
+            let label = "l".repeat(label_len);
+            let fields: Vec<serde_json::Value> = (0..MAX_FIELD_DEFINITIONS)
+                .map(|i| serde_json::json!({"name": format!("f{i}"), "label": {"en": label}, "required": false, "type": {"name": "String"}}))
+                .collect();
+            let body = serde_json::json!({"key": "big", "name": {"en": "Big"}, "resourceTypeIds": ["customer"], "fieldDefinitions": fields});
+            create(
+                draft(body),
+                0,
+                &ClientLogging::client("c"),
+                &mut CountingRandom(0),
+            )
+        };
+        assert!(with_labels(1_000).is_ok());
+        let err = with_labels(limits::MAX_DOCUMENT_BYTES / MAX_FIELD_DEFINITIONS).unwrap_err();
+        let message = err.to_json()["message"].to_string();
+        assert!(message.contains("bytes"), "{message}");
+    }
+
+    #[test]
     fn every_violation_of_a_draft_is_reported() {
         let err = create(
             draft(serde_json::json!({

@@ -4,9 +4,12 @@
 mod api_clients;
 mod credentials;
 mod customers;
+mod mcp;
 mod me;
 mod oauth;
 mod resources;
+
+use std::rc::Rc;
 
 use worker::{Context, Cors, Env, Method, Request, Response};
 
@@ -51,7 +54,7 @@ fn cors() -> Cors {
 }
 
 /// Answers one request. Never fails: errors become their envelope (a 500 is a bug).
-pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
+pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Response {
     let method = req.method();
     let given = req.headers().get("X-Correlation-ID").ok().flatten();
     let correlation_id = correlation_id(given.as_deref(), &mut CryptoRandom);
@@ -89,7 +92,7 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     })
 }
 
-async fn dispatch(req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
+async fn dispatch(req: Request, env: Env, ctx: Rc<Context>) -> ApiResult<Response> {
     let url = req.url()?;
     let Some(route) = match_path(url.path()) else {
         if url.path().starts_with("/oauth/") {
@@ -98,7 +101,9 @@ async fn dispatch(req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
         return unknown_path(Call::new(req, env, ctx, String::new(), None)?, url.path()).await;
     };
     let method = req.method();
-    if !route.allowed_methods().contains(&method.as_ref()) {
+    // The MCP endpoint answers other methods itself (after its Origin check, as MCP asks).
+    let checks_method = !matches!(route, Route::Mcp { .. });
+    if checks_method && !route.allowed_methods().contains(&method.as_ref()) {
         return Err(ApiError::MethodNotAllowed {
             allowed: route.allowed_methods().to_vec(),
         }
@@ -135,6 +140,9 @@ async fn dispatch(req: Request, env: Env, ctx: Context) -> ApiResult<Response> {
         | Route::Resource {
             project, segment, ..
         } if !resources::serves(&segment) => unknown_path(call(project, None)?, url.path()).await,
+        Route::Mcp { project } => mcp::endpoint(call(project, None)?).await,
+        Route::ProtectedResource { project } => mcp::protected_resource(&url, project.as_deref()),
+        Route::AuthorizationServer => mcp::authorization_server(&url),
         Route::Resources { project, segment } => {
             let not_found = no_endpoint(url.path());
             resources::dispatch(call(project, None)?, &segment, None)

@@ -56,13 +56,16 @@ where
 }
 
 async fn authorize<K: Kind>(call: &mut Call, manage: bool) -> ApiResult<ClientLogging> {
-    let name = if manage {
-        K::MANAGE_SCOPE
+    let names = if manage {
+        K::MANAGE_SCOPES
     } else {
-        K::VIEW_SCOPE
+        K::VIEW_SCOPES
     };
-    let scope = Scope::new(name, &call.project, None);
-    let grant = call.authorize(&[scope]).await?;
+    let scopes: Vec<Scope> = names
+        .iter()
+        .map(|name| Scope::new(name, &call.project, None))
+        .collect();
+    let grant = call.authorize(&scopes).await?;
     Ok(ClientLogging::client(&grant.client_id))
 }
 
