@@ -1,0 +1,152 @@
+// Throughput benchmark (not a test). In one run it starts a trivial Worker (bench/trivial/:
+// the platform's ceiling) and this Worker, each under `wrangler dev` with the same settings,
+// seeds N customers straight into the local D1, and drives every operation with the same
+// closed-loop load (C connections, D seconds per phase, after a one-second warm-up). It prints
+// requests/s, p50, p99, errors and the ratio to the ceiling measured in the same run, and for
+// create and sign-in their latency next to one native PBKDF2 derivation plus a get by id.
+//
+//   bash scripts/setup.sh && bash scripts/build.sh && node bench/throughput.mjs [N] [C] [D]
+//
+// Defaults: N = 10000 customers, C = 8 connections, D = 5 seconds.
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { migrate, percentile, root, seed, startWorker, stateDir, token } from './harness.mjs';
+
+const [customers, connections, seconds] = [10000, 8, 5].map((fallback, i) => Number(process.argv[2 + i] ?? fallback));
+
+const state = stateDir();
+migrate(state);
+seed(state, 0, customers);
+const ceiling = await startWorker(stateDir(), ['--config', join(root, 'bench', 'trivial', 'wrangler.toml')]);
+const base = await startWorker(state);
+const admin = { Authorization: `Bearer ${await token(base)}`, 'Content-Type': 'application/json' };
+
+async function call(method, path, headers = {}, body) {
+  const reply = await fetch(`${base}${path}`, { method, headers, body: body && JSON.stringify(body) });
+  return { status: reply.status, json: await reply.json().catch(() => null) };
+}
+
+// Customers to read (ids from a page of the seeded ones) and to write (one per connection).
+const page = await call('GET', '/demo/customers?limit=500&withTotal=false', admin);
+const seeded = page.json.results.map((c) => ({ id: c.id, key: c.key, email: c.email }));
+const suffix = `${Date.now()}`;
+const own = [];
+for (let c = 0; c < connections; c++) {
+  const email = `throughput-${suffix}-${c}@example.com`;
+  const created = await call('POST', '/demo/customers', admin, { email, password: 'secret123' });
+  own.push({ id: created.json.customer.id, version: 1, email });
+}
+
+/**
+ * Runs `request(connection, n)` in a closed loop on each of `width` connections; returns the
+ * figures.
+ */
+async function phase(target, expected, request, width = connections) {
+  const times = [];
+  let errors = 0;
+  async function loop(connection, until, record) {
+    for (let n = 0; Date.now() < until; n++) {
+      const { method = 'GET', path, headers = {}, body, after } = request(connection, n);
+      const started = performance.now();
+      const reply = await fetch(`${target}${path}`, { method, headers, body: body && JSON.stringify(body) });
+      const text = await reply.text();
+      const elapsed = performance.now() - started;
+      if (reply.status !== expected) errors += record ? 1 : 0;
+      else if (after) after(JSON.parse(text));
+      if (record) times.push(elapsed);
+    }
+  }
+  const run = (ms, record) => {
+    const until = Date.now() + ms;
+    return Promise.all(Array.from({ length: width }, (_, c) => loop(c, until, record)));
+  };
+  await run(1000, false);
+  const started = performance.now();
+  await run(seconds * 1000, true);
+  const elapsed = (performance.now() - started) / 1000;
+  times.sort((a, b) => a - b);
+  return { rps: times.length / elapsed, p50: percentile(times, 50), p99: percentile(times, 99), errors };
+}
+
+const pick = (c, n) => seeded[(c * 61 + n * 7) % seeded.length];
+const q = (where, extra = '') => `/demo/customers?where=${encodeURIComponent(where)}${extra}`;
+const rows = [];
+async function measure(label, target, expected, request, width = connections) {
+  const figures = await phase(target, expected, request, width);
+  rows.push({ label, ...figures });
+  console.error(`${label}: ${figures.rps.toFixed(0)} req/s`);
+  return figures;
+}
+
+const top = await measure('trivial Worker, 404 (the ceiling)', ceiling, 404, () => ({ path: '/' }));
+await measure('this Worker, unknown path 404 (no token)', base, 404, () => ({ path: '/nothing/here/at/all' }));
+await measure('GET /customers/{id}', base, 200, (c, n) => ({ path: `/demo/customers/${pick(c, n).id}`, headers: admin }));
+await measure('GET /customers/key={key}', base, 200, (c, n) => ({ path: `/demo/customers/key=${pick(c, n).key}`, headers: admin }));
+await measure('query: where email = …', base, 200, (c, n) => ({ path: q(`email = "${pick(c, n).email}"`), headers: admin }));
+await measure('query: where middleName = … (JSON only), limit 20', base, 200, (c, n) => ({
+  path: q(`middleName = "Middle${(c * 13 + n) % 2000}"`, '&limit=20&withTotal=false'),
+  headers: admin,
+}));
+const shopper = await shopperToken(own[0].email);
+if (shopper && (await call('GET', '/demo/me', { Authorization: `Bearer ${shopper}` })).status === 200) {
+  await measure('GET /me (customer token)', base, 200, () => ({ path: '/demo/me', headers: { Authorization: `Bearer ${shopper}` } }));
+}
+await measure('update (own customer, one action)', base, 200, (c, n) => ({
+  method: 'POST',
+  path: `/demo/customers/${own[c].id}`,
+  headers: admin,
+  body: { version: own[c].version, actions: [{ action: 'setFirstName', firstName: `F${n}` }] },
+  after: (customer) => (own[c].version = customer.version),
+}));
+const creating = (c, n) => ({
+  method: 'POST',
+  path: '/demo/customers',
+  headers: admin,
+  body: { email: `created-${suffix}-${c}-${n}-${Math.random()}@example.com`, password: 'secret123' },
+});
+const signingIn = (c) => ({ method: 'POST', path: '/demo/login', headers: admin, body: { email: own[c].email, password: 'secret123' } });
+await measure('create (one PBKDF2 derivation)', base, 201, creating);
+await measure('sign-in (one PBKDF2 derivation)', base, 200, signingIn);
+// Their latency bound is measured on one connection: with more, derivations queue for the CPU.
+const create = await measure('create, one connection', base, 201, creating, 1);
+const signIn = await measure('sign-in, one connection', base, 200, signingIn, 1);
+const byIdAlone = await measure('GET /customers/{id}, one connection', base, 200, (c, n) => ({
+  path: `/demo/customers/${pick(c, n).id}`,
+  headers: admin,
+}), 1);
+
+const derivation = nativeDerivationMs();
+console.log(`\n${customers} customers, ${connections} connections, ${seconds} s per phase, ${new Date().toISOString().slice(0, 10)}\n`);
+console.log('| operation | requests/s | p50 (ms) | p99 (ms) | errors | ratio to ceiling |');
+console.log('|---|---:|---:|---:|---:|---:|');
+for (const row of rows) {
+  const ratio = (row.rps / top.rps).toFixed(2);
+  console.log(`| ${row.label} | ${row.rps.toFixed(0)} | ${row.p50.toFixed(1)} | ${row.p99.toFixed(1)} | ${row.errors} | ${ratio} |`);
+}
+const bound = derivation + byIdAlone.p50;
+console.log(`\none PBKDF2-HMAC-SHA256 derivation (100 000 iterations, native, median of 10): ${derivation.toFixed(1)} ms`);
+for (const [label, figures] of [['create', create], ['sign-in', signIn]]) {
+  console.log(`${label}: p50 ${figures.p50.toFixed(1)} ms = ${(figures.p50 / bound).toFixed(2)} × (one derivation + get by id p50, one connection = ${bound.toFixed(1)} ms)`);
+}
+process.exit(0);
+
+/** A password-flow token of the storefront client for `email` (password `secret123`). */
+async function shopperToken(email) {
+  const basic = Buffer.from('demo-storefront:demo-storefront-secret').toString('base64');
+  const reply = await fetch(`${base}/oauth/demo/customers/token`, {
+    method: 'POST',
+    headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: `grant_type=password&username=${encodeURIComponent(email)}&password=secret123`,
+  });
+  return (await reply.json()).access_token;
+}
+
+function nativeDerivationMs() {
+  const times = [];
+  for (let i = 0; i < 10; i++) {
+    const started = performance.now();
+    pbkdf2Sync('secret123', randomBytes(16), 100000, 32, 'sha256');
+    times.push(performance.now() - started);
+  }
+  return percentile(times.sort((a, b) => a - b), 50);
+}
