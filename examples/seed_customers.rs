@@ -138,6 +138,7 @@ fn main() {
     let refs = Referenced {
         types: vec![bench_type(&mut out, from == 0)],
         groups: bench_groups(&mut out, from == 0),
+        ..Referenced::default()
     };
     let columns = format!("project, id, {}", Customers::COLUMNS.join(", "));
     let mut customers = Vec::new();

@@ -5,7 +5,10 @@
 //! imports the `worker` crate, so it compiles and is unit-tested natively.
 
 pub mod api_clients;
+pub mod associate_role;
 pub mod auth;
+pub mod business_unit;
+pub mod custom_actions;
 pub mod custom_type;
 pub mod customer;
 pub mod customer_group;

@@ -1,4 +1,5 @@
-//! The resources a write refers to — custom types and customer groups: which ones it needs
+//! The resources a write refers to — custom types, customer groups, and for business units
+//! customers, associate roles and parent units: which ones it needs
 //! ([`Wanted`], collected from the draft, the actions and the current state before anything is
 //! decided) and those the store loaded ([`Referenced`]). References given by id or key are
 //! resolved against them to `{typeId, id}` (one that does not exist → 400
@@ -9,6 +10,8 @@
 
 use serde_json::{Map, Value};
 
+use super::associate_role::AssociateRole;
+use super::business_unit::BusinessUnit;
 use super::custom_type::{fields, Type};
 use super::error::ApiError;
 use super::ids::Random;
@@ -26,6 +29,12 @@ pub struct ActionContext<'a> {
 pub struct Wanted {
     pub types: Vec<ResourceIdentifier>,
     pub groups: Vec<ResourceIdentifier>,
+    pub customers: Vec<ResourceIdentifier>,
+    pub roles: Vec<ResourceIdentifier>,
+    /// Business units, each with its ancestors.
+    pub units: Vec<ResourceIdentifier>,
+    /// Business units (by key) whose subtree height is needed.
+    pub subtrees: Vec<String>,
 }
 
 impl Wanted {
@@ -44,12 +53,35 @@ impl Wanted {
         push_new(&mut self.groups, identifier.clone());
     }
 
+    pub fn customer(&mut self, identifier: &ResourceIdentifier) {
+        push_new(&mut self.customers, identifier.clone());
+    }
+
+    pub fn role(&mut self, identifier: &ResourceIdentifier) {
+        push_new(&mut self.roles, identifier.clone());
+    }
+
+    /// A business unit and its ancestors.
+    pub fn unit(&mut self, identifier: &ResourceIdentifier) {
+        push_new(&mut self.units, identifier.clone());
+    }
+
+    /// How many levels lie below the unit with `key`.
+    pub fn subtree(&mut self, key: &str) {
+        push_new(&mut self.subtrees, key.to_string());
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.types.is_empty() && self.groups.is_empty()
+        self.subtrees.is_empty()
+            && self.types.is_empty()
+            && self.groups.is_empty()
+            && self.customers.is_empty()
+            && self.roles.is_empty()
+            && self.units.is_empty()
     }
 }
 
-fn push_new(list: &mut Vec<ResourceIdentifier>, item: ResourceIdentifier) {
+fn push_new<T: PartialEq>(list: &mut Vec<T>, item: T) {
     if !list.contains(&item) {
         list.push(item);
     }
@@ -67,6 +99,13 @@ pub struct GroupRef {
 pub struct Referenced {
     pub types: Vec<Type>,
     pub groups: Vec<GroupRef>,
+    /// Customers, as references see them (id and key).
+    pub customers: Vec<GroupRef>,
+    pub roles: Vec<AssociateRole>,
+    /// The wanted business units and their ancestors.
+    pub units: Vec<BusinessUnit>,
+    /// How many levels lie below the wanted units (by key).
+    pub subtree_heights: Vec<(String, usize)>,
 }
 
 fn not_found(type_id: &str, identifier: &ResourceIdentifier) -> ApiError {
@@ -103,6 +142,59 @@ impl Referenced {
             .find(|g| identifier.names(&g.id, g.key.as_deref()))
             .map(|g| Reference::to("customer-group", &g.id))
             .ok_or_else(|| not_found("customer-group", identifier))
+    }
+
+    /// `{typeId: "customer", id}` for the customer an identifier names.
+    pub fn customer(
+        &self,
+        identifier: &ResourceIdentifier,
+        path: &str,
+    ) -> Result<Reference, ApiError> {
+        identifier.resolve(path, "customer")?;
+        self.customers
+            .iter()
+            .find(|c| identifier.names(&c.id, c.key.as_deref()))
+            .map(|c| Reference::to("customer", &c.id))
+            .ok_or_else(|| not_found("customer", identifier))
+    }
+
+    /// The associate role an identifier names.
+    pub fn role(
+        &self,
+        identifier: &ResourceIdentifier,
+        path: &str,
+    ) -> Result<&AssociateRole, ApiError> {
+        identifier.resolve(path, "associate-role")?;
+        self.roles
+            .iter()
+            .find(|r| identifier.names(&r.meta.id, Some(r.key.as_str())))
+            .ok_or_else(|| not_found("associate-role", identifier))
+    }
+
+    /// The business unit an identifier names.
+    pub fn unit(
+        &self,
+        identifier: &ResourceIdentifier,
+        path: &str,
+    ) -> Result<&BusinessUnit, ApiError> {
+        identifier.resolve(path, "business-unit")?;
+        self.units
+            .iter()
+            .find(|u| identifier.names(&u.meta.id, Some(u.key.as_str())))
+            .ok_or_else(|| not_found("business-unit", identifier))
+    }
+
+    /// How many levels lie below the unit with `key` (0 for a leaf, or if unknown).
+    pub fn subtree_height(&self, key: &str) -> usize {
+        self.subtree_heights
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(0, |(_, h)| *h)
+    }
+
+    /// The business unit with `key`, among the loaded ones.
+    pub fn unit_by_key(&self, key: &str) -> Option<&BusinessUnit> {
+        self.units.iter().find(|u| u.key.as_str() == key)
     }
 
     /// The custom fields a draft gives a resource of `resource_type_id`, at `path`: their type

@@ -104,6 +104,12 @@ pub enum Route {
         segment: String,
         target: Target,
     },
+    /// `/{projectKey}/business-units/{id}/associates/{customerId}` or `…/key={key}/…`.
+    BusinessUnitAssociate {
+        project: String,
+        target: Target,
+        customer: String,
+    },
 }
 
 impl Route {
@@ -125,7 +131,8 @@ impl Route {
             Route::Credentials {
                 endpoint: Credential::ByPasswordToken(_) | Credential::ByEmailToken(_),
                 ..
-            } => &["GET", "HEAD"],
+            }
+            | Route::BusinessUnitAssociate { .. } => &["GET", "HEAD"],
             Route::Credentials { .. } => &["POST"],
             Route::Me {
                 endpoint: MyEndpoint::Profile,
@@ -222,6 +229,13 @@ fn resources(project: &str, rest: &[&str]) -> Option<Route> {
             segment,
             target: target_of(target)?,
         }),
+        ["business-units", target, "associates", customer] if !customer.is_empty() => {
+            Some(Route::BusinessUnitAssociate {
+                project,
+                target: target_of(target)?,
+                customer: customer.to_string(),
+            })
+        }
         _ => None,
     }
 }
@@ -486,6 +500,15 @@ mod tests {
             })
         );
         assert_eq!(match_path("/p/types/key="), None);
+        assert_eq!(
+            match_path("/p/business-units/key=b1/associates/c1"),
+            Some(Route::BusinessUnitAssociate {
+                project: "p".into(),
+                target: Target::Key("b1".into()),
+                customer: "c1".into()
+            })
+        );
+        assert_eq!(match_path("/p/types/t1/associates/c1"), None);
         assert_eq!(match_path("/p/in-store/key=s/customer-groups"), None);
     }
 

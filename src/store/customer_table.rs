@@ -137,11 +137,7 @@ impl Table for Customers {
 }
 
 fn referral(type_id: &'static str, table: &'static str, id: &str) -> Referral {
-    Referral {
-        type_id,
-        table,
-        id: id.to_string(),
-    }
+    Referral::to(type_id, table, id)
 }
 
 /// One insert per (lower-case email, store) the customer claims.

@@ -206,10 +206,17 @@ fn failed(err: StoreError, attempted: &Customer) -> Attempt {
 }
 
 /// A unique value taken by another customer becomes `DuplicateField`, a reference to a
-/// resource deleted meanwhile `ReferencedResourceNotFound`; anything else is a 500.
+/// resource deleted meanwhile `ReferencedResourceNotFound`, the deletion of a customer who is
+/// an associate of a business unit `ReferenceExists`; anything else is a 500.
 pub fn duplicate_or_failure(err: StoreError, customer: &Customer) -> Rejection {
     match &err {
         StoreError::ReferenceMissing => missing_reference(customer).into(),
+        // Only business units refer to customers (as associates).
+        StoreError::ReferenceExists => ApiError::ReferenceExists {
+            type_id: "customer".into(),
+            referenced_by: Some("business-unit".into()),
+        }
+        .into(),
         StoreError::Duplicate(constraint) => {
             match customer_table::duplicate(constraint, customer) {
                 Some(duplicate) => duplicate.into(),

@@ -51,4 +51,17 @@ pub trait Kind: 'static {
 
     /// The unique value another resource holds, from the constraint D1 names.
     fn duplicate(constraint: &str, state: &Self::State) -> Option<ApiError>;
+
+    /// The payload of its `…Created` message, if it has one.
+    fn created(_state: &Self::State) -> Option<Payload<Self>> {
+        None
+    }
+
+    /// The payload of its `…Deleted` message, if it has one.
+    fn deleted(_state: &Self::State) -> Option<Payload<Self>> {
+        None
+    }
 }
+
+/// The message payload type of kind `K`.
+pub type Payload<K> = <<K as Kind>::State as Updatable>::Payload;

@@ -9,6 +9,8 @@
 //! [`email_lock`], [`throttle`] (Durable Objects), [`tokens`] (KV), [`api_clients`],
 //! [`passwords`] (WebCrypto), [`config`], [`platform`], [`error`].
 
+pub mod associate_role_table;
+pub mod business_unit_table;
 pub mod customer_group_table;
 pub mod customer_table;
 pub mod kind;

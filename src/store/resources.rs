@@ -13,7 +13,6 @@ use super::table;
 use super::writer::{Attempt, Object, Reply, Writes};
 use super::{references, StoreError};
 use crate::domain::error::{ApiError, ApiResult, Rejection};
-use crate::domain::message::Message;
 use crate::domain::refs::ClientLogging;
 use crate::domain::resource::{self, Resource, Updatable, UpdateContext, UpdateRequest};
 use crate::domain::version::{self, Version};
@@ -109,7 +108,18 @@ where
             }
             ResourceWrite::Delete { version } => {
                 version::check(*version, current.meta().version)?;
-                let batch = table::delete::<K::Table>(place, current, None::<&Message>, Vec::new());
+                let message = match K::deleted(current) {
+                    Some(payload) => Some(resource::deleted(
+                        current,
+                        *version,
+                        &payload,
+                        command.now_ms,
+                        &by,
+                        &mut CryptoRandom,
+                    )?),
+                    None => None,
+                };
+                let batch = table::delete::<K::Table>(place, current, message.as_ref(), Vec::new());
                 if let Err(e) = db.batch(&batch).await {
                     return Err(deletion_refused::<K>((&db, &command.project), e, current).await);
                 }

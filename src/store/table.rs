@@ -57,7 +57,39 @@ pub struct Referral {
     pub type_id: &'static str,
     /// The table of the referenced resource.
     pub table: &'static str,
+    /// The referenced resource's id, or its key if [`Referral::by_key`].
     pub id: String,
+    /// Whether the resource is referred to by its (immutable) key: the stored reference still
+    /// names its id, looked up in the same batch.
+    pub by_key: bool,
+}
+
+impl Referral {
+    /// A reference by id.
+    pub fn to(type_id: &'static str, table: &'static str, id: &str) -> Referral {
+        Referral {
+            type_id,
+            table,
+            id: id.to_string(),
+            by_key: false,
+        }
+    }
+
+    /// A reference by key.
+    pub fn to_key(type_id: &'static str, table: &'static str, key: &str) -> Referral {
+        Referral {
+            by_key: true,
+            ..Referral::to(type_id, table, key)
+        }
+    }
+
+    fn column(&self) -> &'static str {
+        if self.by_key {
+            "key"
+        } else {
+            "id"
+        }
+    }
 }
 
 /// The references rows of `from` (of type `from_type`) when it goes from `before` to `after`,
@@ -78,8 +110,9 @@ fn referrals<T: Table>(
     for added in new.iter().filter(|r| !old.contains(r)) {
         statements.push(Statement::new(
             format!(
-                "INSERT INTO reference_guards (ok) SELECT COUNT(*) FROM {} WHERE project = ?1 AND id = ?2",
-                added.table
+                "INSERT INTO reference_guards (ok) SELECT COUNT(*) FROM {} WHERE project = ?1 AND {} = ?2",
+                added.table,
+                added.column()
             ),
             vec![Param::text(project), Param::text(&added.id)],
         ));
@@ -90,7 +123,23 @@ fn referrals<T: Table>(
             vec![Param::text(project), Param::text(from_type), Param::text(id)],
         ));
     }
-    for referral in &new {
+    for referral in new.iter().filter(|r| r.by_key) {
+        statements.push(Statement::new(
+            format!(
+                "INSERT OR IGNORE INTO resource_references (project, from_type, from_id, to_type, to_id) \
+                 SELECT ?1, ?2, ?3, ?4, id FROM {} WHERE project = ?1 AND key = ?5",
+                referral.table
+            ),
+            vec![
+                Param::text(project),
+                Param::text(from_type),
+                Param::text(id),
+                Param::text(referral.type_id),
+                Param::text(&referral.id),
+            ],
+        ));
+    }
+    for referral in new.iter().filter(|r| !r.by_key) {
         statements.push(Statement::new(
             "INSERT OR IGNORE INTO resource_references (project, from_type, from_id, to_type, to_id) VALUES (?1, ?2, ?3, ?4, ?5)",
             vec![
@@ -110,11 +159,7 @@ pub fn custom_type_referral(custom: &Option<CustomFields>) -> Vec<Referral> {
     custom
         .as_ref()
         .and_then(|c| c.type_ref.id.clone())
-        .map(|id| Referral {
-            type_id: "type",
-            table: "types",
-            id,
-        })
+        .map(|id| Referral::to("type", "types", &id))
         .into_iter()
         .collect()
 }

@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State};
 
+use super::associate_role_table::AssociateRoles;
+use super::business_unit_table::BusinessUnits;
 use super::customer_group_table::CustomerGroups;
 use super::customer_writes::CustomerWrites;
 use super::resources::ResourceWrites;
@@ -24,6 +26,8 @@ use super::type_table::Types;
 
 type CustomerGroupWrites = ResourceWrites<CustomerGroups>;
 type TypeWrites = ResourceWrites<Types>;
+type AssociateRoleWrites = ResourceWrites<AssociateRoles>;
+type BusinessUnitWrites = ResourceWrites<BusinessUnits>;
 use crate::domain::error::{ApiError, ApiResult, Rejection};
 
 const BINDING: &str = "WRITER";
@@ -152,6 +156,8 @@ impl DurableObject for Writer {
             CustomerWrites::TYPE_ID => self.run::<CustomerWrites>(envelope.command).await,
             CustomerGroupWrites::TYPE_ID => self.run::<CustomerGroupWrites>(envelope.command).await,
             TypeWrites::TYPE_ID => self.run::<TypeWrites>(envelope.command).await,
+            AssociateRoleWrites::TYPE_ID => self.run::<AssociateRoleWrites>(envelope.command).await,
+            BusinessUnitWrites::TYPE_ID => self.run::<BusinessUnitWrites>(envelope.command).await,
             other => Err(ApiError::General {
                 message: format!("No writer for resources of type '{other}'."),
             }

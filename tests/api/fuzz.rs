@@ -1,8 +1,8 @@
 //! A black-box fuzzer: seeded, bounded and reproducible. It sends random requests, well-formed
 //! and malformed (customer drafts; update actions with deep, long, unicode and huge values;
 //! predicates, sorts and paging; sign-ins, credential tokens and OAuth forms; the same bodies
-//! on `/me`), with several kinds of token (a customer's among them), and after every request
-//! asserts:
+//! on `/me`; associate roles and business units with their actions and the associate lookup),
+//! with several kinds of token (a customer's among them), and after every request asserts:
 //!
 //! - no 5xx;
 //! - no request slower than a bound relative to a trivial request measured in the same run;
@@ -115,6 +115,8 @@ struct Fuzz<'a> {
     rng: TestRng,
     tokens: Vec<(&'static str, String)>,
     customers: Vec<Known>,
+    /// Associate roles and business units it created: `(segment, id, key, version)`.
+    b2b: Vec<(&'static str, String, String, u64)>,
     counter: u64,
     sent: usize,
     bound: Duration,
@@ -148,6 +150,7 @@ impl<'a> Fuzz<'a> {
             rng: TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
             tokens,
             customers: Vec::new(),
+            b2b: Vec::new(),
             counter: 0,
             sent: 0,
             bound: Duration::ZERO,
@@ -756,7 +759,8 @@ impl<'a> Fuzz<'a> {
     }
 
     fn next_request(&mut self) -> Request {
-        match self.below(20) {
+        match self.below(23) {
+            20..=22 => self.b2b_request(),
             0..=4 => {
                 let body = self.draft();
                 let endpoint = if self.chance(20) {
@@ -794,6 +798,208 @@ impl<'a> Fuzz<'a> {
                 }
             }
             _ => self.credentials(),
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Associate roles and business units
+
+    /// A role or unit it knows of (`segment`), or a made-up one.
+    fn b2b_target(&mut self, segment: &str) -> (String, String, u64) {
+        let known: Vec<_> = self
+            .b2b
+            .iter()
+            .filter(|(s, ..)| *s == segment)
+            .cloned()
+            .collect();
+        if known.is_empty() || self.chance(10) {
+            return ("no-such-id".into(), "no-such-key".into(), 1);
+        }
+        let (_, id, key, version) = self.pick(&known);
+        (id, key, version)
+    }
+
+    fn permissions(&mut self) -> Value {
+        let names = [
+            "ViewMyCarts",
+            "AddChildUnits",
+            "UpdateAssociates",
+            "Fly",
+            "",
+        ];
+        let n = if self.chance(5) { 5_000 } else { self.below(6) };
+        json!((0..n).map(|_| self.pick(&names)).collect::<Vec<_>>())
+    }
+
+    fn associate(&mut self) -> Value {
+        let customer = if self.customers.is_empty() || self.chance(20) {
+            json!({"id": self.text()})
+        } else {
+            let i = self.below(self.customers.len());
+            json!({"id": self.customers[i].id})
+        };
+        let (_, role, _) = self.b2b_target("associate-roles");
+        let inheritance = self.pick(&[json!("Enabled"), json!("Disabled"), json!("Maybe")]);
+        json!({"customer": customer,
+               "associateRoleAssignments": [{"associateRole": {"key": role}, "inheritance": inheritance}]})
+    }
+
+    fn unit_draft(&mut self) -> Value {
+        let (_, parent, _) = self.b2b_target("business-units");
+        let unit_type = self.pick(&["Company", "Division", "Division", "Team"]);
+        let mut draft = json!({"key": self.field("key"), "name": self.field("text"), "unitType": unit_type,
+                               "parentUnit": {"key": parent}});
+        for (name, value) in [
+            ("associates", json!([self.associate()])),
+            ("stores", json!([self.field("store")])),
+            ("storeMode", json!(self.pick(&["Explicit", "FromParent"]))),
+            ("addresses", json!([self.address()])),
+            ("contactEmail", self.field("email")),
+        ] {
+            if self.chance(30) {
+                draft[name] = value;
+            }
+        }
+        draft
+    }
+
+    fn b2b_action(&mut self, segment: &str) -> Value {
+        if segment == "associate-roles" {
+            let name = self.pick(&[
+                "addPermission",
+                "removePermission",
+                "setPermissions",
+                "changeBuyerAssignable",
+                "setName",
+                "setKey",
+            ]);
+            let permissions = self.permissions();
+            let permission = permissions.get(0).cloned().unwrap_or(json!("Fly"));
+            let buyer_assignable = self.value(0);
+            let text = self.field("text");
+            return json!({"action": name, "permission": permission, "permissions": permissions,
+                          "buyerAssignable": buyer_assignable, "name": text});
+        }
+        let name = self.pick(&[
+            "changeName",
+            "setContactEmail",
+            "changeStatus",
+            "setStoreMode",
+            "setStores",
+            "addStore",
+            "removeStore",
+            "changeAssociateMode",
+            "addAssociate",
+            "changeAssociate",
+            "removeAssociate",
+            "setAssociates",
+            "addAddress",
+            "removeAddress",
+            "setDefaultShippingAddress",
+            "changeParentUnit",
+            "setUnitType",
+            "fly",
+        ]);
+        let (_, parent, _) = self.b2b_target("business-units");
+        let associate = self.associate();
+        json!({"action": name, "name": self.field("text"), "contactEmail": self.field("email"),
+               "status": self.pick(&["Active", "Inactive", "x"]), "storeMode": self.pick(&["Explicit", "FromParent"]),
+               "stores": [self.field("store")], "store": self.field("store"),
+               "associateMode": self.pick(&["Explicit", "ExplicitAndFromParent"]),
+               "associate": associate.clone(), "associates": [associate.clone()],
+               "customer": associate["customer"].clone(), "address": self.address(),
+               "addressKey": self.text(), "parentUnit": {"key": parent},
+               "unitType": self.pick(&["Company", "Division"])})
+    }
+
+    fn b2b_request(&mut self) -> Request {
+        let segment = self.pick(&["associate-roles", "business-units"]);
+        let (id, key, version) = self.b2b_target(segment);
+        let target = if self.chance(50) {
+            id.clone()
+        } else {
+            format!("key={}", encode(&key))
+        };
+        let (_, token) = self.token();
+        let plain = |method, path| Request {
+            method,
+            path,
+            headers: vec![("Authorization".into(), format!("Bearer {token}"))],
+            body: None,
+            throttled: false,
+        };
+        match self.below(8) {
+            0 | 1 => {
+                let body = if segment == "associate-roles" {
+                    json!({"key": self.field("key"), "name": self.field("text"),
+                           "buyerAssignable": self.value(0), "permissions": self.permissions()})
+                } else {
+                    self.unit_draft()
+                };
+                self.json_request("POST", format!("/demo/{segment}"), body)
+            }
+            2..=4 => {
+                let actions: Vec<Value> = (0..1 + self.below(3))
+                    .map(|_| self.b2b_action(segment))
+                    .collect();
+                let version = if self.chance(80) {
+                    json!(version)
+                } else {
+                    self.number()
+                };
+                let body = json!({"version": version, "actions": actions});
+                self.json_request("POST", format!("/demo/{segment}/{target}"), body)
+            }
+            5 => {
+                let customer = self.customer_target();
+                plain(
+                    "GET",
+                    format!("/demo/business-units/{target}/associates/{customer}"),
+                )
+            }
+            6 => {
+                let predicate = self.pick(&[
+                    "key = \"x\"",
+                    "permissions contains any (\"ViewMyCarts\")",
+                    "topLevelUnit(key = \"x\")",
+                    "associates(customer(id = \"x\"))",
+                    "unitType in (\"Company\")",
+                    "(((",
+                ]);
+                plain(
+                    "GET",
+                    format!(
+                        "/demo/{segment}?where={}&sort=key+desc&limit=5",
+                        encode(predicate)
+                    ),
+                )
+            }
+            _ => plain(
+                "DELETE",
+                format!("/demo/{segment}/{target}?version={version}"),
+            ),
+        }
+    }
+
+    /// Remembers a role or unit from a 2xx answer to a write.
+    fn remember_b2b(&mut self, request: &Request, reply: &Reply) {
+        let segment = if reply.json["unitType"].is_string() {
+            "business-units"
+        } else if reply.json["buyerAssignable"].is_boolean() {
+            "associate-roles"
+        } else {
+            return;
+        };
+        let (Some(id), Some(key), Some(version)) = (
+            reply.json["id"].as_str(),
+            reply.json["key"].as_str(),
+            reply.json["version"].as_u64(),
+        ) else {
+            return;
+        };
+        self.b2b.retain(|(_, known, ..)| known != id);
+        if request.method != "DELETE" {
+            self.b2b.push((segment, id.into(), key.into(), version));
         }
     }
 
@@ -853,6 +1059,7 @@ impl<'a> Fuzz<'a> {
         {
             return;
         }
+        self.remember_b2b(&request, &reply);
         let customer = if reply.json["customer"].is_object() {
             &reply.json["customer"]
         } else {

@@ -29,7 +29,9 @@ macro_rules! tests {
     };
 }
 
+mod associate_roles;
 mod auth;
+mod business_units;
 mod credentials;
 mod customers;
 mod errors;
@@ -60,6 +62,8 @@ fn main() {
         groups::tests(),
         mcp::tests(),
         types::tests(),
+        associate_roles::tests(),
+        business_units::tests(),
         me::tests(),
     ]
     .concat();
@@ -70,6 +74,8 @@ fn main() {
         credentials::serial_tests(),
         hardening::serial_tests(),
         groups::serial_tests(),
+        associate_roles::serial_tests(),
+        business_units::serial_tests(),
         fuzz::serial_tests(),
     ]
     .concat();

@@ -1,6 +1,7 @@
 //! The authorization server: password, anonymous and refresh flows, introspection, revocation,
 //! the api-clients resource, lifetimes, brute-force throttling, and a matrix of every route
-//! against every kind of token.
+//! (customers, credentials, api clients, associate roles, business units) against every kind
+//! of token.
 
 use serde_json::{json, Value};
 
@@ -1205,13 +1206,47 @@ fn every_route_checks_every_kind_of_token(app: &App) {
             [F, F, F, F, F, T, F, F, F, U, U],
         ),
     ];
-    let tool_rows = mcp_tool_rows(missing);
     let mut routes = routes;
+    let tool_rows = mcp_tool_rows(missing);
     routes.extend(
         tool_rows
             .iter()
             .map(|(method, tool, args, expect)| (*method, tool.clone(), args.as_str(), *expect)),
     );
+    // B2B: only the project-wide token holds the associate-role and business-unit scopes.
+    let only_project = [F, F, T, F, F, F, F, F, F, U, U];
+    for (method, path, body) in [
+        ("GET", "/demo/associate-roles".to_string(), ""),
+        ("HEAD", "/demo/associate-roles".to_string(), ""),
+        ("POST", "/demo/associate-roles".to_string(), "{}"),
+        ("GET", format!("/demo/associate-roles/{missing}"), ""),
+        (
+            "POST",
+            "/demo/associate-roles/key=nothing".to_string(),
+            "{}",
+        ),
+        (
+            "DELETE",
+            format!("/demo/associate-roles/{missing}?version=1"),
+            "",
+        ),
+        ("GET", "/demo/business-units".to_string(), ""),
+        ("POST", "/demo/business-units".to_string(), "{}"),
+        ("GET", "/demo/business-units/key=nothing".to_string(), ""),
+        ("POST", format!("/demo/business-units/{missing}"), "{}"),
+        (
+            "DELETE",
+            format!("/demo/business-units/{missing}?version=1"),
+            "",
+        ),
+        (
+            "GET",
+            format!("/demo/business-units/{missing}/associates/{missing}"),
+            "",
+        ),
+    ] {
+        routes.push((method, path, body, only_project));
+    }
     let mut mismatches = Vec::new();
     for (method, path, body, expected) in &routes {
         for ((name, token, extra), expect) in tokens.iter().zip(expected) {

@@ -1,7 +1,8 @@
 //! Real commercetools SDKs against the Worker: proof that real clients work unchanged. The
-//! official TypeScript SDK runs tests/sdk/customers-roundtrip.mjs (the back office) and
-//! tests/sdk/me-journey.mjs (the storefront's `/me` journey, global and in a store); the Python
-//! SDK runs tests/sdk/python-journey.py in the virtual environment scripts/setup.sh makes.
+//! official TypeScript SDK runs tests/sdk/customers-roundtrip.mjs (the back office),
+//! tests/sdk/b2b-roundtrip.mjs (associate roles and business units) and tests/sdk/me-journey.mjs
+//! (the storefront's `/me` journey, global and in a store); the Python SDK runs
+//! tests/sdk/python-journey.py in the virtual environment scripts/setup.sh makes.
 
 use std::process::Command;
 
@@ -9,6 +10,7 @@ use crate::support::App;
 
 tests!(sdk;
     official_sdk_customer_round_trip,
+    official_sdk_b2b_round_trip,
     official_sdk_storefront_journey,
     python_sdk_journey,
 );
@@ -35,6 +37,15 @@ fn official_sdk_customer_round_trip(app: &App) {
         app,
         ("node", "tests/sdk/customers-roundtrip.mjs"),
         "official SDK round trip: ok",
+    );
+}
+
+/// Associate roles and business units: CRUD, queries and the associate lookup.
+fn official_sdk_b2b_round_trip(app: &App) {
+    run_script(
+        app,
+        ("node", "tests/sdk/b2b-roundtrip.mjs"),
+        "official SDK B2B round trip: ok",
     );
 }
 

@@ -94,6 +94,7 @@ pub fn refs() -> &'static Referenced {
                 key: key.map(str::to_string),
             })
             .collect(),
+            ..Referenced::default()
         }
     })
 }

@@ -2,6 +2,7 @@
 //! to the resource's handler, and turn every failure into the commercetools error envelope.
 
 mod api_clients;
+mod business_units;
 mod credentials;
 mod customers;
 mod mcp;
@@ -149,6 +150,11 @@ async fn dispatch(req: Request, env: Env, ctx: Rc<Context>) -> ApiResult<Respons
                 .await
                 .unwrap_or(Err(not_found))
         }
+        Route::BusinessUnitAssociate {
+            project,
+            target,
+            customer,
+        } => business_units::associate(call(project, None)?, &target, &customer).await,
         Route::Resource {
             project,
             segment,

@@ -10,11 +10,13 @@ use crate::domain::auth::Scope;
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::query;
 use crate::domain::refs::ClientLogging;
-use crate::domain::resource::{parse_request, Resource, Updatable};
+use crate::domain::resource::{self, parse_request, Resource, Updatable};
 use crate::http::context::Call;
 use crate::http::expand;
 use crate::http::respond;
 use crate::http::route::Target;
+use crate::store::associate_role_table::AssociateRoles;
+use crate::store::business_unit_table::BusinessUnits;
 use crate::store::customer_group_table::CustomerGroups;
 use crate::store::kind::Kind;
 use crate::store::platform::CryptoRandom;
@@ -37,6 +39,8 @@ pub async fn dispatch(
     Some(match segment {
         CustomerGroups::SEGMENT => handle::<CustomerGroups>(call, target).await,
         Types::SEGMENT => handle::<Types>(call, target).await,
+        AssociateRoles::SEGMENT => handle::<AssociateRoles>(call, target).await,
+        BusinessUnits::SEGMENT => handle::<BusinessUnits>(call, target).await,
         _ => return None,
     })
 }
@@ -107,7 +111,11 @@ async fn create<K: Kind>(mut call: Call) -> ApiResult<Response> {
             max,
         ));
     }
-    batch.extend(table::insert::<K::Table>(place, &state, &[]));
+    let created: Vec<_> = K::created(&state)
+        .map(|payload| resource::created(&state, &payload, &by, &mut CryptoRandom))
+        .into_iter()
+        .collect();
+    batch.extend(table::insert::<K::Table>(place, &state, &created));
     db.batch(&batch)
         .await
         .map_err(|e| refusal::<K>(e, &state))?;

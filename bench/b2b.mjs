@@ -1,0 +1,168 @@
+// Business-unit benchmark (not a test): a tree of 1 000 units and 10 000 associates, built
+// through the API of a fresh `wrangler dev`, then p50/p95 latency over HTTP of the associate
+// lookup (a unit four levels down, inheriting from its ancestors) and of moving a unit with
+// 100 descendants between two Companies (its whole subtree's topLevelUnit follows in one D1
+// batch).
+//
+//   bash scripts/setup.sh && bash scripts/build.sh && node bench/b2b.mjs
+//
+// Layout: 10 Companies, each with 9 Divisions with 10 Divisions each (1 000 units); a mover
+// Division with 10 children of 9 children each (100 descendants) sits beside them. Every
+// unit but the movers has 10 associates (10 000 in all) among 1 000 customers (created without
+// passwords), all with inherited roles.
+// The figures are local workerd/D1 on this machine, not production latency.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const wrangler = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
+const SAMPLES = 100;
+const PARALLEL = 8;
+const env = { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' };
+const state = mkdtempSync(join(tmpdir(), 'edge-customer-api-bench-'));
+let server = null;
+
+process.on('exit', () => {
+  if (server) {
+    try {
+      process.kill(-server.pid, 'SIGKILL');
+    } catch {}
+  }
+  rmSync(state, { recursive: true, force: true });
+});
+process.on('SIGINT', () => process.exit(130));
+
+function startServer() {
+  server = spawn('node', [wrangler, 'dev', '--ip', '127.0.0.1', '--port', '0', '--persist-to', state, '--show-interactive-dev-session=false'], {
+    cwd: root,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`wrangler dev did not start:\n${output}`)), 600_000);
+    server.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = /Ready on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    server.stderr.on('data', (chunk) => (output += chunk));
+  });
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+execFileSync('node', [wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], { cwd: root, env, stdio: 'ignore' });
+const base = await startServer();
+const basic = Buffer.from('demo-admin:demo-admin-secret').toString('base64');
+const tokenReply = await fetch(`${base}/oauth/token`, {
+  method: 'POST',
+  headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+  body: 'grant_type=client_credentials',
+});
+const headers = { Authorization: `Bearer ${(await tokenReply.json()).access_token}`, 'Content-Type': 'application/json' };
+
+async function call(method, path, body, expected) {
+  const reply = await fetch(`${base}${path}`, { method, headers, body: body && JSON.stringify(body) });
+  const json = await reply.json();
+  if (reply.status !== expected) throw new Error(`${method} ${path}: ${reply.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Runs `work(i)` for i in 0..n, PARALLEL at a time. */
+async function parallel(n, work) {
+  let next = 0;
+  const results = new Array(n);
+  await Promise.all(
+    Array.from({ length: PARALLEL }, async () => {
+      while (next < n) {
+        const i = next++;
+        results[i] = await work(i);
+      }
+    }),
+  );
+  return results;
+}
+
+let started = Date.now();
+await call('POST', '/demo/associate-roles', { key: 'bench-buyer', permissions: ['ViewMyCarts', 'CreateMyCarts'] }, 201);
+await call('POST', '/demo/associate-roles', { key: 'bench-admin', permissions: ['UpdateAssociates', 'AddChildUnits'] }, 201);
+const customers = await parallel(1_000, async (i) => {
+  const reply = await call('POST', '/demo/customers', { email: `bench-b2b-${i}@example.com`, authenticationMode: 'ExternalAuth' }, 201);
+  return reply.customer.id;
+});
+console.error(`1 000 customers in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+started = Date.now();
+let unitCount = 0;
+const associatesOf = () => {
+  const first = (unitCount * 10) % customers.length;
+  return customers.slice(first, first + 10).map((id, j) => ({
+    customer: { id },
+    associateRoleAssignments: [{ associateRole: { key: j === 0 ? 'bench-admin' : 'bench-buyer' }, inheritance: 'Enabled' }],
+  }));
+};
+async function unit(key, parent, withAssociates = true) {
+  const draft = parent
+    ? { key, name: key, unitType: 'Division', parentUnit: { key: parent } }
+    : { key, name: key, unitType: 'Company' };
+  if (withAssociates) {
+    draft.associates = associatesOf();
+    unitCount += 1;
+  }
+  return call('POST', '/demo/business-units', draft, 201);
+}
+for (let c = 0; c < 10; c++) {
+  await unit(`co${c}`);
+  await parallel(9, (d) => unit(`co${c}-d${d}`, `co${c}`));
+  await parallel(90, (i) => unit(`co${c}-d${Math.floor(i / 10)}-e${i % 10}`, `co${c}-d${Math.floor(i / 10)}`));
+}
+const mover = await unit('mover', 'co0', false);
+await parallel(10, (d) => unit(`mover-${d}`, 'mover', false));
+await parallel(90, (i) => unit(`mover-${Math.floor(i / 9)}-${i % 9}`, `mover-${Math.floor(i / 9)}`, false));
+console.error(`${unitCount} units with associates, 101 movers, in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+async function measure(label, request) {
+  const times = [];
+  for (let i = -5; i < SAMPLES; i++) {
+    const t = performance.now();
+    await request(i);
+    if (i >= 0) times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { label, p50: percentile(times, 50), p95: percentile(times, 95) };
+}
+
+const rows = [];
+// The associate at a third-level unit: explicit roles there, inherited from two levels up.
+rows.push(
+  await measure('GET …/business-units/key=…/associates/{id} (third level, inherited roles)', async (i) => {
+    const [c, d, e] = [Math.abs(i) % 10, Math.abs(i) % 9, Math.abs(i) % 7];
+    // The Company co{c} was the (c * 100)th unit: its 10 associates pass their roles down.
+    const customer = customers[(c * 1000 + (Math.abs(i) % 10)) % customers.length];
+    const reply = await fetch(`${base}/demo/business-units/key=co${c}-d${d}-e${e}/associates/${customer}`, { headers });
+    const body = await reply.json();
+    if (reply.status !== 200 || body.inheritedAssociateRoles.length === 0) throw new Error(JSON.stringify(body));
+  }),
+);
+let version = mover.version;
+rows.push(
+  await measure('changeParentUnit of a unit with 100 descendants (top-level unit changes)', async (i) => {
+    const target = Math.abs(i) % 2 === 0 ? 'co1' : 'co0';
+    const moved = await call('POST', `/demo/business-units/${mover.id}`, { version, actions: [{ action: 'changeParentUnit', parentUnit: { key: target } }] }, 200);
+    version = moved.version;
+  }),
+);
+const [top, leaf] = await Promise.all(['mover', 'mover-9-8'].map((key) => call('GET', `/demo/business-units/key=${key}`, undefined, 200)));
+if (leaf.topLevelUnit.key !== top.topLevelUnit.key) throw new Error(`the subtree did not follow: ${JSON.stringify(leaf)}`);
+
+console.log('\n| 1 000 units, 10 000 associates | p50 (ms) | p95 (ms) |');
+console.log('|---|---:|---:|');
+for (const row of rows) console.log(`| ${row.label} | ${row.p50.toFixed(1)} | ${row.p95.toFixed(1)} |`);
+process.exit(0);

@@ -1,0 +1,82 @@
+//! What is particular to business units beside the shared endpoints
+//! (`handlers::resources`): `GET …/business-units/{id}/associates/{customerId}` and
+//! `…/business-units/key={key}/associates/{customerId}` — an associate's explicit roles, the
+//! roles it inherits from the units above, and the union of their permissions (scope
+//! `view_business_units`).
+
+use serde::Deserialize;
+use worker::Response;
+
+use crate::domain::auth::Scope;
+use crate::domain::business_unit::associates;
+use crate::domain::business_unit::BusinessUnit;
+use crate::domain::error::{ApiError, ApiResult};
+use crate::domain::references::Wanted;
+use crate::domain::refs::ResourceIdentifier;
+use crate::http::context::Call;
+use crate::http::respond;
+use crate::http::route::Target;
+use crate::store::references;
+
+/// The unit a path names, and its ancestors.
+async fn unit_and_ancestors(call: &Call, target: &Target) -> ApiResult<Vec<BusinessUnit>> {
+    #[derive(Deserialize)]
+    struct Doc {
+        doc: String,
+    }
+    let identifier = identifier(target);
+    let statement = references::units_with_ancestors(&call.project, &[identifier]);
+    let rows: Vec<Doc> = call.db()?.all(&statement).await?;
+    Ok(rows
+        .iter()
+        .map(|row| serde_json::from_str(&row.doc))
+        .collect::<Result<_, _>>()?)
+}
+
+fn identifier(target: &Target) -> ResourceIdentifier {
+    let (id, key) = match target {
+        Target::Id(id) => (Some(id.clone()), None),
+        Target::Key(key) => (None, Some(key.clone())),
+    };
+    ResourceIdentifier {
+        type_id: None,
+        id,
+        key,
+    }
+}
+
+/// `GET …/business-units/{id or key=…}/associates/{customerId}`.
+pub async fn associate(mut call: Call, target: &Target, customer_id: &str) -> ApiResult<Response> {
+    let scope = Scope::new("view_business_units", &call.project, None);
+    call.authorize(&[scope]).await?;
+    let units = unit_and_ancestors(&call, target).await?;
+    let wanted = identifier(target);
+    let unit = units
+        .iter()
+        .find(|u| wanted.names(&u.meta.id, Some(u.key.as_str())))
+        .ok_or_else(|| match target {
+            Target::Id(id) => ApiError::not_found_id(id),
+            Target::Key(key) => ApiError::not_found_key(key),
+        })?;
+    let ancestor = |key: &str| units.iter().find(|u| u.key.as_str() == key).cloned();
+    let (explicit, inherited) =
+        associates::role_keys(unit, customer_id, &ancestor).ok_or_else(|| {
+            ApiError::ResourceNotFound {
+                message: format!(
+                    "The customer '{customer_id}' is not an associate of the business unit '{}'.",
+                    unit.key.as_str()
+                ),
+            }
+        })?;
+    let mut roles = Wanted::default();
+    for key in explicit.iter().chain(&inherited) {
+        roles.role(&ResourceIdentifier {
+            type_id: None,
+            id: None,
+            key: Some(key.clone()),
+        });
+    }
+    let found = references::load(&call.db()?, &call.project, &roles).await?;
+    let access = associates::access(customer_id, (&explicit, &inherited), &found.roles);
+    Ok(respond::json(200, serde_json::to_string(&access)?))
+}
