@@ -137,18 +137,14 @@ async fn dispatch(req: Request, env: Env, ctx: Rc<Context>) -> ApiResult<Respons
             store,
             endpoint,
         } => me::handle(call(project, store)?, endpoint).await,
-        Route::Resources { project, segment }
-        | Route::Resource {
-            project, segment, ..
-        } if !resources::serves(&segment) => unknown_path(call(project, None)?, url.path()).await,
         Route::Mcp { project } => mcp::endpoint(call(project, None)?).await,
         Route::ProtectedResource { project } => mcp::protected_resource(&url, project.as_deref()),
         Route::AuthorizationServer => mcp::authorization_server(&url),
         Route::Resources { project, segment } => {
-            let not_found = no_endpoint(url.path());
-            resources::dispatch(call(project, None)?, &segment, None)
-                .await
-                .unwrap_or(Err(not_found))
+            match resources::dispatch(call(project, None)?, &segment, None).await {
+                Ok(answer) => answer,
+                Err(call) => unknown_path(call, url.path()).await,
+            }
         }
         Route::BusinessUnitAssociate {
             project,
@@ -159,11 +155,9 @@ async fn dispatch(req: Request, env: Env, ctx: Rc<Context>) -> ApiResult<Respons
             project,
             segment,
             target,
-        } => {
-            let not_found = no_endpoint(url.path());
-            resources::dispatch(call(project, None)?, &segment, Some(&target))
-                .await
-                .unwrap_or(Err(not_found))
-        }
+        } => match resources::dispatch(call(project, None)?, &segment, Some(&target)).await {
+            Ok(answer) => answer,
+            Err(call) => unknown_path(call, url.path()).await,
+        },
     }
 }
