@@ -1,8 +1,9 @@
 // Query latency benchmark (not a test). For each size it seeds the local D1 database with
 // customers built by the domain core (examples/seed_customers.rs, laid out exactly as the
 // Worker stores them; the local Worker creates only about a hundred customers a second through
-// the API), starts the Worker under `wrangler dev`, and prints p50/p95 latency over HTTP of
-// typical queries.
+// the API), each with the messages of its creation and two updates, starts the Worker under
+// `wrangler dev`, and prints p50/p95 latency over HTTP of typical customer and message queries
+// (the customer lookups are the reference the message figures compare with).
 //
 //   bash scripts/setup.sh && bash scripts/build.sh && node bench/query-latency.mjs [sizes…]
 //
@@ -18,6 +19,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const wrangler = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
 const sizes = (process.argv.slice(2).length ? process.argv.slice(2) : ['10000', '100000']).map(Number);
 const SAMPLES = 200;
+// Each customer is created and then updated twice (one message each): three messages.
+const UPDATES_PER_CUSTOMER = 2;
 const env = { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
 const state = mkdtempSync(join(tmpdir(), 'edge-customer-api-bench-'));
 let server = null;
@@ -64,7 +67,7 @@ function startServer() {
 }
 
 function seed(from, to) {
-  const sql = execFileSync('cargo', ['run', '--quiet', '--release', '--example', 'seed_customers', '--', String(from), String(to)], {
+  const sql = execFileSync('cargo', ['run', '--quiet', '--release', '--example', 'seed_customers', '--', String(from), String(to), String(UPDATES_PER_CUSTOMER)], {
     cwd: root,
     maxBuffer: 1 << 30,
   });
@@ -119,9 +122,20 @@ for (const size of sizes) {
   const inGroup = (i) => q(`customerGroup(id = "bench-group-${pick(i) % 100}")`, '&limit=20&withTotal=false');
   await measure('where customerGroup(id = …), limit 20', inGroup);
   await measure('the same with expand=customerGroup', (i) => `${inGroup(i)}&expand=customerGroup`);
+  // Messages: one customer's history by resource(id = …), a type in creation order, the latest.
+  const ids = [];
+  for (let i = 0; i <= SAMPLES; i++) {
+    const reply = await fetch(`${base}/demo/customers/key=bench-${pick(i)}`, { headers: auth });
+    ids.push((await reply.json()).id);
+  }
+  const m = (where, extra = '') => `/demo/messages?where=${encodeURIComponent(where)}${extra}`;
+  await measure('messages where resource(id = …), sort sequenceNumber', (i) => m(`resource(id = "${ids[i]}")`, '&sort=sequenceNumber%20asc'));
+  await measure('messages where type = …, limit 20 (creation order)', () => m('type = "CustomerFirstNameSet"', '&limit=20&withTotal=false'));
+  await measure('messages sort=createdAt desc&limit=20', () => '/demo/messages?sort=createdAt%20desc&limit=20');
 }
 await stopServer();
 
+console.log(`\n(${UPDATES_PER_CUSTOMER + 1} messages per customer)`);
 console.log('\n| customers | query | p50 (ms) | p95 (ms) |');
 console.log('|---:|---|---:|---:|');
 for (const row of rows) {

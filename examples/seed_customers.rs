@@ -1,22 +1,26 @@
 //! Writes SQL that seeds a local D1 database with customers built by the domain core, laid out
 //! exactly as the Worker stores them. For the query benchmark (bench/query-latency.mjs): the
 //! local Worker creates about a hundred customers a second, so 100,000 would take too long
-//! through the API. Seeded customers carry no messages.
+//! through the API. Each customer carries its `CustomerCreated` message and, if asked, the
+//! messages of `updates` further updates (one `setFirstName` each), made by the domain core.
 //!
-//! Usage: `cargo run --release --example seed_customers -- <from> <to> > seed.sql`
+//! Usage: `cargo run --release --example seed_customers -- <from> <to> [updates] > seed.sql`
 
 use edge_customer_api::domain::auth::StoreReach;
 use edge_customer_api::domain::custom_type::{self, Type, TypeDraft};
 use edge_customer_api::domain::customer::draft::{create, CreateContext, CustomerDraft};
+use edge_customer_api::domain::customer::StoredCustomer;
 use edge_customer_api::domain::customer_group::{self, CustomerGroupDraft};
 use edge_customer_api::domain::ids::Random;
 use edge_customer_api::domain::json;
+use edge_customer_api::domain::message::Message;
 use edge_customer_api::domain::references::{GroupRef, Referenced};
 use edge_customer_api::domain::refs::ClientLogging;
+use edge_customer_api::domain::resource::{parse_request, update, UpdateContext};
 use edge_customer_api::store::customer_group_table::CustomerGroups;
 use edge_customer_api::store::customer_table::Customers;
 use edge_customer_api::store::sql::Param;
-use edge_customer_api::store::table::Table;
+use edge_customer_api::store::table::{message_values, Table, MESSAGE_COLUMNS};
 use edge_customer_api::store::type_table::Types;
 use std::io::{BufWriter, Write};
 
@@ -125,13 +129,76 @@ fn bench_groups(out: &mut impl Write, write: bool) -> Vec<GroupRef> {
 /// Rows per INSERT: D1 refuses statements over 100 000 bytes (SQLITE_TOOBIG).
 const ROWS_PER_INSERT: usize = 50;
 
+/// The customer after `updates` updates (one `setFirstName` each, an hour apart), and the
+/// messages those made.
+fn updated(
+    mut stored: StoredCustomer,
+    (created_ms, updates): (i64, u64),
+    refs: &Referenced,
+    rng: &mut XorShift,
+) -> (StoredCustomer, Vec<Message>) {
+    let mut messages = Vec::new();
+    for n in 1..=updates {
+        let body = serde_json::json!({
+            "version": stored.customer.meta.version,
+            "actions": [{"action": "setFirstName", "firstName": format!("Renamed{n}")}]
+        });
+        let request = parse_request(body.to_string().as_bytes()).expect("a valid update");
+        let ctx = UpdateContext {
+            now_ms: created_ms + n as i64 * 3_600_000,
+            by: ClientLogging::client("seed"),
+            rng,
+            refs,
+        };
+        let done = update(&stored, &request, ctx).expect("a valid update");
+        stored = done.state;
+        messages.extend(done.messages);
+    }
+    (stored, messages)
+}
+
+/// Local D1 refuses statements over 100 000 bytes: multi-row inserts stay below this.
+const MAX_STATEMENT_BYTES: usize = 90_000;
+
+/// `INSERT INTO {into} VALUES …` for the rows (`(…)` each), in statements under
+/// [`MAX_STATEMENT_BYTES`].
+fn inserts(out: &mut impl Write, into: &str, rows: &[String]) {
+    let mut start = 0;
+    let mut bytes = 0;
+    for (i, row) in rows.iter().enumerate() {
+        if bytes + row.len() > MAX_STATEMENT_BYTES && i > start {
+            write_insert(out, into, &rows[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += row.len() + 2;
+    }
+    if start < rows.len() {
+        write_insert(out, into, &rows[start..]);
+    }
+}
+
+fn write_insert(out: &mut impl Write, into: &str, rows: &[String]) {
+    writeln!(out, "INSERT INTO {into} VALUES {};", rows.join(", ")).unwrap();
+}
+
+/// A row of literals: `(…)`.
+fn row(values: &[Param]) -> String {
+    let literals: Vec<String> = values.iter().map(Param::sql_literal).collect();
+    format!("({})", literals.join(", "))
+}
+
 fn main() {
     let args: Vec<u64> = std::env::args()
         .skip(1)
-        .map(|a| a.parse().expect("usage: seed_customers <from> <to>"))
+        .map(|a| {
+            a.parse()
+                .expect("usage: seed_customers <from> <to> [updates]")
+        })
         .collect();
-    let [from, to] = args[..] else {
-        panic!("usage: seed_customers <from> <to>");
+    let (from, to, updates) = match args[..] {
+        [from, to] => (from, to, 0),
+        [from, to, updates] => (from, to, updates),
+        _ => panic!("usage: seed_customers <from> <to> [updates]"),
     };
     let mut rng = XorShift(0x9E37_79B9_7F4A_7C15 ^ from);
     let mut out = BufWriter::new(std::io::stdout().lock());
@@ -143,6 +210,7 @@ fn main() {
     let columns = format!("project, id, {}", Customers::COLUMNS.join(", "));
     let mut customers = Vec::new();
     let mut claims = Vec::new();
+    let mut messages = Vec::new();
     for i in from..to {
         let draft = serde_json::json!({
             "email": format!("bench-{i}@example.com"),
@@ -156,8 +224,9 @@ fn main() {
             "customerGroup": {"key": format!("bench-group-{}", i % GROUPS)}
         });
         let draft: CustomerDraft = json::parse(draft.to_string().as_bytes()).expect("valid draft");
+        let created_ms = 1_700_000_000_000 + i as i64;
         let ctx = CreateContext {
-            now_ms: 1_700_000_000_000 + i as i64,
+            now_ms: created_ms,
             by: ClientLogging::client("seed"),
             store: None,
             reach: &StoreReach::Project,
@@ -165,34 +234,32 @@ fn main() {
         };
         let created = create(draft, ctx, &mut rng, &mut |_| unreachable!("no passwords"))
             .expect("valid customer");
-        let stored = created.stored;
+        messages.push(row(&message_values(PROJECT, &created.message)));
+        let (stored, more) = updated(created.stored, (created_ms, updates), &refs, &mut rng);
+        messages.extend(more.iter().map(|m| row(&message_values(PROJECT, m))));
         let mut values = vec![
             Param::Text(PROJECT.into()),
             Param::Text(stored.customer.meta.id.clone()),
         ];
         values.extend(Customers::values(&stored));
-        let literals: Vec<String> = values.iter().map(Param::sql_literal).collect();
-        customers.push(format!("({})", literals.join(", ")));
+        customers.push(row(&values));
         for (email, store) in stored.customer.email_claims() {
             let claim = [PROJECT, &email, &store, &stored.customer.meta.id]
-                .map(|v| Param::Text(v.to_string()).sql_literal());
-            claims.push(format!("({})", claim.join(", ")));
+                .map(|v| Param::Text(v.to_string()));
+            claims.push(row(&claim));
         }
         if customers.len() == ROWS_PER_INSERT || i + 1 == to {
-            writeln!(
-                out,
-                "INSERT INTO customers ({columns}) VALUES {};",
-                customers.join(", ")
-            )
-            .unwrap();
-            writeln!(
-                out,
-                "INSERT INTO customer_emails (project, lowercase_email, store, customer_id) VALUES {};",
-                claims.join(", ")
-            )
-            .unwrap();
+            inserts(&mut out, &format!("customers ({columns})"), &customers);
+            let into = "customer_emails (project, lowercase_email, store, customer_id)";
+            inserts(&mut out, into, &claims);
+            inserts(
+                &mut out,
+                &format!("messages ({MESSAGE_COLUMNS})"),
+                &messages,
+            );
             customers.clear();
             claims.clear();
+            messages.clear();
         }
     }
 }

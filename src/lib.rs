@@ -22,3 +22,20 @@ async fn fetch(
 ) -> worker::Result<worker::Response> {
     Ok(http::handle(req, env, std::rc::Rc::new(ctx)).await)
 }
+
+/// The cron trigger (`wrangler.toml`): deletes the messages past their retention.
+#[cfg(target_arch = "wasm32")]
+#[worker::event(scheduled)]
+async fn scheduled(event: worker::ScheduledEvent, env: worker::Env, _ctx: worker::ScheduleContext) {
+    let retention = match store::config::message_retention(&env) {
+        Ok(retention) => retention,
+        Err(e) => return worker::console_error!("message retention not run: {e}"),
+    };
+    match store::retention::purge(&env, retention, event.schedule() as i64).await {
+        Ok(deleted) => worker::console_log!(
+            "message retention ({} days): {deleted} messages deleted",
+            retention.days()
+        ),
+        Err(e) => worker::console_error!("message retention failed: {e}"),
+    }
+}

@@ -119,7 +119,7 @@ pub fn create(
     }
     let now = iso_millis(now_ms);
     let group = CustomerGroup {
-        meta: Meta::new_without_message(new_uuid(rng), &now, by),
+        meta: Meta::without_messages(new_uuid(rng), &now, by),
         key,
         name: draft.group_name,
         custom,
@@ -394,5 +394,11 @@ mod tests {
         assert!(u.messages.is_empty());
         let same = run(&g, json!([{"action": "changeName", "name": "Gold"}])).unwrap();
         assert_eq!(same.state.meta.version, 1);
+    }
+
+    #[test]
+    fn no_message_so_far_so_the_first_is_number_one() {
+        let g = group(json!({"groupName": "Gold", "key": "gold"})).unwrap();
+        assert_eq!(g.meta.last_message_sequence_number, 0);
     }
 }

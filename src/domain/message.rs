@@ -3,11 +3,16 @@
 //! number (the resource's `lastMessageSequenceNumber` is the latest one). What a message says
 //! besides (its `type` and payload fields) is the resource's own: any `Serialize` value that
 //! serializes as `{"type": …, …}`.
+//!
+//! Messages are read through `GET /{projectKey}/messages`, queried over [`FIELDS`].
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::ids::{new_uuid, Random};
+use super::predicate::resolve::sort_key;
+use super::predicate::schema::{field, Field, FieldType, Kind, CLIENT_LOGGING, REFERENCE, STR};
+use super::query::Query;
 use super::refs::{ClientLogging, Reference};
 use super::resource::Resource;
 
@@ -126,6 +131,44 @@ impl MessageDraft {
     }
 }
 
+/// `resourceUserProvidedIdentifiers`: what the resource's owner named it by.
+pub static USER_PROVIDED_IDENTIFIERS: &[Field] = &[
+    field("key", STR),
+    field("externalId", STR),
+    field("customerNumber", STR),
+];
+
+/// The queryable fields of a message: the envelope every message has. The type-specific
+/// fields differ from type to type and are not queryable (our choice; an unknown field is a
+/// 400).
+pub static FIELDS: &[Field] = &[
+    field("id", STR),
+    field("version", FieldType::Scalar(Kind::Num)),
+    field("createdAt", FieldType::Scalar(Kind::DateTime)),
+    field("lastModifiedAt", FieldType::Scalar(Kind::DateTime)),
+    field("createdBy", FieldType::Object(CLIENT_LOGGING)),
+    field("lastModifiedBy", FieldType::Object(CLIENT_LOGGING)),
+    field("sequenceNumber", FieldType::Scalar(Kind::Num)),
+    field("resource", FieldType::Object(REFERENCE)),
+    field("resourceVersion", FieldType::Scalar(Kind::Num)),
+    field("type", STR),
+    field(
+        "resourceUserProvidedIdentifiers",
+        FieldType::Object(USER_PROVIDED_IDENTIFIERS),
+    ),
+];
+
+/// A message query without `sort` lists the messages in the order they were created (then by
+/// id): the order a reader follows, and the order of the `(type, createdAt)` and `createdAt`
+/// indexes.
+pub fn in_creation_order(query: &mut Query) {
+    if query.sort.is_empty() {
+        query
+            .sort
+            .push(sort_key("createdAt asc", FIELDS).expect("createdAt is a message field"));
+    }
+}
+
 /// `{typeId, id}`.
 pub fn reference(type_id: &str, id: &str) -> Reference {
     Reference {
@@ -185,6 +228,20 @@ mod tests {
         assert_eq!(json["createdAt"], "now");
         assert_eq!(message.type_name(), "ThingRenamed");
         assert_eq!(message.customer_id(), None);
+    }
+
+    #[test]
+    fn unsorted_queries_follow_creation_order() {
+        let mut query = crate::domain::query::from_params(&[], FIELDS).unwrap();
+        in_creation_order(&mut query);
+        assert_eq!(query.sort.len(), 1);
+        assert_eq!(query.sort[0].path.keys, vec!["createdAt".to_string()]);
+        assert!(!query.sort[0].descending);
+        let params = vec![("sort".to_string(), "sequenceNumber desc".to_string())];
+        let mut sorted = crate::domain::query::from_params(&params, FIELDS).unwrap();
+        in_creation_order(&mut sorted);
+        assert_eq!(sorted.sort.len(), 1);
+        assert!(sorted.sort[0].descending);
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod query;
 pub mod references;
 pub mod refs;
 pub mod resource;
+pub mod retention;
 pub mod throttle;
 pub mod time;
 pub mod validate;

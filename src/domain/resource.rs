@@ -62,9 +62,9 @@ impl Meta {
         }
     }
 
-    /// A new resource's whose creation writes no message (a customer group): version 1 and
-    /// no message so far, so its first message has sequence number 1.
-    pub fn new_without_message(id: String, now: &str, by: &ClientLogging) -> Meta {
+    /// The meta of a new resource without a `…Created` message (customer groups, types):
+    /// version 1 and no message so far, so its first message is number 1.
+    pub fn without_messages(id: String, now: &str, by: &ClientLogging) -> Meta {
         Meta {
             last_message_sequence_number: 0,
             ..Meta::new(id, now, by)

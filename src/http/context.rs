@@ -9,9 +9,10 @@ use worker::{Context, Env, Request};
 
 use crate::domain::auth::{self, AccessGrant, Scope};
 use crate::domain::error::{ApiError, ApiResult};
+use crate::domain::json;
+use crate::domain::query;
 use crate::domain::values::{ProjectKey, StoreKey};
 use crate::domain::version::Version;
-use crate::domain::{json, query};
 use crate::store::d1::Db;
 use crate::store::platform::request_now;
 use crate::store::{api_clients, customers, tokens};

@@ -9,6 +9,8 @@ pub mod context;
 #[cfg(target_arch = "wasm32")]
 pub mod expand;
 #[cfg(target_arch = "wasm32")]
+pub mod query;
+#[cfg(target_arch = "wasm32")]
 pub mod respond;
 
 #[cfg(target_arch = "wasm32")]

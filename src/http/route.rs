@@ -96,6 +96,10 @@ pub enum Route {
     ProtectedResource { project: Option<String> },
     /// `/.well-known/oauth-authorization-server`: RFC 8414 metadata.
     AuthorizationServer,
+    /// `/{projectKey}/messages`
+    Messages { project: String },
+    /// `/{projectKey}/messages/{id}`
+    Message { project: String, id: String },
     /// `/{projectKey}/{segment}` of a resource with the shared shape (`customer-groups`, …).
     Resources { project: String, segment: String },
     /// `/{projectKey}/{segment}/{id}` or `…/key={key}`.
@@ -126,6 +130,7 @@ impl Route {
             Route::ProtectedResource { .. } | Route::AuthorizationServer => &["GET", "HEAD"],
             Route::ApiClients { .. } => &["GET", "HEAD", "POST"],
             Route::ApiClient { .. } => &["GET", "HEAD", "DELETE"],
+            Route::Messages { .. } | Route::Message { .. } => &["GET", "HEAD"],
             Route::Customers { .. } | Route::Resources { .. } => &["GET", "HEAD", "POST"],
             Route::Customer { .. } | Route::Resource { .. } => &["GET", "HEAD", "POST", "DELETE"],
             Route::Credentials {
@@ -194,6 +199,15 @@ pub fn match_path(path: &str) -> Option<Route> {
         }),
         [project, "api-clients", id] if !project.is_empty() && !id.is_empty() => {
             Some(Route::ApiClient {
+                project: project.to_string(),
+                id: id.to_string(),
+            })
+        }
+        [project, "messages"] if !project.is_empty() => Some(Route::Messages {
+            project: project.to_string(),
+        }),
+        [project, "messages", id] if !project.is_empty() && !id.is_empty() => {
+            Some(Route::Message {
                 project: project.to_string(),
                 id: id.to_string(),
             })
@@ -510,6 +524,27 @@ mod tests {
         );
         assert_eq!(match_path("/p/types/t1/associates/c1"), None);
         assert_eq!(match_path("/p/in-store/key=s/customer-groups"), None);
+    }
+
+    #[test]
+    fn matches_the_messages_endpoints() {
+        assert_eq!(
+            match_path("/p/messages"),
+            Some(Route::Messages {
+                project: "p".into()
+            })
+        );
+        let message = match_path("/p/messages/m1").unwrap();
+        assert_eq!(
+            message,
+            Route::Message {
+                project: "p".into(),
+                id: "m1".into()
+            }
+        );
+        assert_eq!(message.allowed_methods(), &["GET", "HEAD"]);
+        assert_eq!(match_path("/p/messages/m1/x"), None);
+        assert_eq!(match_path("/p/in-store/key=s/messages"), None);
     }
 
     #[test]

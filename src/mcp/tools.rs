@@ -43,7 +43,12 @@ impl Resource {
 
     /// The resources this API implements, whose tools the Worker serves (the others are
     /// not listed and are unknown tools until their endpoints exist).
-    pub const SERVED: [Resource; 2] = [Resource::Customers, Resource::CustomerGroups];
+    pub const SERVED: [Resource; 4] = [
+        Resource::Customers,
+        Resource::CustomerGroups,
+        Resource::BusinessUnits,
+        Resource::AssociateRoles,
+    ];
 }
 
 /// The HTTP method of the API operation.

@@ -1,11 +1,12 @@
 //! Configuration from the Worker environment: API clients, the password-hash cost, token lives,
-//! sign-in throttling.
+//! sign-in throttling, the message retention.
 
 use worker::Env;
 
 use crate::domain::auth::{parse_clients, ApiClient};
 use crate::domain::customer::credentials::DEFAULT_PASSWORD_TOKEN_TTL_MINUTES;
 use crate::domain::password;
+use crate::domain::retention::Retention;
 use crate::domain::throttle::Limits;
 
 /// The API clients of `API_CLIENTS` (a secret; `.dev.vars` locally).
@@ -53,4 +54,14 @@ pub fn throttle_limits(env: &Env) -> (Limits, Limits) {
             window_seconds,
         ),
     )
+}
+
+/// How long messages are kept (`MESSAGE_RETENTION_DAYS`, 1–90, default 15); an error for any
+/// other value.
+pub fn message_retention(env: &Env) -> Result<Retention, String> {
+    let value = env
+        .var("MESSAGE_RETENTION_DAYS")
+        .ok()
+        .map(|v| v.to_string());
+    Retention::from_config(value.as_deref())
 }

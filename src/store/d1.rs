@@ -20,6 +20,12 @@ impl Db {
         Ok(Db(env.d1(BINDING)?))
     }
 
+    /// Every database holding projects' resources (one today), for work over all projects
+    /// such as the message retention.
+    pub fn every(env: &Env) -> Result<Vec<Db>, StoreError> {
+        Ok(vec![Db(env.d1(BINDING)?)])
+    }
+
     /// The database of what belongs to no project (API clients, whose ids are unique over
     /// all projects).
     pub fn shared(env: &Env) -> Result<Db, StoreError> {
@@ -45,6 +51,12 @@ impl Db {
         statement: &Statement,
     ) -> Result<Vec<T>, StoreError> {
         Ok(self.prepare(statement)?.all().await?.results()?)
+    }
+
+    /// Runs a statement that writes; returns how many rows it changed.
+    pub async fn run(&self, statement: &Statement) -> Result<usize, StoreError> {
+        let result = self.prepare(statement)?.run().await?;
+        Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0))
     }
 
     /// The statements as one transaction: all of them, or none.

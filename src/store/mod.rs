@@ -3,17 +3,19 @@
 //!
 //! Pure (also built natively): [`sql`] (statements as data), [`table`] (the versioned shape's
 //! writes for any resource), [`query_sql`] (the predicate compiler), [`customer_table`] (how
-//! customers are laid out). The rest is wasm32 only: [`d1`] (the one place that chooses a
-//! database, and runs statements), [`repository`] (reads for any resource), [`customers`]
-//! (customer lookups), [`writer`] and [`customer_writes`] (the writer Durable Object),
-//! [`email_lock`], [`throttle`] (Durable Objects), [`tokens`] (KV), [`api_clients`],
-//! [`passwords`] (WebCrypto), [`config`], [`platform`], [`error`].
+//! customers are laid out), [`message_table`] (how messages are read and expire). The rest is
+//! wasm32 only: [`d1`] (the one place that chooses a database, and runs statements),
+//! [`repository`] (reads for any resource), [`customers`] (customer lookups), [`writer`] and
+//! [`customer_writes`] (the writer Durable Object), [`email_lock`], [`throttle`] (Durable
+//! Objects), [`tokens`] (KV), [`api_clients`], [`passwords`] (WebCrypto), [`retention`] (the
+//! scheduled deletion of old messages), [`config`], [`platform`], [`error`].
 
 pub mod associate_role_table;
 pub mod business_unit_table;
 pub mod customer_group_table;
 pub mod customer_table;
 pub mod kind;
+pub mod message_table;
 pub mod query_sql;
 pub mod sql;
 pub mod table;
@@ -43,6 +45,8 @@ pub mod references;
 pub mod repository;
 #[cfg(target_arch = "wasm32")]
 pub mod resources;
+#[cfg(target_arch = "wasm32")]
+pub mod retention;
 #[cfg(target_arch = "wasm32")]
 pub mod throttle;
 #[cfg(target_arch = "wasm32")]

@@ -221,23 +221,33 @@ pub fn version_guard(table: &str, project: &str, id: &str, version: u64) -> Stat
     )
 }
 
+/// The columns of `messages` a stored message fills, in the order of [`message_values`].
+pub const MESSAGE_COLUMNS: &str = "project, id, resource_type_id, resource_id, customer_id, \
+     sequence_number, resource_version, type, created_at, doc";
+
+/// The values of [`MESSAGE_COLUMNS`] for `message` of `project`.
+pub fn message_values(project: &str, message: &Message) -> Vec<Param> {
+    vec![
+        Param::text(project),
+        Param::text(&message.id),
+        Param::text(&message.resource.type_id),
+        Param::text(message.resource_id()),
+        Param::opt_text(message.customer_id()),
+        Param::uint(message.sequence_number),
+        Param::uint(message.resource_version),
+        Param::text(message.type_name()),
+        Param::text(&message.created_at),
+        Param::text(&message.to_json_string()),
+    ]
+}
+
 /// Stores a message.
 pub fn message(project: &str, message: &Message) -> Statement {
     Statement::new(
-        "INSERT INTO messages (project, id, resource_type_id, resource_id, customer_id, sequence_number, \
-         resource_version, type, created_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        vec![
-            Param::text(project),
-            Param::text(&message.id),
-            Param::text(&message.resource.type_id),
-            Param::text(message.resource_id()),
-            Param::opt_text(message.customer_id()),
-            Param::uint(message.sequence_number),
-            Param::uint(message.resource_version),
-            Param::text(message.type_name()),
-            Param::text(&message.created_at),
-            Param::text(&message.to_json_string()),
-        ],
+        format!(
+            "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        ),
+        message_values(project, message),
     )
 }
 

@@ -1,8 +1,9 @@
 //! A black-box fuzzer: seeded, bounded and reproducible. It sends random requests, well-formed
 //! and malformed (customer drafts; update actions with deep, long, unicode and huge values;
-//! predicates, sorts and paging; sign-ins, credential tokens and OAuth forms; the same bodies
-//! on `/me`; associate roles and business units with their actions and the associate lookup),
-//! with several kinds of token (a customer's among them), and after every request asserts:
+//! predicates, sorts and paging of customers and messages; sign-ins, credential tokens and OAuth
+//! forms; the same bodies on `/me`; associate roles and business units with their actions and
+//! the associate lookup), with several kinds of token (a customer's among them), and after
+//! every request asserts:
 //!
 //! - no 5xx;
 //! - no request slower than a bound relative to a trivial request measured in the same run;
@@ -572,6 +573,10 @@ impl<'a> Fuzz<'a> {
             "customerGroup(id",
             "password",
             "nope",
+            // Message fields (the fuzzer also queries /messages).
+            "type",
+            "resource(id",
+            "sequenceNumber",
         ]);
         let op = self.pick(&[
             "=",
@@ -641,9 +646,14 @@ impl<'a> Fuzz<'a> {
         }
         let (_, token) = self.token();
         let method = if self.chance(10) { "HEAD" } else { "GET" };
+        let collection = if self.chance(20) {
+            "/demo/messages".to_string()
+        } else {
+            format!("{}/customers", self.base())
+        };
         Request {
             method,
-            path: format!("{}/customers?{}", self.base(), params.join("&")),
+            path: format!("{collection}?{}", params.join("&")),
             headers: vec![("Authorization".into(), format!("Bearer {token}"))],
             body: None,
             throttled: false,

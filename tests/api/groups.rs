@@ -505,7 +505,8 @@ fn group_messages_are_the_custom_field_ones(app: &App) {
     assert_eq!(messages[0].doc["customFields"]["fields"]["a"], "1");
     for (i, m) in messages.iter().enumerate() {
         assert_eq!(m.sequence, i as i64 + 1);
-        // changeName and setKey made versions 2 and 3 without a message.
+        // The version rule: each message carries the version its action produced
+        // (changeName → 2, setKey → 3, then one per message-making action).
         assert_eq!(m.resource_version, i as i64 + 4, "{:?}", m.doc);
     }
 }

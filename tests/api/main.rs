@@ -40,6 +40,7 @@ mod groups;
 mod hardening;
 mod mcp;
 mod me;
+mod messages;
 mod oauth;
 mod queries;
 mod sdk;
@@ -65,6 +66,7 @@ fn main() {
         associate_roles::tests(),
         business_units::tests(),
         me::tests(),
+        messages::tests(),
     ]
     .concat();
     let serial = [
@@ -76,6 +78,7 @@ fn main() {
         groups::serial_tests(),
         associate_roles::serial_tests(),
         business_units::serial_tests(),
+        messages::serial_tests(),
         fuzz::serial_tests(),
     ]
     .concat();

@@ -1205,6 +1205,25 @@ fn every_route_checks_every_kind_of_token(app: &App) {
             "",
             [F, F, F, F, F, T, F, F, F, U, U],
         ),
+        // Messages need view_messages (manage_project implies it), not a customer scope.
+        (
+            "GET",
+            "/demo/messages".into(),
+            "",
+            [F, F, T, F, F, F, F, F, F, U, U],
+        ),
+        (
+            "HEAD",
+            "/demo/messages?where=type%3D%22X%22".into(),
+            "",
+            [F, F, T, F, F, F, F, F, F, U, U],
+        ),
+        (
+            "GET",
+            format!("/demo/messages/{missing}"),
+            "",
+            [F, F, T, F, F, F, F, F, F, U, U],
+        ),
     ];
     let mut routes = routes;
     let tool_rows = mcp_tool_rows(missing);

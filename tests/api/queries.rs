@@ -10,6 +10,7 @@ use edge_customer_api::domain::customer::schema::FIELDS;
 use edge_customer_api::domain::query::from_params;
 use edge_customer_api::store::customer_table::QUERY_TABLE;
 use edge_customer_api::store::query_sql;
+use edge_customer_api::store::sql::Statement;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 
@@ -789,25 +790,16 @@ fn queries_need_view_scope_of_the_project(app: &App) {
     );
 }
 
-/// The SQL the Worker runs for a query, with its parameters written in for EXPLAIN.
-fn explainable_sql(pairs: &[(&str, &str)]) -> String {
+/// The statement the Worker runs for a query's page.
+fn page(pairs: &[(&str, &str)]) -> Statement {
     let params: Vec<(String, String)> = pairs
         .iter()
         .map(|(n, v)| (n.to_string(), v.to_string()))
         .collect();
     let query = from_params(&params, FIELDS).expect("valid query");
-    let statement = query_sql::compile(&QUERY_TABLE, "demo", None, &query)
+    query_sql::compile(&QUERY_TABLE, "demo", None, &query)
         .expect("compiles")
-        .page;
-    let mut sql = String::new();
-    let mut values = statement.params.iter();
-    for part in statement.sql.split('?') {
-        sql.push_str(part);
-        if let Some(value) = values.next() {
-            sql.push_str(&value.sql_literal());
-        }
-    }
-    sql
+        .page
 }
 
 fn lookups_by_id_key_email_and_customer_number_use_an_index(app: &App) {
@@ -821,26 +813,14 @@ fn lookups_by_id_key_email_and_customer_number_use_an_index(app: &App) {
         "lastName = \"x\"",
         "customerGroup(id = \"g\")",
     ] {
-        let sql = explainable_sql(&[("where", predicate)]);
-        let plan = app.d1_query(&format!("EXPLAIN QUERY PLAN {sql}"));
-        let details: Vec<String> = plan
-            .iter()
-            .map(|row| row["detail"].as_str().unwrap_or_default().to_string())
-            .collect();
-        let text = details.join(" | ");
+        let text = app.query_plan(&page(&[("where", predicate)]));
         assert!(
             text.contains("SEARCH customers USING") && !text.contains("SCAN customers"),
             "{predicate}: {text}"
         );
     }
     // Sorting by modification time pages through its index, without a temporary sort.
-    let sql = explainable_sql(&[("sort", "lastModifiedAt desc"), ("limit", "20")]);
-    let plan = app.d1_query(&format!("EXPLAIN QUERY PLAN {sql}"));
-    let text: Vec<&str> = plan
-        .iter()
-        .map(|row| row["detail"].as_str().unwrap_or_default())
-        .collect();
-    let text = text.join(" | ");
+    let text = app.query_plan(&page(&[("sort", "lastModifiedAt desc"), ("limit", "20")]));
     assert!(
         text.contains("customers_last_modified_at") && !text.contains("TEMP B-TREE"),
         "{text}"

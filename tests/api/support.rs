@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use edge_customer_api::store::sql::Statement;
 use serde_json::Value;
 
 /// The clients of the local project `demo` (and of a second project, `other`) in `.dev.vars`.
@@ -69,9 +70,11 @@ fn project_root() -> &'static Path {
 
 impl Server {
     /// The server the tests share: it honours the test clock header
-    /// (`X-Test-Clock-Offset-Ms`), so expiry is tested without waiting.
+    /// (`X-Test-Clock-Offset-Ms`), so expiry is tested without waiting, and runs the scheduled
+    /// handler on `GET /__scheduled` (`--test-scheduled`), so the message retention is tested
+    /// without a cron.
     pub fn start() -> Server {
-        Server::start_with(&["--var", "TEST_CLOCK:enabled"])
+        Server::start_with(&["--var", "TEST_CLOCK:enabled", "--test-scheduled"])
     }
 
     /// A server with these extra `wrangler dev` arguments.
@@ -370,6 +373,17 @@ impl App {
         panic!("the local D1 database stayed busy");
     }
 
+    /// The plan SQLite chooses for `statement` (its values written in), its steps joined by
+    /// ` | ` (serial tests only, as [`Self::d1_query`]).
+    pub fn query_plan(&self, statement: &Statement) -> String {
+        let rows = self.d1_query(&format!("EXPLAIN QUERY PLAN {}", with_values(statement)));
+        let details: Vec<&str> = rows
+            .iter()
+            .map(|row| row["detail"].as_str().unwrap_or_default())
+            .collect();
+        details.join(" | ")
+    }
+
     /// The messages stored about a resource, in sequence (serial tests only, as [`Self::d1_query`]).
     pub fn messages_of(&self, resource_id: &str) -> Vec<StoredMessage> {
         let rows = self.d1_query(&format!(
@@ -529,6 +543,29 @@ pub fn form(
     ];
     all.extend_from_slice(headers);
     app.send("POST", path, &all, Some(body.as_bytes()))
+}
+
+/// The SQL of `statement` with its values written in (`?` in turn, `?N` by number).
+fn with_values(statement: &Statement) -> String {
+    let mut sql = String::new();
+    let mut next = 0;
+    let mut rest = statement.sql.as_str();
+    while let Some(at) = rest.find('?') {
+        sql.push_str(&rest[..at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let index = match rest[..digits].parse::<usize>() {
+            Ok(n) => n - 1,
+            Err(_) => {
+                next += 1;
+                next - 1
+            }
+        };
+        sql.push_str(&statement.params[index].sql_literal());
+        rest = &rest[digits..];
+    }
+    sql.push_str(rest);
+    sql
 }
 
 pub fn basic_auth(id: &str, secret: &str) -> String {

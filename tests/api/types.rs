@@ -433,17 +433,19 @@ fn address_custom_fields_are_checked(app: &App) {
         "addresses": [{"key": "home", "country": "DE", "custom": {"type": {"key": key}, "fields": {"rank": 1}}}]}));
     assert_eq!(c["addresses"][0]["custom"]["type"]["typeId"], "type");
     let path = format!("/demo/customers/{}", id_of(&c));
-    let address = c["addresses"][0]["id"].as_str().unwrap().to_string();
+    // The address custom-field actions name the address by id (commercetools has no addressKey
+    // on them).
+    let home = c["addresses"][0]["id"].clone();
     let update = |version: u64, actions: Value| app.update(&path, app.admin(), version, actions);
-    update(1, json!([{"action": "setAddressCustomField", "addressId": address, "name": "size", "value": "huge"}]))
+    update(1, json!([{"action": "setAddressCustomField", "addressId": home, "name": "size", "value": "huge"}]))
         .assert_error(400, "InvalidField");
-    update(1, json!([{"action": "setAddressCustomType", "addressId": address, "type": {"key": customer_only}}]))
+    update(1, json!([{"action": "setAddressCustomType", "addressId": home, "type": {"key": customer_only}}]))
         .assert_error(400, "InvalidOperation");
     let reply = update(
         1,
         json!([
-            {"action": "setAddressCustomField", "addressId": address, "name": "day", "value": "2026-01-01"},
-            {"action": "setAddressCustomType", "addressId": address, "type": {"key": key}, "fields": {"flag": false}}
+            {"action": "setAddressCustomField", "addressId": home, "name": "day", "value": "2026-01-01"},
+            {"action": "setAddressCustomType", "addressId": home, "type": {"key": key}, "fields": {"flag": false}}
         ]),
     );
     assert_eq!(reply.status, 200, "{}", reply.text);

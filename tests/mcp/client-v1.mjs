@@ -139,6 +139,60 @@ await failing('delete_customer_groups_by_id', { ID: group.id, version: 3 }, 'Ref
 const missing = await client.callTool({ name: 'commercetools_customers_get_by_id', arguments: {} });
 assert.equal(missing.isError, true);
 
+// B2B: an associate role, a Company with the customer as associate, a Division below it.
+const roleKey = `r-${suffix}`;
+const role = await call('create_associate_roles', { key: roleKey, name: 'Buyer', permissions: ['ViewMyCarts'] });
+assert.equal((await call('get_associate_roles_by_id', { ID: role.id })).key, roleKey);
+assert.equal((await call('get_associate_roles_by_key', { key: roleKey })).id, role.id);
+assert.equal((await call('list_associate_roles', { where: [`key = "${roleKey}"`] })).count, 1);
+const roleV2 = await call('update_associate_roles_by_id', {
+  ID: role.id,
+  version: 1,
+  actions: [{ action: 'addPermission', permission: 'CreateMyCarts' }],
+});
+assert.deepEqual(roleV2.permissions.sort(), ['CreateMyCarts', 'ViewMyCarts']);
+await call('update_associate_roles_by_key', { key: roleKey, version: 2, actions: [{ action: 'setName', name: 'Purchaser' }] });
+const companyKey = `co-${suffix}`;
+const company = await call('create_business_units', {
+  key: companyKey,
+  name: 'MCP Company',
+  unitType: 'Company',
+  associates: [
+    {
+      customer: { typeId: 'customer', id: customer.id },
+      associateRoleAssignments: [{ associateRole: { typeId: 'associate-role', key: roleKey }, inheritance: 'Enabled' }],
+    },
+  ],
+});
+// The seed's create tool has no parentUnit: a Division is a Company moved below another.
+const unit = await call('create_business_units', { key: `div-${suffix}`, name: 'MCP Division', unitType: 'Company' });
+const division = await call('update_business_units_by_id', {
+  ID: unit.id,
+  version: 1,
+  actions: [
+    { action: 'setUnitType', unitType: 'Division', parentUnit: { typeId: 'business-unit', key: companyKey } },
+    { action: 'changeAssociateMode', associateMode: 'ExplicitAndFromParent' },
+  ],
+});
+assert.equal(division.unitType, 'Division');
+assert.equal((await call('get_business_units_by_id', { ID: company.id })).key, companyKey);
+assert.equal((await call('get_business_units_by_key', { key: companyKey })).id, company.id);
+assert.equal((await call('list_business_units', { where: [`topLevelUnit(key = "${companyKey}")`] })).count, 2);
+await call('update_business_units_by_id', { ID: division.id, version: division.version, actions: [{ action: 'changeName', name: 'Renamed' }] });
+await call('update_business_units_by_key', { key: companyKey, version: 1, actions: [{ action: 'setContactEmail', contactEmail: 'b2b@example.com' }] });
+const inherited = await call('get_business_units_associates_by_business_unit_id_and_associate_id', {
+  businessUnitId: division.id,
+  associateId: customer.id,
+});
+assert.ok(JSON.stringify(inherited).includes(roleKey), JSON.stringify(inherited));
+await call('get_business_units_associates_by_key_and_associate_id', { key: companyKey, associateId: customer.id });
+await failing('delete_associate_roles_by_key', { key: roleKey, version: 3 }, 'ReferenceExists');
+await call('delete_business_units_by_id', { ID: division.id, version: division.version + 1 });
+await call('delete_business_units_by_key', { key: companyKey, version: 2 });
+await call('delete_associate_roles_by_id', { ID: role.id, version: 3 });
+const otherRole = await call('create_associate_roles', { key: `r2-${suffix}` });
+await call('delete_associate_roles_by_key', { key: `r2-${suffix}`, version: otherRole.version });
+
 // A second customer, deleted by id; the first by key; then the group by key.
 const other = await call('create_customers', { email: `mcp-other-${suffix}@example.com`, password: 'x' });
 const deletedById = await call('delete_by_id', { ID: other.customer.id, version: 1, dataErasure: true });

@@ -16,7 +16,7 @@ const client = new ClientBuilder()
     host,
     projectKey,
     credentials: { clientId: 'demo-admin', clientSecret: 'demo-admin-secret' },
-    scopes: [`manage_customers:${projectKey}`, `manage_types:${projectKey}`, `manage_customer_groups:${projectKey}`],
+    scopes: [`manage_customers:${projectKey}`, `manage_types:${projectKey}`, `manage_customer_groups:${projectKey}`, `view_messages:${projectKey}`],
     httpClient: fetch,
   })
   .withHttpMiddleware({ host, httpClient: fetch })
@@ -302,6 +302,22 @@ const otherStore = await failure(
   api.inStoreKeyWithStoreKeyValue({ storeKey: 'elsewhere' }).customers().withId({ ID: inStore.body.customer.id }).get(),
 );
 assert.equal(otherStore.statusCode, 404);
+
+// The customer's history through the messages endpoint, in order.
+const history = await api
+  .messages()
+  .get({ queryArgs: { where: `resource(id = "${customer.id}")`, sort: 'sequenceNumber asc', limit: 500 } })
+  .execute();
+assert.equal(history.statusCode, 200);
+assert.deepEqual(
+  history.body.results.map((m) => m.sequenceNumber),
+  history.body.results.map((_, i) => i + 1),
+);
+assert.equal(history.body.results[0].type, 'CustomerCreated');
+assert.equal(history.body.results[0].resource.id, customer.id);
+assert.ok(history.body.results.some((m) => m.type === 'CustomerEmailChanged' && m.email === newEmail));
+const oneMessage = await api.messages().withId({ ID: history.body.results[0].id }).get().execute();
+assert.deepEqual(oneMessage.body, history.body.results[0]);
 
 // Delete: a stale version is a 409, the right one returns the customer.
 const latest = afterReset.body.customer;

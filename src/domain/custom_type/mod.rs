@@ -162,7 +162,7 @@ pub fn create(
     };
     let now = iso_millis(now_ms);
     let created = Type {
-        meta: Meta::new(new_uuid(rng), &now, by),
+        meta: Meta::without_messages(new_uuid(rng), &now, by),
         key,
         name: draft.name,
         description: draft.description,

@@ -11,7 +11,6 @@ use crate::domain::customer::schema::FIELDS;
 use crate::domain::customer::writes::{Caller, Write, WriterCommand};
 use crate::domain::customer::Customer;
 use crate::domain::error::{ApiError, ApiResult};
-use crate::domain::query;
 use crate::domain::refs::ClientLogging;
 use crate::domain::resource::parse_request;
 use crate::domain::resource::Resource;
@@ -23,7 +22,7 @@ use crate::store::customer_table::{self, Customers, QUERY_TABLE};
 use crate::store::customer_writes::{duplicate_or_failure, CustomerWrites};
 use crate::store::platform::CryptoRandom;
 use crate::store::repository::{self, Lookup};
-use crate::store::{config, email_lock, passwords, query_sql, references, table, writer};
+use crate::store::{config, email_lock, passwords, references, table, writer};
 
 /// `/customers`: query (GET), check by predicate (HEAD), create (POST).
 pub async fn collection(call: Call) -> ApiResult<Response> {
@@ -60,28 +59,7 @@ pub async fn manage<T: DeserializeOwned>(call: &mut Call) -> ApiResult<(AccessGr
 /// customer matches, else 404.
 async fn query(mut call: Call, head: bool) -> ApiResult<Response> {
     authorize(&mut call, Access::View).await?;
-    let query = query::from_params(&call.query_pairs()?, FIELDS)?;
-    let db = call.db()?;
-    if head {
-        let statement = query_sql::exists(
-            &QUERY_TABLE,
-            &call.project,
-            call.store(),
-            query.filter.as_ref(),
-        )?;
-        return if repository::exists(&db, &statement).await? {
-            Ok(respond::json(200, String::new()))
-        } else {
-            Err(ApiError::ResourceNotFound {
-                message: "No customer matches the query.".into(),
-            }
-            .into())
-        };
-    }
-    let compiled = query_sql::compile(&QUERY_TABLE, &call.project, call.store(), &query)?;
-    let (docs, total) = repository::query(&db, &compiled).await?;
-    let docs = expand::page(&call, docs).await?;
-    Ok(respond::page(query.limit, query.offset, &docs, total))
+    crate::http::query::answer(&call, FIELDS, &QUERY_TABLE, head).await
 }
 
 fn not_found(target: &Target) -> ApiError {

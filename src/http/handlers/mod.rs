@@ -7,6 +7,7 @@ mod credentials;
 mod customers;
 mod mcp;
 mod me;
+mod messages;
 mod oauth;
 mod resources;
 
@@ -140,6 +141,8 @@ async fn dispatch(req: Request, env: Env, ctx: Rc<Context>) -> ApiResult<Respons
         Route::Mcp { project } => mcp::endpoint(call(project, None)?).await,
         Route::ProtectedResource { project } => mcp::protected_resource(&url, project.as_deref()),
         Route::AuthorizationServer => mcp::authorization_server(&url),
+        Route::Messages { project } => messages::collection(call(project, None)?).await,
+        Route::Message { project, id } => messages::single(call(project, None)?, &id).await,
         Route::Resources { project, segment } => {
             match resources::dispatch(call(project, None)?, &segment, None).await {
                 Ok(answer) => answer,

@@ -8,7 +8,6 @@ use worker::{Method, Response};
 
 use crate::domain::auth::Scope;
 use crate::domain::error::{ApiError, ApiResult};
-use crate::domain::query;
 use crate::domain::refs::ClientLogging;
 use crate::domain::resource::{self, parse_request, Resource, Updatable};
 use crate::http::context::Call;
@@ -23,7 +22,7 @@ use crate::store::platform::CryptoRandom;
 use crate::store::repository::{self, Lookup};
 use crate::store::resources::{refusal, CommandOf, ResourceCommand, ResourceWrite, ResourceWrites};
 use crate::store::type_table::Types;
-use crate::store::{query_sql, references, table, writer};
+use crate::store::{references, table, writer};
 
 /// The table of resources with the shared shape, by path segment; the call back if no
 /// resource lives under `segment`.
@@ -71,23 +70,7 @@ async fn authorize<K: Kind>(call: &mut Call, manage: bool) -> ApiResult<ClientLo
 
 async fn query<K: Kind>(mut call: Call, head: bool) -> ApiResult<Response> {
     authorize::<K>(&mut call, false).await?;
-    let query = query::from_params(&call.query_pairs()?, K::FIELDS)?;
-    let db = call.db()?;
-    if head {
-        let statement =
-            query_sql::exists(&K::QUERY_TABLE, &call.project, None, query.filter.as_ref())?;
-        if repository::exists(&db, &statement).await? {
-            return Ok(respond::json(200, String::new()));
-        }
-        return Err(ApiError::ResourceNotFound {
-            message: "Nothing matches the query.".into(),
-        }
-        .into());
-    }
-    let compiled = query_sql::compile(&K::QUERY_TABLE, &call.project, None, &query)?;
-    let (docs, total) = repository::query(&db, &compiled).await?;
-    let docs = expand::page(&call, docs).await?;
-    Ok(respond::page(query.limit, query.offset, &docs, total))
+    crate::http::query::answer(&call, K::FIELDS, &K::QUERY_TABLE, head).await
 }
 
 /// `POST /{segment}`: 201 with the new resource; a project-wide limit and the references it
