@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what is missing to build and run the Worker: the wasm32 target, worker-build, the
-# wasm-bindgen CLI matching Cargo.lock, and the pinned npm packages. Idempotent; quick when
-# everything is there. Needs only rustup/cargo and node/npm on the PATH.
+# wasm-bindgen CLI matching Cargo.lock, the pinned npm packages, and the pinned Python SDK
+# (for its compatibility test) in a cached virtual environment. Idempotent; quick when
+# everything is there. Needs rustup/cargo, node/npm and python3 (with venv) on the PATH.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-for tool in rustup cargo node npm; do
+for tool in rustup cargo node npm python3; do
   command -v "$tool" >/dev/null || { echo "setup: '$tool' is required but not on the PATH" >&2; exit 1; }
 done
 
@@ -29,4 +30,14 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing the pinned npm packages"
   npm ci --no-audit --no-fund
+fi
+
+# The Python SDK: re-made whenever the pinned requirements change.
+requirements="$ROOT/tests/sdk/python-requirements.txt"
+if ! cmp -s "$requirements" "$PYTHON_SDK_VENV/requirements.txt"; then
+  echo "setup: installing the pinned Python SDK into $PYTHON_SDK_VENV"
+  rm -rf "$PYTHON_SDK_VENV"
+  python3 -m venv "$PYTHON_SDK_VENV"
+  "$PYTHON_SDK_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$PYTHON_SDK_VENV/requirements.txt"
 fi

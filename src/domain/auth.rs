@@ -296,6 +296,21 @@ pub fn customer_scopes(access: Access, project: &str, store: Option<&str>) -> Ve
         Access::View => "view_customers",
         Access::Manage => "manage_customers",
     };
+    scopes_of(name, project, store)
+}
+
+/// The scopes that admit a request to the `/me` endpoints of `project` (and `store`):
+/// `view_my_profile` to read (`manage_my_profile` implies it), `manage_my_profile` to write.
+pub fn my_profile_scopes(access: Access, project: &str, store: Option<&str>) -> Vec<Scope> {
+    let name = match access {
+        Access::View => "view_my_profile",
+        Access::Manage => "manage_my_profile",
+    };
+    scopes_of(name, project, store)
+}
+
+/// Scope `name` of the project, and of the store on an in-store path.
+fn scopes_of(name: &str, project: &str, store: Option<&str>) -> Vec<Scope> {
     let mut scopes = vec![Scope::new(name, project, None)];
     if let Some(store) = store {
         scopes.push(Scope::new(name, project, Some(store)));
@@ -409,14 +424,25 @@ impl AccessGrant {
 
     /// Where this grant may write the customers of `project` (see [`StoreReach`]).
     pub fn customer_write_reach(&self, project: &str) -> StoreReach {
-        let everywhere = Scope::new("manage_customers", project, None);
+        self.write_reach("manage_customers", project)
+    }
+
+    /// Where this grant may sign up customers through `/me/signup`: anywhere with a
+    /// project-wide `manage_my_profile`, else in the stores of its store-scoped ones.
+    pub fn sign_up_reach(&self, project: &str) -> StoreReach {
+        self.write_reach("manage_my_profile", project)
+    }
+
+    /// The project if the grant holds scope `name` project-wide, else the stores it holds it for.
+    fn write_reach(&self, name: &str, project: &str) -> StoreReach {
+        let everywhere = Scope::new(name, project, None);
         if self.scopes.imply(&everywhere) {
             return StoreReach::Project;
         }
         let mut stores: Vec<String> = self
             .scopes
             .iter()
-            .filter(|h| h.project == project && h.name == "manage_customers")
+            .filter(|h| h.project == project && h.name == name)
             .filter_map(|h| h.store.clone())
             .collect();
         stores.sort();

@@ -68,6 +68,11 @@ pub enum ApiError {
     InsufficientScope { required: Vec<String> },
     /// 403: a store-limited token writing beyond its stores (see `auth::StoreReach`).
     OutsideStore { message: String },
+    /// 403: a customer-only endpoint (`/me`) called with a token that names no customer (one
+    /// not issued by the password flow).
+    NoCustomerInToken,
+    /// 400: a sign-up from an anonymous session that already signed up a customer.
+    AnonymousIdAlreadyInUse,
     /// 401 on the authorization server: bad client credentials.
     InvalidClient,
     /// 400 on the authorization server: a requested scope the client may not have.
@@ -115,6 +120,7 @@ impl ApiError {
             | ReferencedResourceNotFound { .. }
             | InvalidCredentials
             | InvalidCurrentPassword
+            | AnonymousIdAlreadyInUse
             | ExpiredCustomerPasswordToken
             | ExpiredCustomerEmailToken
             | InvalidScope { .. }
@@ -123,7 +129,7 @@ impl ApiError {
             | InvalidGrant { .. }
             | InvalidCustomerAccountCredentials => 400,
             InvalidToken { .. } | InvalidClient => 401,
-            InsufficientScope { .. } | OutsideStore { .. } => 403,
+            InsufficientScope { .. } | OutsideStore { .. } | NoCustomerInToken => 403,
             ResourceNotFound { .. } => 404,
             MethodNotAllowed { .. } => 405,
             ConcurrentModification { .. } | LockedField { .. } => 409,
@@ -155,7 +161,10 @@ impl ApiError {
             LockedField { .. } => "LockedField",
             PayloadTooLarge { .. } => "ContentTooLarge",
             InvalidToken { .. } => "invalid_token",
-            InsufficientScope { .. } | OutsideStore { .. } => "insufficient_scope",
+            InsufficientScope { .. } | OutsideStore { .. } | NoCustomerInToken => {
+                "insufficient_scope"
+            }
+            AnonymousIdAlreadyInUse => "AnonymousIdAlreadyInUse",
             InvalidClient => "invalid_client",
             InvalidScope { .. } => "invalid_scope",
             UnsupportedGrantType { .. } => "unsupported_grant_type",
@@ -175,6 +184,7 @@ impl ApiError {
             InvalidToken { .. }
                 | InsufficientScope { .. }
                 | OutsideStore { .. }
+                | NoCustomerInToken
                 | InvalidClient
                 | InvalidScope { .. }
                 | UnsupportedGrantType { .. }
@@ -246,6 +256,10 @@ impl ApiError {
             ),
             InvalidCredentials => "Account with the given credentials not found.".into(),
             InvalidCurrentPassword => "The given current password does not match.".into(),
+            AnonymousIdAlreadyInUse => "The given anonymous ID is already in use.".into(),
+            NoCustomerInToken => "This endpoint requires an access token issued for a customer \
+                (the password flow, scope customer_id:{id})."
+                .into(),
             ExpiredCustomerPasswordToken => "The given password token has expired.".into(),
             ExpiredCustomerEmailToken => "The given email token has expired.".into(),
             MethodNotAllowed { allowed } => format!(

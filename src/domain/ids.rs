@@ -19,6 +19,25 @@ pub fn new_uuid(rng: &mut dyn Random) -> String {
         .to_string()
 }
 
+/// Longest `X-Correlation-ID` a request may bring (ours; commercetools documents none).
+pub const MAX_CORRELATION_ID_LEN: usize = 256;
+
+/// The `X-Correlation-ID` of a response: the request's own if it sent a usable one (1 to
+/// [`MAX_CORRELATION_ID_LEN`] visible ASCII characters, so it can go back into a header and a
+/// log line unchanged), else a new UUID.
+pub fn correlation_id(given: Option<&str>, rng: &mut dyn Random) -> String {
+    match given.map(str::trim) {
+        Some(id)
+            if !id.is_empty()
+                && id.len() <= MAX_CORRELATION_ID_LEN
+                && id.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            id.to_string()
+        }
+        _ => new_uuid(rng),
+    }
+}
+
 const ADDRESS_ID_ALPHABET: &[u8] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -91,6 +110,17 @@ mod tests {
         assert_eq!(id.len(), 36);
         assert_eq!(&id[14..15], "4");
         assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"));
+    }
+
+    #[test]
+    fn correlation_ids_are_kept_when_usable() {
+        let rng = &mut CountingRandom(0);
+        assert_eq!(correlation_id(Some("shop-42/abc"), rng), "shop-42/abc");
+        for bad in [None, Some(""), Some("a b"), Some("é"), Some("x\u{7f}")] {
+            assert_eq!(correlation_id(bad, rng).len(), 36, "{bad:?}");
+        }
+        let long = "a".repeat(MAX_CORRELATION_ID_LEN + 1);
+        assert_eq!(correlation_id(Some(&long), rng).len(), 36);
     }
 
     #[test]

@@ -189,10 +189,13 @@ pub fn check_anonymous_allowed(client: &ApiClient) -> Result<(), ApiError> {
     }
 }
 
+/// Longest anonymous id (of a session, or named by a CustomerDraft).
+pub const MAX_ANONYMOUS_ID_LEN: usize = 256;
+
 /// Checks a given `anonymous_id`: 1 to 256 characters of `[A-Za-z0-9._-]` (it becomes part of
 /// a space-separated scope string, so it may hold neither spaces nor colons).
 pub fn check_anonymous_id(id: &str) -> Result<(), ApiError> {
-    let ok = (1..=256).contains(&id.len())
+    let ok = (1..=MAX_ANONYMOUS_ID_LEN).contains(&id.len())
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));

@@ -43,11 +43,11 @@ fn number(name: &str, value: &str, max: u32) -> Result<u32, ApiError> {
         })
 }
 
-/// A boolean query parameter: `true` or `false`.
+/// A boolean query parameter: `true` or `false`, in any case (the Python SDK sends `True`).
 pub fn boolean(name: &str, value: &str) -> Result<bool, ApiError> {
     match value {
-        "true" => Ok(true),
-        "false" => Ok(false),
+        v if v.eq_ignore_ascii_case("true") => Ok(true),
+        v if v.eq_ignore_ascii_case("false") => Ok(false),
         _ => Err(invalid(format!(
             "The query parameter '{name}' must be true or false, not '{value}'."
         ))),
@@ -116,6 +116,20 @@ pub fn from_params(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn booleans_are_read_in_any_case() {
+        for (text, value) in [
+            ("true", true),
+            ("True", true),
+            ("FALSE", false),
+            ("false", false),
+        ] {
+            assert_eq!(boolean("withTotal", text).unwrap(), value, "{text}");
+        }
+        assert!(boolean("withTotal", "1").is_err());
+        assert!(boolean("withTotal", "yes").is_err());
+    }
 
     /// A customer query (the tests use the customer's schema).
     fn from_params(params: &[(String, String)]) -> Result<Query, ApiError> {

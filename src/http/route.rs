@@ -31,6 +31,23 @@ pub enum Credential {
     ConfirmEmail,
 }
 
+/// The storefront's own account (`…/me…`): the customer of the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MyEndpoint {
+    /// `GET`, `POST` (update), `DELETE …/me`
+    Profile,
+    /// `POST …/me/signup`
+    SignUp,
+    /// `POST …/me/login`
+    Login,
+    /// `POST …/me/password`
+    ChangePassword,
+    /// `POST …/me/password/reset`
+    ResetPassword,
+    /// `POST …/me/email/confirm`
+    ConfirmEmail,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     /// `/oauth/token`: client credentials and refresh token grants
@@ -66,6 +83,12 @@ pub enum Route {
         project: String,
         store: Option<String>,
         endpoint: Credential,
+    },
+    /// `/{projectKey}[/in-store/key={storeKey}]/me…`
+    Me {
+        project: String,
+        store: Option<String>,
+        endpoint: MyEndpoint,
     },
     /// `/{projectKey}/mcp`: the MCP endpoint (it answers every method itself).
     Mcp { project: String },
@@ -116,6 +139,11 @@ impl Route {
             }
             | Route::BusinessUnitAssociate { .. } => &["GET", "HEAD"],
             Route::Credentials { .. } => &["POST"],
+            Route::Me {
+                endpoint: MyEndpoint::Profile,
+                ..
+            } => &["GET", "POST", "DELETE"],
+            Route::Me { .. } => &["POST"],
         }
     }
 }
@@ -242,6 +270,13 @@ fn customers(project: &str, store: Option<&str>, rest: &[&str]) -> Option<Route>
     }
     let project = project.to_string();
     let store = store.map(str::to_string);
+    if let Some(endpoint) = my_endpoint(rest) {
+        return Some(Route::Me {
+            project,
+            store,
+            endpoint,
+        });
+    }
     let credential = match rest {
         ["login"] => Some(Credential::Login),
         ["customers", "password"] => Some(Credential::ChangePassword),
@@ -276,6 +311,18 @@ fn customers(project: &str, store: Option<&str>, rest: &[&str]) -> Option<Route>
         }),
         _ => None,
     }
+}
+
+fn my_endpoint(rest: &[&str]) -> Option<MyEndpoint> {
+    Some(match rest {
+        ["me"] => MyEndpoint::Profile,
+        ["me", "signup"] => MyEndpoint::SignUp,
+        ["me", "login"] => MyEndpoint::Login,
+        ["me", "password"] => MyEndpoint::ChangePassword,
+        ["me", "password", "reset"] => MyEndpoint::ResetPassword,
+        ["me", "email", "confirm"] => MyEndpoint::ConfirmEmail,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -413,6 +460,40 @@ mod tests {
             })
         );
         assert_eq!(match_path("/p/customers/password/other"), None);
+    }
+
+    #[test]
+    fn matches_the_me_endpoints() {
+        let me = |store: Option<&str>, endpoint| {
+            Some(Route::Me {
+                project: "p".into(),
+                store: store.map(str::to_string),
+                endpoint,
+            })
+        };
+        assert_eq!(match_path("/p/me"), me(None, MyEndpoint::Profile));
+        assert_eq!(match_path("/p/me/"), me(None, MyEndpoint::Profile));
+        assert_eq!(match_path("/p/me/signup"), me(None, MyEndpoint::SignUp));
+        assert_eq!(match_path("/p/me/login"), me(None, MyEndpoint::Login));
+        assert_eq!(
+            match_path("/p/me/password"),
+            me(None, MyEndpoint::ChangePassword)
+        );
+        assert_eq!(
+            match_path("/p/me/password/reset"),
+            me(None, MyEndpoint::ResetPassword)
+        );
+        assert_eq!(
+            match_path("/p/in-store/key=s1/me/email/confirm"),
+            me(Some("s1"), MyEndpoint::ConfirmEmail)
+        );
+        assert_eq!(
+            match_path("/p/in-store/key=s1/me"),
+            me(Some("s1"), MyEndpoint::Profile)
+        );
+        assert_eq!(match_path("/p/in-store/key=s1/me/other"), None);
+        assert_eq!(match_path("/p/in-store/key=s1/me/email"), None);
+        assert_eq!(match_path("/p/in-store/key=s1/me/x/y"), None);
     }
 
     #[test]

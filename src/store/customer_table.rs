@@ -105,7 +105,8 @@ impl Table for Customers {
         all
     }
 
-    /// The email claims: re-made when the customer's claims change, removed with it.
+    /// The email claims: re-made when the customer's claims change, removed with it; its
+    /// anonymous id (see [`anonymous_id_claim`]) removed with it.
     fn side_statements(
         project: &str,
         before: Option<&StoredCustomer>,
@@ -116,6 +117,12 @@ impl Table for Customers {
             return Vec::new();
         }
         let mut statements = Vec::new();
+        if let (Some(before), None) = (before, after) {
+            statements.push(Statement::new(
+                "DELETE FROM customer_anonymous_ids WHERE project = ?1 AND customer_id = ?2",
+                vec![Param::text(project), Param::text(&before.customer.meta.id)],
+            ));
+        }
         if let Some(before) = before {
             statements.push(Statement::new(
                 "DELETE FROM customer_emails WHERE project = ?1 AND customer_id = ?2",
@@ -150,6 +157,19 @@ fn email_claims(project: &str, customer: &Customer) -> Vec<Statement> {
             )
         })
         .collect()
+}
+
+/// Records the anonymous session a new customer signed up from; a second customer from the
+/// same session breaks the table's key (→ `AnonymousIdAlreadyInUse`, see [`duplicate`]).
+pub fn anonymous_id_claim(project: &str, customer_id: &str, anonymous_id: &str) -> Statement {
+    Statement::new(
+        "INSERT INTO customer_anonymous_ids (project, anonymous_id, customer_id) VALUES (?1, ?2, ?3)",
+        vec![
+            Param::text(project),
+            Param::text(anonymous_id),
+            Param::text(customer_id),
+        ],
+    )
 }
 
 /// With `dataErasure`: every message about the customer (its token messages included).
@@ -197,6 +217,9 @@ pub const QUERY_TABLE: QueryTable = QueryTable {
 /// A unique value another customer holds, named as the API names it, from the constraint D1
 /// reports (`customers.key`, `customer_emails.…`, the `duplicate_email` trigger).
 pub fn duplicate(constraint: &str, customer: &Customer) -> Option<ApiError> {
+    if constraint.contains("customer_anonymous_ids.") {
+        return Some(ApiError::AnonymousIdAlreadyInUse);
+    }
     let (field, value, message) =
         if constraint.contains("duplicate_email") || constraint.contains("customer_emails.") {
             (

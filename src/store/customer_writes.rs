@@ -53,10 +53,7 @@ impl Writes for CustomerWrites {
     }
 
     fn visible(state: &StoredCustomer, command: &WriterCommand) -> bool {
-        command
-            .store
-            .as_deref()
-            .is_none_or(|store| state.customer.visible_in_store(store))
+        command.sees(&state.customer)
     }
 
     async fn write(

@@ -1,8 +1,9 @@
 //! A black-box fuzzer: seeded, bounded and reproducible. It sends random requests, well-formed
 //! and malformed (customer drafts; update actions with deep, long, unicode and huge values;
 //! predicates, sorts and paging of customers and messages; sign-ins, credential tokens and OAuth
-//! forms; associate roles and business units with their actions and the associate lookup), with
-//! several kinds of token, and after every request asserts:
+//! forms; the same bodies on `/me`; associate roles and business units with their actions and
+//! the associate lookup), with several kinds of token (a customer's among them), and after
+//! every request asserts:
 //!
 //! - no 5xx;
 //! - no request slower than a bound relative to a trivial request measured in the same run;
@@ -51,6 +52,25 @@ fn random_requests_never_break_the_api(app: &App) {
         fuzz.statuses,
         fuzz.bound
     );
+}
+
+/// The token of a shopper who signed up through `/me` for this run.
+fn shopper_token(app: &App, seed: u64) -> String {
+    let email = format!(
+        "fz-shopper-{seed}-{}@example.com",
+        crate::support::unique("fz")
+    );
+    let storefront = app.token(STOREFRONT, None);
+    let draft = json!({"email": email, "password": "fz-pw"});
+    let signed_up = app.post("/demo/me/signup", &storefront, &draft);
+    assert_eq!(signed_up.status, 201, "{}", signed_up.text);
+    let body = format!(
+        "grant_type=password&username={}&password=fz-pw",
+        encode(&email)
+    );
+    let reply = crate::support::form(app, STOREFRONT, "/oauth/demo/customers/token", &body, &[]);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.json["access_token"].as_str().unwrap().to_string()
 }
 
 /// A request as the fuzzer sends it (kept to print on failure).
@@ -123,6 +143,7 @@ impl<'a> Fuzz<'a> {
             ("other project", token(OTHER_ADMIN, None)),
             ("storefront", token(STOREFRONT, None)),
             ("garbage", "not-a-token".to_string()),
+            ("customer", shopper_token(app, seed)),
         ];
         let mut fuzz = Fuzz {
             app,
@@ -310,6 +331,16 @@ impl<'a> Fuzz<'a> {
         match &self.customers[i].key {
             Some(key) if by_key => format!("key={}", encode(key)),
             _ => self.customers[i].id.clone(),
+        }
+    }
+
+    /// `…/customers/{target}`, or now and then `…/me` (whose customer is the token's).
+    fn customer_path(&mut self, target: &str) -> String {
+        let base = self.base();
+        if self.chance(15) {
+            format!("{base}/me")
+        } else {
+            format!("{base}/customers/{target}")
         }
     }
 
@@ -513,7 +544,7 @@ impl<'a> Fuzz<'a> {
         let n = self.pick(&[1usize, 1, 2, 5, 20, 500]);
         let actions: Vec<Value> = (0..n).map(|_| self.action(&address_ids)).collect();
         let body = json!({"version": self.known_version(&target), "actions": actions});
-        let path = format!("{}/customers/{target}", self.base());
+        let path = self.customer_path(&target);
         self.json_request("POST", path, body)
     }
 
@@ -700,7 +731,8 @@ impl<'a> Fuzz<'a> {
             ),
             3 => {
                 let body = json!({"email": email, "password": password});
-                let mut request = self.json_request("POST", format!("{base}/login"), body);
+                let login = self.pick(&["login", "login", "me/login"]);
+                let mut request = self.json_request("POST", format!("{base}/{login}"), body);
                 request.headers.push((
                     "CF-Connecting-IP".into(),
                     format!("203.0.113.{}", self.below(250)),
@@ -725,7 +757,12 @@ impl<'a> Fuzz<'a> {
             }
             _ => {
                 let body = json!({"tokenValue": self.text(), "newPassword": "pw", "version": self.number()});
-                let endpoint = self.pick(&["customers/password/reset", "customers/email/confirm"]);
+                let endpoint = self.pick(&[
+                    "customers/password/reset",
+                    "customers/email/confirm",
+                    "me/password/reset",
+                    "me/email/confirm",
+                ]);
                 self.json_request("POST", format!("{base}/{endpoint}"), body)
             }
         }
@@ -736,7 +773,12 @@ impl<'a> Fuzz<'a> {
             20..=22 => self.b2b_request(),
             0..=4 => {
                 let body = self.draft();
-                let path = format!("{}/customers", self.base());
+                let endpoint = if self.chance(20) {
+                    "me/signup"
+                } else {
+                    "customers"
+                };
+                let path = format!("{}/{endpoint}", self.base());
                 self.json_request("POST", path, body)
             }
             5..=10 => self.update(),
@@ -746,7 +788,7 @@ impl<'a> Fuzz<'a> {
                 let (_, token) = self.token();
                 Request {
                     method: "GET",
-                    path: format!("{}/customers/{target}", self.base()),
+                    path: self.customer_path(&target),
                     headers: vec![("Authorization".into(), format!("Bearer {token}"))],
                     body: None,
                     throttled: false,
@@ -759,10 +801,7 @@ impl<'a> Fuzz<'a> {
                 let (_, token) = self.token();
                 Request {
                     method: "DELETE",
-                    path: format!(
-                        "{}/customers/{target}?version={version}{erasure}",
-                        self.base()
-                    ),
+                    path: format!("{}?version={version}{erasure}", self.customer_path(&target)),
                     headers: vec![("Authorization".into(), format!("Bearer {token}"))],
                     body: None,
                     throttled: false,

@@ -39,6 +39,7 @@ mod fuzz;
 mod groups;
 mod hardening;
 mod mcp;
+mod me;
 mod messages;
 mod oauth;
 mod queries;
@@ -64,6 +65,7 @@ fn main() {
         types::tests(),
         associate_roles::tests(),
         business_units::tests(),
+        me::tests(),
         messages::tests(),
     ]
     .concat();

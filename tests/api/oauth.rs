@@ -5,9 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{
-    basic_auth, unique, unique_email, App, Reply, Server, ADMIN, OTHER_ADMIN, VIEWER,
-};
+use crate::support::{form, unique, unique_email, App, Reply, Server, ADMIN, OTHER_ADMIN, VIEWER};
 
 tests!(oauth;
     password_flow_issues_customer_tokens,
@@ -29,23 +27,6 @@ tests!(oauth;
 const STOREFRONT: (&str, &str) = ("demo-storefront", "demo-storefront-secret");
 const CLOCK: &str = "X-Test-Clock-Offset-Ms";
 const DAY_MS: i64 = 86_400_000;
-
-/// A form POST to the authorization server with client credentials and optional headers.
-fn form(
-    app: &App,
-    client: (&str, &str),
-    path: &str,
-    body: &str,
-    headers: &[(&str, &str)],
-) -> Reply {
-    let basic = basic_auth(client.0, client.1);
-    let mut all = vec![
-        ("Authorization", basic.as_str()),
-        ("Content-Type", "application/x-www-form-urlencoded"),
-    ];
-    all.extend_from_slice(headers);
-    app.send("POST", path, &all, Some(body.as_bytes()))
-}
 
 fn encode(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
@@ -1092,6 +1073,81 @@ fn every_route_checks_every_kind_of_token(app: &App) {
             "/demo/in-store/key=store-a/customers".into(),
             r#"{"email": "not-an-email", "stores": [{"key": "store-a"}, {"key": "store-b"}]}"#,
             [F, T, T, F, F, F, F, F, F, U, U],
+        ),
+        // The storefront's own account: the customer endpoints need a customer's token;
+        // signup, login, reset and confirmation any token with manage_my_profile (implied by
+        // manage_project). 403 for a token without a customer comes after the scope check.
+        (
+            "GET",
+            "/demo/me".into(),
+            "",
+            [F, F, F, F, F, F, T, F, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/me".into(),
+            "{}",
+            [F, F, F, F, F, F, T, F, F, U, U],
+        ),
+        (
+            "DELETE",
+            "/demo/me?version=99".into(),
+            "",
+            [F, F, F, F, F, F, T, F, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/me/password".into(),
+            "{}",
+            [F, F, F, F, F, F, T, F, F, U, U],
+        ),
+        (
+            "GET",
+            "/demo/in-store/key=store-a/me".into(),
+            "",
+            [F, F, F, F, F, F, T, F, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/in-store/key=store-b/me".into(),
+            "{}",
+            [F, F, F, F, F, F, T, F, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/me/signup".into(),
+            "{}",
+            [F, F, T, F, F, F, T, T, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/in-store/key=store-a/me/signup".into(),
+            "{}",
+            [F, F, T, F, F, F, T, T, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/me/login".into(),
+            "{}",
+            [F, F, T, F, F, F, T, T, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/in-store/key=store-b/me/login".into(),
+            "{}",
+            [F, F, T, F, F, F, T, T, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/me/password/reset".into(),
+            "{}",
+            [F, F, T, F, F, F, T, T, F, U, U],
+        ),
+        (
+            "POST",
+            "/demo/me/email/confirm".into(),
+            "{}",
+            [F, F, T, F, F, F, T, T, F, U, U],
         ),
         // Customer groups: their own scopes or the customer scopes (as commercetools).
         (

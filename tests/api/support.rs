@@ -528,6 +528,23 @@ impl App {
     }
 }
 
+/// A form POST to the authorization server with client credentials and optional headers.
+pub fn form(
+    app: &App,
+    client: (&str, &str),
+    path: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+) -> Reply {
+    let basic = basic_auth(client.0, client.1);
+    let mut all = vec![
+        ("Authorization", basic.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    all.extend_from_slice(headers);
+    app.send("POST", path, &all, Some(body.as_bytes()))
+}
+
 /// The SQL of `statement` with its values written in (`?` in turn, `?N` by number).
 fn with_values(statement: &Statement) -> String {
     let mut sql = String::new();

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { ClientBuilder } from '@commercetools/ts-client';
 import { createApiBuilderFromCtpClient } from '@commercetools/platform-sdk';
+import { failure } from './support.mjs';
 
 const host = process.env.EDGE_API_URL;
 assert.ok(host, 'EDGE_API_URL must point at the running Worker');
@@ -21,16 +22,6 @@ const client = new ClientBuilder()
   .withHttpMiddleware({ host, httpClient: fetch })
   .build();
 const api = createApiBuilderFromCtpClient(client).withProjectKey({ projectKey });
-
-/** Runs `request` and returns the error the SDK throws (it must throw). */
-async function failure(request) {
-  try {
-    await request.execute();
-  } catch (error) {
-    return error;
-  }
-  assert.fail('the request should have failed');
-}
 
 const suffix = `${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
 const email = `sdk-${suffix}@example.com`;

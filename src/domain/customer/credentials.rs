@@ -286,10 +286,12 @@ fn check_version(stored: &StoredCustomer, expected: Option<Version>) -> ApiResul
 
 /// Changes the password (the current one has been verified). `CustomerPasswordUpdated`
 /// with `reset: false`. Outstanding password-reset tokens are void: they were issued for the
-/// old password.
+/// old password. With `end_sessions` (a change by the customer, on `/me/password`) every OAuth
+/// session of the customer begun before is void too, the one making the change included; a
+/// back-office change keeps them.
 pub fn change_password(
     stored: &StoredCustomer,
-    expected_version: Version,
+    (expected_version, end_sessions): (Version, bool),
     new_hash: String,
     now_ms: i64,
     by: &ClientLogging,
@@ -298,6 +300,9 @@ pub fn change_password(
     check_version(stored, Some(expected_version))?;
     let mut changed = stored.clone().with_password_hash(new_hash);
     changed.void_password_tokens(now_ms);
+    if end_sessions {
+        changed.void_sessions(now_ms);
+    }
     let payload = Payload::CustomerPasswordUpdated { reset: false };
     Ok(next_version(changed, Some(&payload), now_ms, by, rng))
 }
@@ -535,7 +540,7 @@ mod tests {
         let c = customer(json!({"email": "a@b.c", "password": "pw"}));
         let changed = change_password(
             &c,
-            v(1),
+            (v(1), false),
             "$h$x$CHG1".into(),
             NOW,
             &by(),
@@ -548,7 +553,19 @@ mod tests {
         // Reset tokens issued before the change are void; sessions stay.
         assert_eq!(changed.state.password_tokens_valid_from, NOW + 1);
         assert_eq!(changed.state.sessions_valid_from, 0);
-        assert!(change_password(&c, v(2), "h".into(), NOW, &by(), &mut CountingRandom(0)).is_err());
+        let ended = change_password(
+            &c,
+            (v(1), true),
+            "h".into(),
+            NOW,
+            &by(),
+            &mut CountingRandom(0),
+        );
+        assert_eq!(ended.unwrap().state.sessions_valid_from, NOW + 1);
+        let stale = (v(2), false);
+        assert!(
+            change_password(&c, stale, "h".into(), NOW, &by(), &mut CountingRandom(0)).is_err()
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::domain::auth::StoreReach;
 use crate::domain::error::{ApiError, ApiResult, Rejection};
 use crate::domain::ids::{new_address_id, new_uuid, Random};
 use crate::domain::message::Message;
+use crate::domain::oauth::MAX_ANONYMOUS_ID_LEN;
 use crate::domain::password;
 use crate::domain::references::{Referenced, Wanted};
 use crate::domain::refs::{
@@ -99,7 +100,8 @@ pub struct CustomerDraft {
     pub anonymous_cart: Option<ResourceIdentifier>,
     #[serde(default)]
     pub anonymous_cart_id: Option<String>,
-    /// Accepted and ignored: there are no anonymous carts or orders here to assign.
+    /// The anonymous session the customer signs up from: recorded (one customer per anonymous
+    /// id); there are no anonymous carts or orders here to assign.
     #[serde(default)]
     pub anonymous_id: Option<String>,
     #[serde(default)]
@@ -168,6 +170,8 @@ pub fn wanted(draft: &CustomerDraft) -> Wanted {
 pub struct Created {
     pub stored: StoredCustomer,
     pub message: Message,
+    /// The anonymous session it signed up from, recorded with it.
+    pub anonymous_id: Option<String>,
 }
 
 /// Collects rule violations so one response can list them all.
@@ -231,6 +235,7 @@ pub fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
 #[derive(Debug)]
 pub struct Prepared {
     customer: Customer,
+    anonymous_id: Option<String>,
     plain_password: Option<String>,
     by: ClientLogging,
 }
@@ -252,6 +257,7 @@ impl Prepared {
         Created {
             stored: StoredCustomer::new(customer, password_hash),
             message,
+            anonymous_id: self.anonymous_id,
         }
     }
 }
@@ -336,6 +342,7 @@ pub fn prepare(
     limits::check_customer(&customer, &customer.to_json_string())?;
     Ok(Prepared {
         customer,
+        anonymous_id: draft.anonymous_id,
         plain_password: plain_password.map(str::to_string),
         by: ctx.by,
     })
@@ -348,6 +355,19 @@ fn check_values(v: &mut Violations, draft: &CustomerDraft) {
     }
     if let Some(date) = &draft.date_of_birth {
         v.check(validate::date("dateOfBirth", date));
+    }
+    if let Some(id) = draft
+        .anonymous_id
+        .as_deref()
+        .filter(|id| !(1..=MAX_ANONYMOUS_ID_LEN).contains(&id.len()))
+    {
+        v.0.push(ApiError::InvalidField {
+            field: "anonymousId".into(),
+            invalid_value: id.into(),
+            message: Some(format!(
+                "The anonymousId must be 1 to {MAX_ANONYMOUS_ID_LEN} bytes long."
+            )),
+        });
     }
 }
 
@@ -765,12 +785,23 @@ mod tests {
         assert!(
             matches!(&errs[0], ApiError::ReferencedResourceNotFound { type_id, .. } if type_id == "cart")
         );
-        // anonymousId alone is accepted: there is nothing to assign.
-        assert!(build(
+        // anonymousId alone is accepted (and recorded with the customer): there is nothing to
+        // assign.
+        let created = build(
             json!({"email": "a@b.c", "password": "p", "anonymousId": "anon"}),
-            None
+            None,
         )
-        .is_ok());
+        .unwrap();
+        assert_eq!(created.anonymous_id.as_deref(), Some("anon"));
+        for bad in [String::new(), "a".repeat(MAX_ANONYMOUS_ID_LEN + 1)] {
+            let errs = errors(
+                json!({"email": "a@b.c", "password": "p", "anonymousId": bad}),
+                None,
+            );
+            assert!(
+                matches!(&errs[0], ApiError::InvalidField { field, .. } if field == "anonymousId")
+            );
+        }
     }
 
     #[test]

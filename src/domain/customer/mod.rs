@@ -5,13 +5,15 @@
 //! Where its rules live: the draft and creation in [`draft`], one file per group of update
 //! actions in [`actions`], deletion in [`delete`], sign-in, passwords and tokens in
 //! [`credentials`], the writes its Durable Object serializes in [`writes`], its messages in
-//! [`messages`], what it may hold in [`limits`], its query schema in [`schema`].
+//! [`messages`], what it may hold in [`limits`], its query schema in [`schema`], what `/me`
+//! may touch in [`me`].
 
 pub mod actions;
 pub mod credentials;
 pub mod delete;
 pub mod draft;
 pub mod limits;
+pub mod me;
 pub mod messages;
 pub mod schema;
 #[cfg(test)]

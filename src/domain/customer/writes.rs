@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::actions::UpdateAction;
 use super::credentials::{self, TokenKind, TokenRecord};
-use super::{delete, StoredCustomer};
+use super::{delete, me, Customer, StoredCustomer};
 use crate::domain::auth::{AccessGrant, StoreReach};
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::ids::Random;
@@ -37,7 +37,8 @@ impl Caller {
         }
     }
 
-    /// The author of a write the API makes on its own account (a re-hash after a sign-in).
+    /// The author of a write to a customer fixed by the caller's own sign-in or token, not by
+    /// a scope: a re-hash after a sign-in, a `/me` write. It reaches the whole project.
     pub fn internal(client_id: &str) -> Caller {
         Caller {
             client_id: client_id.to_string(),
@@ -58,6 +59,21 @@ pub struct WriterCommand {
     pub caller: Caller,
     pub now_ms: i64,
     pub write: Write,
+    /// A `/me` write (the customer is the token's own): a store customer is then not found on
+    /// the global path either (`me::visible`).
+    #[serde(default)]
+    pub own_profile: bool,
+}
+
+impl WriterCommand {
+    /// Whether the path of this write sees `customer` (one it does not see is not found).
+    pub fn sees(&self, customer: &Customer) -> bool {
+        let store = self.store.as_deref();
+        if self.own_profile {
+            return me::visible(&customer.store_keys(), store);
+        }
+        store.is_none_or(|store| customer.visible_in_store(store))
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -74,6 +90,9 @@ pub enum Write {
         version: Version,
         current_password: String,
         new_password: String,
+        /// Void the customer's OAuth sessions (a change on `/me/password`).
+        #[serde(default)]
+        end_sessions: bool,
     },
     IssueToken {
         kind: TokenKind,
@@ -231,9 +250,11 @@ impl Decision<'_> {
                 version,
                 current_password,
                 new_password,
+                end_sessions,
             } => {
                 let change = (*version, current_password.as_str(), new_password.as_str());
-                self.change_password(change, passwords, rng).await
+                self.change_password(change, *end_sessions, passwords, rng)
+                    .await
             }
             Write::IssueToken {
                 kind,
@@ -295,6 +316,7 @@ impl Decision<'_> {
     async fn change_password<P: Passwords>(
         &self,
         (version, current_password, new_password): (Version, &str, &str),
+        end_sessions: bool,
         passwords: &P,
         rng: &mut dyn Random,
     ) -> ApiResult<Outcome> {
@@ -310,7 +332,7 @@ impl Decision<'_> {
         let new_hash = passwords.hash(new_password).await?;
         let changed = credentials::change_password(
             self.current,
-            version,
+            (version, end_sessions),
             new_hash,
             self.now_ms,
             &self.by,
@@ -421,5 +443,46 @@ pub fn conflict(command: &WriterCommand, current: Option<u64>) -> ApiError {
             current: Some(current),
         },
         None => ApiError::not_found_id(&command.id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::domain::customer::testing::customer;
+
+    fn command(store: Option<&str>, own_profile: bool) -> WriterCommand {
+        WriterCommand {
+            project: "p".into(),
+            id: "c".into(),
+            store: store.map(str::to_string),
+            caller: Caller::internal("client"),
+            now_ms: 0,
+            write: Write::Delete {
+                version: Version::stored(1),
+                data_erasure: false,
+            },
+            own_profile,
+        }
+    }
+
+    #[test]
+    fn a_me_write_sees_a_store_customer_in_its_stores_only() {
+        let global = customer(json!({"email": "a@b.c", "password": "p"})).customer;
+        let in_s1 = customer(json!({"email": "a@b.c", "password": "p",
+                                    "stores": [{"key": "s1", "typeId": "store"}]}))
+        .customer;
+        for own_profile in [false, true] {
+            assert!(command(None, own_profile).sees(&global));
+            assert!(command(Some("s1"), own_profile).sees(&global));
+            assert!(command(Some("s1"), own_profile).sees(&in_s1));
+            assert!(!command(Some("s2"), own_profile).sees(&in_s1));
+        }
+        // The back office's global path sees every customer; a customer's own token does not
+        // take a store customer out of its stores.
+        assert!(command(None, false).sees(&in_s1));
+        assert!(!command(None, true).sees(&in_s1));
     }
 }

@@ -4,7 +4,7 @@
 
 use worker::Response;
 
-use super::customers::{authorize, manage, write, writer_command};
+use super::customers::{authorize, manage, own_profile_command, send, write, writer_command};
 use crate::domain::auth::Access;
 use crate::domain::customer::credentials::{
     self, ChangePasswordDraft, ConfirmEmailDraft, EmailTokenDraft, PasswordTokenDraft,
@@ -16,8 +16,8 @@ use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::version::Version;
 use crate::domain::{password, validate};
 use crate::http::context::Call;
-use crate::http::respond;
 use crate::http::route::{Credential, Target};
+use crate::http::{expand, respond};
 use crate::store::customer_writes::CustomerWrites;
 use crate::store::{config, customers, passwords, throttle, tokens, writer};
 
@@ -35,7 +35,7 @@ pub async fn handle(call: Call, endpoint: Credential) -> ApiResult<Response> {
 }
 
 /// A new password must not be empty.
-fn check_new_password(field: &str, value: &str) -> ApiResult<()> {
+pub fn check_new_password(field: &str, value: &str) -> ApiResult<()> {
     if value.is_empty() {
         return Err(ApiError::InvalidField {
             field: field.into(),
@@ -70,25 +70,7 @@ pub async fn check_credentials(
     plain: &str,
     client_id: &str,
 ) -> ApiResult<Checked> {
-    let limits = config::throttle_limits(&call.env);
-    let attempt = throttle::Attempt::new(
-        &call.project,
-        email,
-        &client_address(call),
-        limits,
-        call.now_ms,
-    );
-    let delay_ms = match attempt.begin(&call.env).await? {
-        throttle::Started::Refused {
-            retry_after_seconds,
-        } => {
-            return Err(ApiError::TooManyRequests {
-                retry_after_seconds,
-            }
-            .into())
-        }
-        throttle::Started::Allowed { delay_ms } => delay_ms,
-    };
+    let (attempt, delay_ms) = begin_attempt(call, email).await?;
     let iterations = config::pbkdf2_iterations(&call.env);
     let lowercase = validate::lowercase_email(email);
     let found = customers::for_sign_in(&call.db()?, &call.project, &lowercase, call.store())
@@ -105,9 +87,7 @@ pub async fn check_credentials(
     let matches = passwords::verify(plain, &hash).await?;
     let Some(stored) = found.filter(|_| matches) else {
         // The attempt is already counted as a failure.
-        if delay_ms > 0 {
-            worker::Delay::from(std::time::Duration::from_millis(delay_ms)).await;
-        }
+        slow_down(delay_ms).await;
         return Ok(Checked::Invalid);
     };
     attempt.succeeded(&call.env).await?;
@@ -125,6 +105,36 @@ pub async fn check_credentials(
         customer_id: stored.customer.meta.id,
         doc,
     })
+}
+
+/// Begins a password check for `email`, counted in the sign-in throttling per email and per
+/// client address: 429 while too many failures are recent. The attempt counts as a failure
+/// until `succeeded`; a failure is answered the returned delay (ms) later.
+pub async fn begin_attempt(call: &Call, email: &str) -> ApiResult<(throttle::Attempt, u64)> {
+    let limits = config::throttle_limits(&call.env);
+    let attempt = throttle::Attempt::new(
+        &call.project,
+        email,
+        &client_address(call),
+        limits,
+        call.now_ms,
+    );
+    match attempt.begin(&call.env).await? {
+        throttle::Started::Refused {
+            retry_after_seconds,
+        } => Err(ApiError::TooManyRequests {
+            retry_after_seconds,
+        }
+        .into()),
+        throttle::Started::Allowed { delay_ms } => Ok((attempt, delay_ms)),
+    }
+}
+
+/// Waits before a failed attempt is answered (the throttle's delay).
+pub async fn slow_down(delay_ms: u64) {
+    if delay_ms > 0 {
+        worker::Delay::from(std::time::Duration::from_millis(delay_ms)).await;
+    }
 }
 
 /// Replaces a weaker hash; the customer's new representation if it was replaced.
@@ -151,9 +161,18 @@ async fn rehash(
 /// `POST …/login`: 200 `{customer}` or 400 `InvalidCredentials`, the same answer for an
 /// unknown email, a wrong password and a customer who cannot sign in here.
 async fn sign_in(mut call: Call) -> ApiResult<Response> {
-    let (grant, draft): (_, SignInDraft) = manage(&mut call).await?;
-    match check_credentials(&call, &draft.email, &draft.password, &grant.client_id).await? {
-        Checked::Valid { doc, .. } => Ok(respond::json(200, format!("{{\"customer\":{doc}}}"))),
+    let (_, draft): (_, SignInDraft) = manage(&mut call).await?;
+    sign_in_with(&call, &draft).await
+}
+
+/// A sign-in by the authorized caller: 200 `{customer}` (expanded as asked).
+pub async fn sign_in_with(call: &Call, draft: &SignInDraft) -> ApiResult<Response> {
+    let client_id = &call.grant().client_id;
+    match check_credentials(call, &draft.email, &draft.password, client_id).await? {
+        Checked::Valid { doc, .. } => {
+            let body = format!("{{\"customer\":{doc}}}");
+            Ok(respond::json(200, expand::single(call, body, true).await?))
+        }
         Checked::Invalid => Err(ApiError::InvalidCredentials.into()),
     }
 }
@@ -166,6 +185,7 @@ async fn change_password(mut call: Call) -> ApiResult<Response> {
         version: draft.version,
         current_password: draft.current_password,
         new_password: draft.new_password,
+        end_sessions: false,
     };
     write(&call, &Target::Id(draft.id), change).await
 }
@@ -234,33 +254,60 @@ async fn by_token(mut call: Call, kind: TokenKind, value: &str) -> ApiResult<Res
 /// `POST …/customers/password/reset`: a new password with a reset token (once).
 async fn reset_password(mut call: Call) -> ApiResult<Response> {
     let (_, draft): (_, ResetPasswordDraft) = manage(&mut call).await?;
+    redeem_password_token(&call, draft, false).await
+}
+
+/// A new password with a reset token, by the back office or (`own_profile`) through `/me`.
+pub async fn redeem_password_token(
+    call: &Call,
+    draft: ResetPasswordDraft,
+    own_profile: bool,
+) -> ApiResult<Response> {
     check_new_password("newPassword", &draft.new_password)?;
-    let record = live_record(&call, TokenKind::Password, &draft.token_value).await?;
+    let record = live_record(call, TokenKind::Password, &draft.token_value).await?;
     let id = record.customer_id.clone();
     let reset = Write::ResetPassword {
         token: record,
         new_password: draft.new_password,
         version: draft.version,
     };
-    token_write(&call, id, reset).await
+    token_write(call, id, reset, own_profile).await
 }
 
 /// `POST …/customers/email/confirm`: marks the email verified with a token (once).
 async fn confirm_email(mut call: Call) -> ApiResult<Response> {
     let (_, draft): (_, ConfirmEmailDraft) = manage(&mut call).await?;
-    let record = live_record(&call, TokenKind::Email, &draft.token_value).await?;
+    redeem_email_token(&call, draft, false).await
+}
+
+/// Marks the email verified with a token, by the back office or (`own_profile`) through `/me`.
+pub async fn redeem_email_token(
+    call: &Call,
+    draft: ConfirmEmailDraft,
+    own_profile: bool,
+) -> ApiResult<Response> {
+    let record = live_record(call, TokenKind::Email, &draft.token_value).await?;
     let id = record.customer_id.clone();
     let confirm = Write::ConfirmEmail {
         token: record,
         version: draft.version,
     };
-    token_write(&call, id, confirm).await
+    token_write(call, id, confirm, own_profile).await
 }
 
 /// A token redemption: a customer the token's store cannot see, or a deleted one, means the
 /// token leads nowhere (404 for the token, not for a customer id the caller never gave).
-async fn token_write(call: &Call, id: String, redeem: Write) -> ApiResult<Response> {
-    let response = write(call, &Target::Id(id), redeem).await?;
+async fn token_write(
+    call: &Call,
+    id: String,
+    redeem: Write,
+    own_profile: bool,
+) -> ApiResult<Response> {
+    let response = if own_profile {
+        send(call, &own_profile_command(call, id, redeem)).await?
+    } else {
+        write(call, &Target::Id(id), redeem).await?
+    };
     if response.status_code() == 404 {
         return Err(credentials::token_not_found().into());
     }

@@ -5,7 +5,7 @@
 use serde::de::DeserializeOwned;
 use worker::{Method, Response};
 
-use crate::domain::auth::{customer_scopes, Access, AccessGrant};
+use crate::domain::auth::{customer_scopes, Access, AccessGrant, StoreReach};
 use crate::domain::customer::draft::{self, CreateContext, Created, CustomerDraft};
 use crate::domain::customer::schema::FIELDS;
 use crate::domain::customer::writes::{Caller, Write, WriterCommand};
@@ -18,7 +18,7 @@ use crate::http::context::Call;
 use crate::http::expand;
 use crate::http::respond;
 use crate::http::route::Target;
-use crate::store::customer_table::{Customers, QUERY_TABLE};
+use crate::store::customer_table::{self, Customers, QUERY_TABLE};
 use crate::store::customer_writes::{duplicate_or_failure, CustomerWrites};
 use crate::store::platform::CryptoRandom;
 use crate::store::repository::{self, Lookup};
@@ -69,32 +69,44 @@ fn not_found(target: &Target) -> ApiError {
     }
 }
 
-/// `POST /customers`: 201 `{customer}`. The email is locked for the length of the write, so
-/// a concurrent create or email change of the same email is told to retry (409).
+/// `POST /customers`: 201 `{customer}`.
 async fn create(mut call: Call) -> ApiResult<Response> {
     let (grant, draft): (_, CustomerDraft) = manage(&mut call).await?;
-    let created = new_customer(&call, &grant, draft).await?;
-    insert_locked(&call, &created).await?;
+    let reach = grant.customer_write_reach(&call.project);
+    sign_up(&call, &grant.client_id, &reach, draft).await
+}
+
+/// Creates the customer of `draft` for client `client_id`, which may create customers within
+/// `reach`: 201 `{customer}` (expanded as asked). The email is locked for the length of the
+/// write, so a concurrent create or email change of the same email is told to retry (409).
+pub async fn sign_up(
+    call: &Call,
+    client_id: &str,
+    reach: &StoreReach,
+    draft: CustomerDraft,
+) -> ApiResult<Response> {
+    let created = new_customer(call, client_id, reach, draft).await?;
+    insert_locked(call, &created).await?;
     let body = format!(
         "{{\"customer\":{}}}",
         created.stored.customer.to_json_string()
     );
-    Ok(respond::json(201, expand::single(&call, body, true).await?))
+    Ok(respond::json(201, expand::single(call, body, true).await?))
 }
 
 /// The customer a draft makes: its referenced groups and types loaded, its password hashed.
-pub async fn new_customer(
+async fn new_customer(
     call: &Call,
-    grant: &AccessGrant,
+    client_id: &str,
+    reach: &StoreReach,
     draft: CustomerDraft,
 ) -> ApiResult<Created> {
     let refs = references::load(&call.db()?, &call.project, &draft::wanted(&draft)).await?;
-    let reach = grant.customer_write_reach(&call.project);
     let context = CreateContext {
         now_ms: call.now_ms,
-        by: ClientLogging::client(&grant.client_id),
+        by: ClientLogging::client(client_id),
         store: call.store(),
-        reach: &reach,
+        reach,
         refs: &refs,
     };
     let prepared = draft::prepare(draft, context, &mut CryptoRandom)?;
@@ -106,7 +118,7 @@ pub async fn new_customer(
 }
 
 /// Inserts a new customer holding its email's lock (released once the answer is on its way).
-pub async fn insert_locked(call: &Call, created: &Created) -> ApiResult<()> {
+async fn insert_locked(call: &Call, created: &Created) -> ApiResult<()> {
     let customer = &created.stored.customer;
     let email = customer.lowercase_email().to_string();
     let owner = customer.meta.id.clone();
@@ -118,7 +130,11 @@ pub async fn insert_locked(call: &Call, created: &Created) -> ApiResult<()> {
     }
     let place = (&*call.project, Customer::TYPE_ID);
     let message = std::slice::from_ref(&created.message);
-    let batch = table::insert::<Customers>(place, &created.stored, message);
+    let mut batch = table::insert::<Customers>(place, &created.stored, message);
+    if let Some(anonymous_id) = &created.anonymous_id {
+        let claim = customer_table::anonymous_id_claim(&call.project, &owner, anonymous_id);
+        batch.push(claim);
+    }
     let written = call.db()?.batch(&batch).await;
     let (env, project) = (call.env.clone(), call.project.to_string());
     call.ctx.wait_until(async move {
@@ -165,27 +181,45 @@ pub fn writer_command(call: &Call, id: String, caller: Caller, write: Write) -> 
         caller,
         now_ms: call.now_ms,
         write,
+        own_profile: false,
     }
 }
 
-/// Hands a write to the customer's writer object and passes its answer on.
+/// A write by the customer itself through `/me` to customer `id` (its own, or the one a token
+/// it redeems names), seen as `/me` sees customers. No MyCustomer write changes stores, so it
+/// needs no store reach of its own.
+pub fn own_profile_command(call: &Call, id: String, write: Write) -> WriterCommand {
+    let caller = Caller::internal(&call.grant().client_id);
+    WriterCommand {
+        own_profile: true,
+        ..writer_command(call, id, caller, write)
+    }
+}
+
+/// Hands a write to the customer's writer object and passes its answer on (a customer
+/// expanded as the request asks).
+pub async fn send(call: &Call, command: &WriterCommand) -> ApiResult<Response> {
+    let reply = writer::send::<CustomerWrites>(&call.env, command).await?;
+    let body = match reply.status {
+        200 => expand::single(call, reply.body, false).await?,
+        _ => reply.body,
+    };
+    Ok(respond::json(reply.status, body))
+}
+
+/// A back-office write to the customer a path names.
 pub async fn write(call: &Call, target: &Target, write: Write) -> ApiResult<Response> {
     let id = match target {
         Target::Id(id) => id.clone(),
         Target::Key(_) => resolve_id(call, target).await?,
     };
     let caller = Caller::of(call.grant(), &call.project);
-    let reply =
-        writer::send::<CustomerWrites>(&call.env, &writer_command(call, id, caller, write)).await?;
-    if let (Target::Key(_), 404) = (target, reply.status) {
+    let response = send(call, &writer_command(call, id, caller, write)).await?;
+    if let (Target::Key(_), 404) = (target, response.status_code()) {
         // Gone between the key lookup and the write: report it by the key that was asked.
         return Err(not_found(target).into());
     }
-    let body = match reply.status {
-        200 => expand::single(call, reply.body, false).await?,
-        _ => reply.body,
-    };
-    Ok(respond::json(reply.status, body))
+    Ok(response)
 }
 
 async fn update(mut call: Call, target: &Target) -> ApiResult<Response> {

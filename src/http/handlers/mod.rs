@@ -6,6 +6,7 @@ mod business_units;
 mod credentials;
 mod customers;
 mod mcp;
+mod me;
 mod messages;
 mod oauth;
 mod resources;
@@ -18,12 +19,24 @@ use super::context::Call;
 use super::respond;
 use super::route::{match_path, Route};
 use crate::domain::error::{ApiError, ApiResult};
+use crate::domain::ids::correlation_id;
+use crate::store::platform::CryptoRandom;
 
 fn no_endpoint(path: &str) -> crate::domain::error::Rejection {
     ApiError::ResourceNotFound {
         message: format!("No endpoint matches the path '{path}'."),
     }
     .into()
+}
+
+/// A path no endpoint serves, though one like it could exist for some project: a request
+/// that brings a token has it checked first (401 if it is bad, so a client learns that), then
+/// 404. Without an `Authorization` header it is 404 at once.
+async fn unknown_path(mut call: Call, path: &str) -> ApiResult<Response> {
+    if call.header("Authorization").is_some() {
+        call.authenticate().await?;
+    }
+    Err(no_endpoint(path))
 }
 
 /// Browsers may call the API from any origin (storefronts), as they may call commercetools.
@@ -38,12 +51,15 @@ fn cors() -> Cors {
             Method::Options,
         ])
         .with_allowed_headers(["Authorization", "Content-Type", "X-Correlation-ID"])
+        .with_exposed_headers(["X-Correlation-ID"])
         .with_max_age(86_400)
 }
 
 /// Answers one request. Never fails: errors become their envelope (a 500 is a bug).
 pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Response {
     let method = req.method();
+    let given = req.headers().get("X-Correlation-ID").ok().flatten();
+    let correlation_id = correlation_id(given.as_deref(), &mut CryptoRandom);
     let response = if method == Method::Options {
         // A CORS preflight: answered for every path, without authentication.
         Response::empty()
@@ -55,7 +71,7 @@ pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Response {
             Err(rejection) => respond::error(&rejection),
         }
     };
-    let response = if method == Method::Head {
+    let mut response = if method == Method::Head {
         // HEAD answers with the status and headers only.
         let status = response.status_code();
         let headers = response.headers().clone();
@@ -66,6 +82,9 @@ pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Response {
     } else {
         response
     };
+    let _ = response
+        .headers_mut()
+        .set("X-Correlation-ID", &correlation_id);
     let status = response.status_code();
     response.with_cors(&cors()).unwrap_or_else(|e| {
         worker::console_error!("CORS headers: {e}");
@@ -77,7 +96,12 @@ pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Response {
 
 async fn dispatch(req: Request, env: Env, ctx: Rc<Context>) -> ApiResult<Response> {
     let url = req.url()?;
-    let route = match_path(url.path()).ok_or_else(|| no_endpoint(url.path()))?;
+    let Some(route) = match_path(url.path()) else {
+        if url.path().starts_with("/oauth/") {
+            return Err(no_endpoint(url.path()));
+        }
+        return unknown_path(Call::new(req, env, ctx, String::new(), None)?, url.path()).await;
+    };
     let method = req.method();
     // The MCP endpoint answers other methods itself (after its Origin check, as MCP asks).
     let checks_method = !matches!(route, Route::Mcp { .. });
@@ -109,16 +133,21 @@ async fn dispatch(req: Request, env: Env, ctx: Rc<Context>) -> ApiResult<Respons
             store,
             endpoint,
         } => credentials::handle(call(project, store)?, endpoint).await,
+        Route::Me {
+            project,
+            store,
+            endpoint,
+        } => me::handle(call(project, store)?, endpoint).await,
         Route::Mcp { project } => mcp::endpoint(call(project, None)?).await,
         Route::ProtectedResource { project } => mcp::protected_resource(&url, project.as_deref()),
         Route::AuthorizationServer => mcp::authorization_server(&url),
         Route::Messages { project } => messages::collection(call(project, None)?).await,
         Route::Message { project, id } => messages::single(call(project, None)?, &id).await,
         Route::Resources { project, segment } => {
-            let not_found = no_endpoint(url.path());
-            resources::dispatch(call(project, None)?, &segment, None)
-                .await
-                .unwrap_or(Err(not_found))
+            match resources::dispatch(call(project, None)?, &segment, None).await {
+                Ok(answer) => answer,
+                Err(call) => unknown_path(call, url.path()).await,
+            }
         }
         Route::BusinessUnitAssociate {
             project,
@@ -129,11 +158,9 @@ async fn dispatch(req: Request, env: Env, ctx: Rc<Context>) -> ApiResult<Respons
             project,
             segment,
             target,
-        } => {
-            let not_found = no_endpoint(url.path());
-            resources::dispatch(call(project, None)?, &segment, Some(&target))
-                .await
-                .unwrap_or(Err(not_found))
-        }
+        } => match resources::dispatch(call(project, None)?, &segment, Some(&target)).await {
+            Ok(answer) => answer,
+            Err(call) => unknown_path(call, url.path()).await,
+        },
     }
 }

@@ -24,18 +24,19 @@ use crate::store::resources::{refusal, CommandOf, ResourceCommand, ResourceWrite
 use crate::store::type_table::Types;
 use crate::store::{references, table, writer};
 
-/// The table of resources with the shared shape, by path segment; `None` if no such resource.
+/// The table of resources with the shared shape, by path segment; the call back if no
+/// resource lives under `segment`.
 pub async fn dispatch(
     call: Call,
     segment: &str,
     target: Option<&Target>,
-) -> Option<ApiResult<Response>> {
-    Some(match segment {
+) -> Result<ApiResult<Response>, Call> {
+    Ok(match segment {
         CustomerGroups::SEGMENT => handle::<CustomerGroups>(call, target).await,
         Types::SEGMENT => handle::<Types>(call, target).await,
         AssociateRoles::SEGMENT => handle::<AssociateRoles>(call, target).await,
         BusinessUnits::SEGMENT => handle::<BusinessUnits>(call, target).await,
-        _ => return None,
+        _ => return Err(call),
     })
 }
 
