@@ -12,6 +12,7 @@ use crate::support::{unique_email, App, Reply, ADMIN, OTHER_ADMIN};
 tests!(mcp;
     official_client_v1_calls_every_served_tool,
     official_client_v2_speaks_both_revisions,
+    official_python_client_lists_and_calls,
     the_transport_rules_hold,
     tokens_are_checked_before_anything_else,
     tools_need_the_scopes_of_their_endpoints,
@@ -30,7 +31,11 @@ fn served_tool_names() -> String {
 }
 
 fn run_client(app: &App, script: &str, done: &str) {
-    let out = Command::new("node")
+    run_with(app, "node", script, done);
+}
+
+fn run_with(app: &App, interpreter: &str, script: &str, done: &str) {
+    let out = Command::new(interpreter)
         .arg(script)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("EDGE_API_URL", &app.base_url)
@@ -59,6 +64,17 @@ fn official_client_v2_speaks_both_revisions(app: &App) {
         app,
         "tests/mcp/client-v2.mjs",
         "official MCP client (v2): ok",
+    );
+}
+
+/// The `mcp` package of PyPI, in the virtual environment scripts/setup.sh keeps.
+fn official_python_client_lists_and_calls(app: &App) {
+    let python = crate::sdk::python_sdk();
+    run_with(
+        app,
+        &python,
+        "tests/mcp/client.py",
+        "official MCP client (Python): ok",
     );
 }
 

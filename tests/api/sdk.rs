@@ -59,7 +59,7 @@ fn official_sdk_storefront_journey(app: &App) {
 
 /// The Python of the SDK's virtual environment: `PYTHON_SDK_VENV` (set by scripts/lib.sh), or
 /// where scripts/lib.sh puts it by default.
-fn python_sdk() -> String {
+pub fn python_sdk() -> String {
     let venv = std::env::var("PYTHON_SDK_VENV").unwrap_or_else(|_| {
         let tools = std::env::var("EDGE_TOOLS_DIR").unwrap_or_else(|_| {
             let cache = std::env::var("XDG_CACHE_HOME").unwrap_or_else(|_| {
