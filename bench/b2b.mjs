@@ -11,63 +11,14 @@
 // unit but the movers has 10 associates (10 000 in all) among 1 000 customers (created without
 // passwords), all with inherited roles.
 // The figures are local workerd/D1 on this machine, not production latency.
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { migrate, percentile, startWorker, stateDir, token } from './harness.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const wrangler = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
 const SAMPLES = 100;
 const PARALLEL = 8;
-const env = { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' };
-const state = mkdtempSync(join(tmpdir(), 'edge-customer-api-bench-'));
-let server = null;
-
-process.on('exit', () => {
-  if (server) {
-    try {
-      process.kill(-server.pid, 'SIGKILL');
-    } catch {}
-  }
-  rmSync(state, { recursive: true, force: true });
-});
-process.on('SIGINT', () => process.exit(130));
-
-function startServer() {
-  server = spawn('node', [wrangler, 'dev', '--ip', '127.0.0.1', '--port', '0', '--persist-to', state, '--show-interactive-dev-session=false'], {
-    cwd: root,
-    env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`wrangler dev did not start:\n${output}`)), 600_000);
-    server.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = /Ready on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    server.stderr.on('data', (chunk) => (output += chunk));
-  });
-}
-
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-
-execFileSync('node', [wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], { cwd: root, env, stdio: 'ignore' });
-const base = await startServer();
-const basic = Buffer.from('demo-admin:demo-admin-secret').toString('base64');
-const tokenReply = await fetch(`${base}/oauth/token`, {
-  method: 'POST',
-  headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
-  body: 'grant_type=client_credentials',
-});
-const headers = { Authorization: `Bearer ${(await tokenReply.json()).access_token}`, 'Content-Type': 'application/json' };
+const state = stateDir();
+migrate(state);
+const base = await startWorker(state);
+const headers = { Authorization: `Bearer ${await token(base)}`, 'Content-Type': 'application/json' };
 
 async function call(method, path, body, expected) {
   const reply = await fetch(`${base}${path}`, { method, headers, body: body && JSON.stringify(body) });

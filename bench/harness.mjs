@@ -35,9 +35,13 @@ export function migrate(state) {
   execFileSync('node', [wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], { cwd: root, env, stdio: 'ignore' });
 }
 
-/** Seeds customers `from`..`to` (`bench-<i>@example.com`, key `bench-<i>`) into the local D1. */
-export function seed(state, from, to) {
-  const sql = execFileSync('cargo', ['run', '--quiet', '--release', '--example', 'seed_customers', '--', String(from), String(to)], {
+/**
+ * Seeds customers `from`..`to` (`bench-<i>@example.com`, key `bench-<i>`) into the local D1,
+ * each with its `CustomerCreated` message and the messages of `updates` further updates.
+ */
+export function seed(state, from, to, updates = 0) {
+  const args = ['run', '--quiet', '--release', '--example', 'seed_customers', '--', String(from), String(to), String(updates)];
+  const sql = execFileSync('cargo', args, {
     cwd: root,
     maxBuffer: 1 << 30,
   });
@@ -58,7 +62,7 @@ export function startWorker(state, extra = []) {
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`wrangler dev did not start:\n${output}`)), 600_000);
-    server.on('exit', () => reject(new Error(`wrangler dev exited:\n${output}`)));
+    server.once('exit', () => reject(new Error(`wrangler dev exited:\n${output}`)));
     server.stdout.on('data', (chunk) => {
       output += chunk;
       const match = /Ready on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
@@ -69,6 +73,18 @@ export function startWorker(state, extra = []) {
     });
     server.stderr.on('data', (chunk) => (output += chunk));
   });
+}
+
+/** Stops every Worker started so far (and waits for them to exit). */
+export async function stopWorkers() {
+  const stopping = servers.splice(0).map((server) => {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    try {
+      process.kill(-server.pid, 'SIGTERM');
+    } catch {}
+    return exited;
+  });
+  await Promise.all(stopping);
 }
 
 /** A client-credentials access token of `client` (default: the demo admin). */

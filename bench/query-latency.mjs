@@ -9,95 +9,24 @@
 //
 // Sizes default to 10000 100000. The figures are local workerd/D1 on this machine: they show
 // how latency grows with the table, not production latency.
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { migrate, percentile, seed, startWorker, stateDir, stopWorkers, token } from './harness.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const wrangler = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
 const sizes = (process.argv.slice(2).length ? process.argv.slice(2) : ['10000', '100000']).map(Number);
 const SAMPLES = 200;
 // Each customer is created and then updated twice (one message each): three messages.
 const UPDATES_PER_CUSTOMER = 2;
-const env = { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
-const state = mkdtempSync(join(tmpdir(), 'edge-customer-api-bench-'));
-let server = null;
-
-function stopServer() {
-  if (!server) return Promise.resolve();
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  try {
-    process.kill(-server.pid, 'SIGTERM');
-  } catch {}
-  server = null;
-  return exited;
-}
-process.on('exit', () => {
-  if (server) {
-    try {
-      process.kill(-server.pid, 'SIGKILL');
-    } catch {}
-  }
-  rmSync(state, { recursive: true, force: true });
-});
-process.on('SIGINT', () => process.exit(130));
-
-function startServer() {
-  server = spawn('node', [wrangler, 'dev', '--ip', '127.0.0.1', '--port', '0', '--persist-to', state, '--show-interactive-dev-session=false'], {
-    cwd: root,
-    env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`wrangler dev did not start:\n${output}`)), 600_000);
-    server.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = /Ready on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    server.stderr.on('data', (chunk) => (output += chunk));
-  });
-}
-
-function seed(from, to) {
-  const sql = execFileSync('cargo', ['run', '--quiet', '--release', '--example', 'seed_customers', '--', String(from), String(to), String(UPDATES_PER_CUSTOMER)], {
-    cwd: root,
-    maxBuffer: 1 << 30,
-  });
-  const file = join(state, 'seed.sql');
-  writeFileSync(file, sql);
-  execFileSync('node', [wrangler, 'd1', 'execute', 'DB', '--local', '--persist-to', state, '--file', file], { cwd: root, env, stdio: 'ignore' });
-  rmSync(file);
-}
-
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-execFileSync('node', [wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], { cwd: root, env, stdio: 'ignore' });
+const state = stateDir();
+migrate(state);
 const rows = [];
 let seeded = 0;
 for (const size of sizes) {
-  await stopServer();
+  await stopWorkers();
   const started = Date.now();
-  seed(seeded, size);
+  seed(state, seeded, size, UPDATES_PER_CUSTOMER);
   console.error(`seeded ${size} customers (+${size - seeded} in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   seeded = size;
-  const base = await startServer();
-  const basic = Buffer.from('demo-admin:demo-admin-secret').toString('base64');
-  const tokenReply = await fetch(`${base}/oauth/token`, {
-    method: 'POST',
-    headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=client_credentials',
-  });
-  const auth = { Authorization: `Bearer ${(await tokenReply.json()).access_token}` };
+  const base = await startWorker(state);
+  const auth = { Authorization: `Bearer ${await token(base)}` };
 
   async function measure(label, path) {
     const times = [];
@@ -133,7 +62,7 @@ for (const size of sizes) {
   await measure('messages where type = …, limit 20 (creation order)', () => m('type = "CustomerFirstNameSet"', '&limit=20&withTotal=false'));
   await measure('messages sort=createdAt desc&limit=20', () => '/demo/messages?sort=createdAt%20desc&limit=20');
 }
-await stopServer();
+await stopWorkers();
 
 console.log(`\n(${UPDATES_PER_CUSTOMER + 1} messages per customer)`);
 console.log('\n| customers | query | p50 (ms) | p95 (ms) |');
