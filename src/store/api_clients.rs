@@ -125,7 +125,7 @@ pub async fn delete(
 }
 
 /// The clients of the configuration (`API_CLIENTS`); a broken configuration is a 500.
-fn configured(env: &Env) -> ApiResult<Vec<ApiClient>> {
+fn configured(env: &Env) -> ApiResult<std::rc::Rc<Vec<ApiClient>>> {
     config::api_clients(env).map_err(|e| StoreError::Other(e).into())
 }
 
@@ -137,7 +137,7 @@ pub async fn authenticate(
     now_ms: i64,
 ) -> ApiResult<ApiClient> {
     let (id, secret) = auth::basic_credentials(authorization)?;
-    if let Some(client) = configured(env)?.into_iter().find(|c| c.client_id == id) {
+    if let Some(client) = configured(env)?.iter().find(|c| c.client_id == id).cloned() {
         return if client.secret_matches(&secret) {
             Ok(client)
         } else {

@@ -1,6 +1,9 @@
 //! Configuration from the Worker environment: API clients, the password-hash cost, token lives,
 //! sign-in throttling, the message retention.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use worker::Env;
 
 use crate::domain::auth::{parse_clients, ApiClient};
@@ -9,13 +12,25 @@ use crate::domain::password;
 use crate::domain::retention::Retention;
 use crate::domain::throttle::Limits;
 
-/// The API clients of `API_CLIENTS` (a secret; `.dev.vars` locally).
-pub fn api_clients(env: &Env) -> Result<Vec<ApiClient>, String> {
+/// The API clients of `API_CLIENTS` (a secret; `.dev.vars` locally), parsed once per isolate
+/// (again only if the text changes).
+pub fn api_clients(env: &Env) -> Result<Rc<Vec<ApiClient>>, String> {
+    thread_local! {
+        static PARSED: RefCell<Option<(String, Rc<Vec<ApiClient>>)>> = const { RefCell::new(None) };
+    }
     let raw = env
         .var("API_CLIENTS")
         .map_err(|_| "API_CLIENTS is not configured".to_string())?
         .to_string();
-    parse_clients(&raw)
+    if let Some(clients) = PARSED.with_borrow(|parsed| match parsed {
+        Some((text, clients)) if *text == raw => Some(Rc::clone(clients)),
+        _ => None,
+    }) {
+        return Ok(clients);
+    }
+    let clients = Rc::new(parse_clients(&raw)?);
+    PARSED.set(Some((raw, Rc::clone(&clients))));
+    Ok(clients)
 }
 
 /// PBKDF2 iterations for new hashes (`PBKDF2_ITERATIONS`, clamped to the supported range).

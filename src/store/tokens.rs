@@ -3,6 +3,9 @@
 //! them; expiry itself is decided against the clock by the domain, and whether a customer
 //! token was used or invalidated by the customer's marks in D1.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::Env;
@@ -59,12 +62,62 @@ pub async fn save(
 }
 
 pub async fn load(env: &Env, token: &str) -> worker::Result<Option<AccessGrant>> {
-    get(env, &access_key(token)).await
+    let key = access_key(token);
+    if let Some(grant) = recent_grants::get(&key) {
+        return Ok(Some(grant));
+    }
+    let grant: Option<AccessGrant> = get(env, &key).await?;
+    if let Some(grant) = &grant {
+        recent_grants::put(key, grant.clone());
+    }
+    Ok(grant)
 }
 
-/// Revokes an access token (other locations see it after KV's propagation delay).
+/// Revokes an access token: at once in this isolate, elsewhere after KV's propagation delay
+/// (and [`recent_grants::MAX_AGE_MS`] at most beyond it).
 pub async fn revoke(env: &Env, token: &str) -> worker::Result<()> {
-    delete(env, &access_key(token)).await
+    let key = access_key(token);
+    recent_grants::forget(&key);
+    delete(env, &key).await
+}
+
+/// The grants this isolate read from KV in the last [`MAX_AGE_MS`](recent_grants::MAX_AGE_MS):
+/// a token used again within that time costs no KV read. Only what KV holds is cached (a
+/// grant never changes once issued); expiry is still checked against the request's clock, and
+/// sessions and clients are still checked on every request. Revocation in this isolate takes
+/// effect at once; another isolate may honour a revoked token for up to `MAX_AGE_MS` more.
+mod recent_grants {
+    use super::*;
+
+    pub const MAX_AGE_MS: i64 = 5_000;
+    /// Most grants kept; when full, the cache starts over (bounded memory, no bookkeeping).
+    const MAX_ENTRIES: usize = 4_096;
+
+    thread_local! {
+        static GRANTS: RefCell<HashMap<String, (i64, AccessGrant)>> = RefCell::new(HashMap::new());
+    }
+
+    use crate::store::platform::now_ms;
+
+    pub fn get(key: &str) -> Option<AccessGrant> {
+        GRANTS.with_borrow(|grants| {
+            let (read_at, grant) = grants.get(key)?;
+            (now_ms() - read_at < MAX_AGE_MS).then(|| grant.clone())
+        })
+    }
+
+    pub fn put(key: String, grant: AccessGrant) {
+        GRANTS.with_borrow_mut(|grants| {
+            if grants.len() >= MAX_ENTRIES {
+                grants.clear();
+            }
+            grants.insert(key, (now_ms(), grant));
+        });
+    }
+
+    pub fn forget(key: &str) {
+        GRANTS.with_borrow_mut(|grants| grants.remove(key));
+    }
 }
 
 pub async fn save_customer_token(
