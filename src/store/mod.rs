@@ -13,6 +13,8 @@ pub mod customer_group_table;
 pub mod customer_table;
 pub mod kind;
 pub mod query_sql;
+pub mod search_index;
+pub mod search_sql;
 pub mod sql;
 pub mod table;
 pub mod type_table;
