@@ -90,32 +90,33 @@ SELECT c.project AS project, c.id AS id,
 FROM customers c;
 
 -- A customer's field values, as search_values holds them (field names as the API spells them).
+-- At most 5 terms per compound SELECT: D1 allows no more.
 CREATE VIEW customer_search_values (project, id, field, text, num) AS
-SELECT project, id, 'id', id, NULL FROM customers
-UNION ALL SELECT project, id, 'email', email, NULL FROM customers
-UNION ALL SELECT project, id, 'firstName', first_name, NULL FROM customers WHERE first_name IS NOT NULL
-UNION ALL SELECT project, id, 'lastName', last_name, NULL FROM customers WHERE last_name IS NOT NULL
-UNION ALL SELECT project, id, 'companyName', company_name, NULL FROM customers WHERE company_name IS NOT NULL
-UNION ALL SELECT project, id, 'key', key, NULL FROM customers WHERE key IS NOT NULL
-UNION ALL SELECT project, id, 'customerNumber', customer_number, NULL FROM customers WHERE customer_number IS NOT NULL
-UNION ALL SELECT project, id, 'externalId', external_id, NULL FROM customers WHERE external_id IS NOT NULL
-UNION ALL SELECT project, id, 'isEmailVerified', CASE is_email_verified WHEN 1 THEN 'true' ELSE 'false' END, NULL FROM customers
-UNION ALL SELECT project, id, 'createdAt', created_at, NULL FROM customers
-UNION ALL SELECT project, id, 'lastModifiedAt', last_modified_at, NULL FROM customers
-UNION ALL SELECT project, id, 'customerGroup.id', customer_group_id, NULL FROM customers WHERE customer_group_id IS NOT NULL
-UNION ALL SELECT c.project, c.id, f.name, json_extract(c.doc, f.path), NULL
-  FROM customers c, (SELECT 'middleName' AS name, '$.middleName' AS path
-    UNION ALL SELECT 'vatId', '$.vatId' UNION ALL SELECT 'title', '$.title'
-    UNION ALL SELECT 'salutation', '$.salutation' UNION ALL SELECT 'dateOfBirth', '$.dateOfBirth'
-    UNION ALL SELECT 'locale', '$.locale' UNION ALL SELECT 'authenticationMode', '$.authenticationMode') f
-  WHERE json_extract(c.doc, f.path) IS NOT NULL
-UNION ALL SELECT project, id, 'fullName', trim(replace(coalesce(first_name, '') || ' '
-    || coalesce(json_extract(doc, '$.middleName'), '') || ' ' || coalesce(last_name, ''), '  ', ' ')), NULL
-  FROM customers WHERE coalesce(first_name, json_extract(doc, '$.middleName'), last_name) IS NOT NULL
+SELECT c.project, c.id, json_extract(f.value, '$[0]'), json_extract(f.value, '$[1]'), NULL
+  FROM customers c, json_each(json_array(
+    json_array('id', c.id), json_array('email', c.email), json_array('firstName', c.first_name),
+    json_array('lastName', c.last_name), json_array('companyName', c.company_name),
+    json_array('key', c.key), json_array('customerNumber', c.customer_number),
+    json_array('externalId', c.external_id),
+    json_array('isEmailVerified', CASE c.is_email_verified WHEN 1 THEN 'true' ELSE 'false' END),
+    json_array('createdAt', c.created_at), json_array('lastModifiedAt', c.last_modified_at),
+    json_array('customerGroup.id', c.customer_group_id),
+    json_array('middleName', json_extract(c.doc, '$.middleName')),
+    json_array('vatId', json_extract(c.doc, '$.vatId')),
+    json_array('title', json_extract(c.doc, '$.title')),
+    json_array('salutation', json_extract(c.doc, '$.salutation')),
+    json_array('dateOfBirth', json_extract(c.doc, '$.dateOfBirth')),
+    json_array('locale', json_extract(c.doc, '$.locale')),
+    json_array('authenticationMode', json_extract(c.doc, '$.authenticationMode')),
+    json_array('fullName', nullif(trim(replace(coalesce(c.first_name, '') || ' '
+      || coalesce(json_extract(c.doc, '$.middleName'), '') || ' ' || coalesce(c.last_name, ''),
+      '  ', ' ')), ''))
+  )) f
+  WHERE json_extract(f.value, '$[1]') IS NOT NULL
+UNION ALL SELECT c.project, c.id, 'stores.key', s.value, NULL FROM customers c, json_each(c.stores) s
 UNION ALL SELECT c.project, c.id, 'customerGroupAssignments.customerGroup.id',
   json_extract(g.value, '$.customerGroup.id'), NULL
   FROM customers c, json_each(c.doc, '$.customerGroupAssignments') g
-UNION ALL SELECT c.project, c.id, 'stores.key', s.value, NULL FROM customers c, json_each(c.stores) s
 UNION ALL SELECT c.project, c.id, 'addresses.' || v.key, v.value, NULL
   FROM customers c, json_each(c.doc, '$.addresses') a, json_each(a.value) v WHERE v.type = 'text'
 UNION ALL SELECT c.project, c.id,

@@ -206,10 +206,15 @@ mod tests {
             last_modified_at: "t".into(),
             ..IndexState::default()
         };
-        assert_eq!(IndexState::indexing_status(Some(&s))["states"]["indexed"], 3);
+        assert_eq!(
+            IndexState::indexing_status(Some(&s))["states"]["indexed"],
+            3
+        );
         assert_eq!(IndexState::configuration(Some(&s))["status"], "Indexing");
         s.status = "Ready".into();
-        assert!(IndexState::indexing_status(Some(&s)).get("states").is_none());
+        assert!(IndexState::indexing_status(Some(&s))
+            .get("states")
+            .is_none());
         assert_eq!(IndexState::configuration(Some(&s))["status"], "Activated");
         assert_eq!(IndexState::indexing_status(None)["status"], "Deactivated");
         s.activated = false;

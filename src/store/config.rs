@@ -54,3 +54,19 @@ pub fn throttle_limits(env: &Env) -> (Limits, Limits) {
         ),
     )
 }
+
+/// Customers per step of the search index builder (`SEARCH_INDEX_BATCH`, default 500,
+/// 1–2000).
+pub fn search_index_batch(env: &Env) -> u32 {
+    number(env, "SEARCH_INDEX_BATCH")
+        .unwrap_or(500)
+        .clamp(1, 2000)
+}
+
+/// A pause between two builder steps, each step then its own alarm (`SEARCH_INDEX_PAUSE_MS`,
+/// default 0: steps run back to back). Lets tests watch an index in the Indexing state.
+pub fn search_index_pause_ms(env: &Env) -> i64 {
+    number(env, "SEARCH_INDEX_PAUSE_MS")
+        .unwrap_or(0)
+        .clamp(0, 60_000)
+}

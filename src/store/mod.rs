@@ -44,6 +44,8 @@ pub mod repository;
 #[cfg(target_arch = "wasm32")]
 pub mod resources;
 #[cfg(target_arch = "wasm32")]
+pub mod search;
+#[cfg(target_arch = "wasm32")]
 pub mod throttle;
 #[cfg(target_arch = "wasm32")]
 pub mod tokens;

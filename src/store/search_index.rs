@@ -17,14 +17,14 @@ const ACTIVE: &str = "EXISTS (SELECT 1 FROM search_indexes WHERE project = ?1 AN
 
 /// The documents of the customers `rows` selects (`?1` project, more from the caller).
 fn docs_of(rows: &str) -> String {
-    format!(
-        "SELECT doc FROM search_docs WHERE project = ?1 AND resource = 'customer' AND {rows}"
-    )
+    format!("SELECT doc FROM search_docs WHERE project = ?1 AND resource = 'customer' AND {rows}")
 }
 
-/// The index rows of the customers `rows` (a condition on `id`) replaced by what their rows
-/// hold now; `guard`: when the document rows may be made.
-fn reindex(rows: &str, guard: &str, params: &[Param]) -> Vec<Statement> {
+/// The index rows of the customers `rows` (a condition on `id`, over `params`) replaced by
+/// what their rows hold now; `guard` (over `params` and then `extra`): when the document rows
+/// may be made.
+fn reindex(rows: &str, params: &[Param], (guard, extra): (&str, &[Param])) -> Vec<Statement> {
+    let guarded: Vec<Param> = params.iter().chain(extra).cloned().collect();
     let docs = docs_of(rows);
     let s = |sql: String| Statement::new(sql, params.to_vec());
     let on = |alias: &str| {
@@ -36,9 +36,12 @@ fn reindex(rows: &str, guard: &str, params: &[Param]) -> Vec<Statement> {
     vec![
         s(format!("DELETE FROM customer_fts WHERE rowid IN ({docs})")),
         s(format!("DELETE FROM search_values WHERE doc IN ({docs})")),
-        s(format!(
-            "INSERT OR IGNORE INTO search_docs (project, resource, id) SELECT project, 'customer', id FROM customers WHERE project = ?1 AND {rows} AND {guard}"
-        )),
+        Statement::new(
+            format!(
+                "INSERT OR IGNORE INTO search_docs (project, resource, id) SELECT project, 'customer', id FROM customers WHERE project = ?1 AND {rows} AND {guard}"
+            ),
+            guarded,
+        ),
         s(format!(
             "INSERT INTO customer_fts (rowid, {FTS_COLUMNS}) SELECT d.doc, {} FROM customer_search_text t {}",
             FTS_COLUMNS
@@ -76,7 +79,7 @@ pub fn customer_write(project: &str, id: &str, after: Option<&Customer>) -> Vec<
             ),
         ];
     };
-    let mut statements = reindex("id = ?2", ACTIVE, &params);
+    let mut statements = reindex("id = ?2", &params, (ACTIVE, &[]));
     statements.push(Statement::new(
         "INSERT OR IGNORE INTO search_terms (resource, len, term) SELECT 'customer', length(value), value FROM json_each(?3) \
          WHERE EXISTS (SELECT 1 FROM search_docs WHERE project = ?1 AND resource = 'customer' AND id = ?2)",
@@ -150,14 +153,13 @@ pub fn build_step(
     count: u64,
     now: &str,
 ) -> Vec<Statement> {
-    let params = [
-        Param::text(project),
-        Param::text(cursor),
-        Param::text(upto),
-        Param::Int(generation),
-    ];
+    let params = [Param::text(project), Param::text(cursor), Param::text(upto)];
     let guard = "EXISTS (SELECT 1 FROM search_indexes WHERE project = ?1 AND resource = 'customer' AND activated = 1 AND generation = ?4)";
-    let mut statements = reindex("id > ?2 AND id <= ?3", guard, &params);
+    let mut statements = reindex(
+        "id > ?2 AND id <= ?3",
+        &params,
+        (guard, &[Param::Int(generation)]),
+    );
     statements.push(Statement::new(
         "UPDATE search_indexes SET status = 'Indexing', indexed = indexed + ?3, cursor = ?4, last_modified_at = ?5 \
          WHERE project = ?1 AND resource = 'customer' AND generation = ?2 AND activated = 1",

@@ -91,15 +91,11 @@ pub fn compile(
     Ok(Statement::new(sql, b.0))
 }
 
-/// How many documents match, for a page past the end (the page's own rows carry the total).
+/// The first row of the same search, whose `total` counts the matches: for a page past the
+/// end (a page's own rows carry the total).
 pub fn count_of(page: &Statement) -> Statement {
-    let sql = page.sql.replacen(
-        "SELECT d.id AS id, m.score AS relevance, COUNT(*) OVER () AS total",
-        "SELECT COUNT(*) AS total",
-        1,
-    );
-    let sql = sql.split(" ORDER BY ").next().unwrap_or_default().to_string();
-    Statement::new(sql, page.params.clone())
+    let (head, _) = page.sql.rsplit_once(" LIMIT ").unwrap_or((&page.sql, ""));
+    Statement::new(format!("{head} LIMIT 1 OFFSET 0"), page.params.clone())
 }
 
 fn order_by(sort: &[Sort], b: &mut Binder) -> String {
@@ -152,7 +148,7 @@ fn node(index: Index, query: &Query, b: &mut Binder, x: &Expansions) -> String {
                 .collect();
             format!(
                 "SELECT doc, SUM(score) AS score FROM ({}) GROUP BY doc",
-                parts.join(" UNION ALL ")
+                compound(parts, " UNION ALL ")
             )
         }
         Query::Not(children) => format!(
@@ -163,11 +159,27 @@ fn node(index: Index, query: &Query, b: &mut Binder, x: &Expansions) -> String {
 }
 
 fn union_of_docs(index: Index, children: &[Query], b: &mut Binder, x: &Expansions) -> String {
-    children
+    let parts = children
         .iter()
         .map(|c| format!("SELECT doc FROM ({})", node(index, c, b, x)))
-        .collect::<Vec<_>>()
-        .join(" UNION ")
+        .collect();
+    compound(parts, " UNION ")
+}
+
+/// Most terms of one compound SELECT in D1.
+const MAX_COMPOUND: usize = 5;
+
+/// SELECTs joined by `op` (`UNION`, `UNION ALL`), at most [`MAX_COMPOUND`] to a compound:
+/// larger sets are grouped into sub-selects (each starts its own count).
+fn compound(parts: Vec<String>, op: &str) -> String {
+    if parts.len() <= MAX_COMPOUND {
+        return parts.join(op);
+    }
+    let grouped = parts
+        .chunks(MAX_COMPOUND)
+        .map(|group| format!("SELECT * FROM ({})", group.join(op)))
+        .collect();
+    compound(grouped, op)
 }
 
 /// Intersection: the positive children joined on `doc` (scores add), the `not` children
@@ -330,7 +342,11 @@ fn value_condition(test: &Test, ty: FieldType, b: &mut Binder) -> String {
                         parts += &format!(" AND num {op} {}", b.bind(Param::Real(*n)))
                     }
                     Some(Scalar::Text(t)) => {
-                        let column = if ty == FieldType::Any { "text" } else { "lower" };
+                        let column = if ty == FieldType::Any {
+                            "text"
+                        } else {
+                            "lower"
+                        };
                         parts += &format!(" AND {column} {op} {}", b.bind(Param::text(t)))
                     }
                     None => {}
@@ -383,7 +399,8 @@ pub fn fuzzy_terms(query: Option<&Query>) -> Vec<(String, u8)> {
 }
 
 /// Indexed terms that may lie within `level` edits of `term` (a superset: some piece of the
-/// term at about its place), for [`keep_within`] to check.
+/// term at about its place — of `2 × level + 1` pieces one survives, as an edit touches at
+/// most two adjacent pieces), for [`keep_within`] to check.
 pub fn fuzzy_candidates(index: Index, term: &str, level: u8) -> Statement {
     let len = term.chars().count() as i64;
     let l = i64::from(level);
@@ -400,7 +417,12 @@ pub fn fuzzy_candidates(index: Index, term: &str, level: u8) -> Statement {
         params.push(Param::Int(start));
         params.push(Param::Int(span));
         let n = params.len();
-        tests.push(format!("instr(substr(term, ?{}, ?{}), ?{}) > 0", n - 1, n, n - 2));
+        tests.push(format!(
+            "instr(substr(term, ?{}, ?{}), ?{}) > 0",
+            n - 1,
+            n,
+            n - 2
+        ));
     }
     Statement::new(
         format!(
@@ -418,7 +440,10 @@ pub fn keep_within(term: &str, level: u8, candidates: Vec<String>) -> Vec<String
         .filter_map(|c| text::distance_within(term, &c, level).map(|d| (d, c)))
         .collect();
     kept.sort();
-    kept.into_iter().take(MAX_EXPANSIONS).map(|(_, c)| c).collect()
+    kept.into_iter()
+        .take(MAX_EXPANSIONS)
+        .map(|(_, c)| c)
+        .collect()
 }
 
 #[cfg(test)]

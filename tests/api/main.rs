@@ -40,6 +40,7 @@ mod mcp;
 mod oauth;
 mod queries;
 mod sdk;
+mod search;
 mod support;
 mod types;
 mod updates;
@@ -59,6 +60,7 @@ fn main() {
         groups::tests(),
         mcp::tests(),
         types::tests(),
+        search::tests(),
     ]
     .concat();
     let serial = [
@@ -89,6 +91,10 @@ fn main() {
             })
             .collect()
     };
+    if server.is_some() {
+        // Customer search is on in the demo project from the start: every write indexes.
+        search::activate_demo(&app);
+    }
     let first = libtest_mimic::run(&args, trials(parallel));
     let mut one_at_a_time = args.clone();
     one_at_a_time.test_threads = Some(1);

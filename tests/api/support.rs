@@ -71,7 +71,14 @@ impl Server {
     /// The server the tests share: it honours the test clock header
     /// (`X-Test-Clock-Offset-Ms`), so expiry is tested without waiting.
     pub fn start() -> Server {
-        Server::start_with(&["--var", "TEST_CLOCK:enabled"])
+        Server::start_with(&[
+            "--var",
+            "TEST_CLOCK:enabled",
+            "--var",
+            "SEARCH_INDEX_BATCH:4",
+            "--var",
+            "SEARCH_INDEX_PAUSE_MS:150",
+        ])
     }
 
     /// A server with these extra `wrangler dev` arguments.

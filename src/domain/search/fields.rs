@@ -146,10 +146,10 @@ impl Schema {
                 fts: *fts,
             });
         }
-        let nested = self
-            .nested
-            .iter()
-            .any(|(prefix, names)| name.strip_prefix(prefix).is_some_and(|n| names.contains(&n)));
+        let nested = self.nested.iter().any(|(prefix, names)| {
+            name.strip_prefix(prefix)
+                .is_some_and(|n| names.contains(&n))
+        });
         if nested {
             return Ok(Field {
                 name: name.to_string(),
@@ -180,7 +180,10 @@ mod tests {
     #[test]
     fn resolves_plain_nested_and_custom_fields() {
         assert_eq!(CUSTOMERS.field("all", None).unwrap().fts, Some(""));
-        assert_eq!(CUSTOMERS.field("lastName", None).unwrap().fts, Some("last_name"));
+        assert_eq!(
+            CUSTOMERS.field("lastName", None).unwrap().fts,
+            Some("last_name")
+        );
         assert_eq!(
             CUSTOMERS.field("addresses.city", None).unwrap().ty,
             FieldType::Keyword
@@ -189,7 +192,10 @@ mod tests {
             CUSTOMERS.field("custom.size", Some("number")).unwrap().ty,
             FieldType::Number
         );
-        assert_eq!(CUSTOMERS.field("custom.x", None).unwrap().ty, FieldType::Any);
+        assert_eq!(
+            CUSTOMERS.field("custom.x", None).unwrap().ty,
+            FieldType::Any
+        );
         assert!(CUSTOMERS.field("nope", None).is_err());
         assert!(CUSTOMERS.field("addresses.nope", None).is_err());
         assert!(CUSTOMERS.field("custom.x", Some("weird")).is_err());

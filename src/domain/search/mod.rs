@@ -245,7 +245,8 @@ impl Parser<'_> {
             .as_object()
             .ok_or_else(|| invalid(at, "expected an object"))?;
         for key in obj.keys() {
-            if !["field", "order", "mode", "language", "fieldType", "filter"].contains(&key.as_str())
+            if !["field", "order", "mode", "language", "fieldType", "filter"]
+                .contains(&key.as_str())
             {
                 return Err(invalid(at, format!("unknown property '{key}'")));
             }
@@ -266,7 +267,10 @@ impl Parser<'_> {
             Some(m) => {
                 let mode = string(Some(m), &format!("{at}.mode"))?;
                 if !["min", "max", "avg", "sum"].contains(&mode.as_str()) {
-                    return Err(invalid(&format!("{at}.mode"), "must be min, max, avg or sum"));
+                    return Err(invalid(
+                        &format!("{at}.mode"),
+                        "must be min, max, avg or sum",
+                    ));
                 }
                 Some(mode)
             }
@@ -301,7 +305,10 @@ fn single_key<'v>(value: &'v Value, at: &str) -> Result<(&'v str, &'v Value), Ap
             let (k, v) = obj.iter().next().expect("one entry");
             Ok((k.as_str(), v))
         }
-        _ => Err(invalid(at, "expected an object with exactly one expression")),
+        _ => Err(invalid(
+            at,
+            "expected an object with exactly one expression",
+        )),
     }
 }
 
@@ -345,7 +352,11 @@ fn test(kind: &str, obj: &Map<String, Value>, field: &Field, at: &str) -> Result
             format!(
                 "{kind} cannot be used on the {} field '{}'",
                 field.ty.name(),
-                if field.name.is_empty() { "all" } else { &field.name }
+                if field.name.is_empty() {
+                    "all"
+                } else {
+                    &field.name
+                }
             ),
         )
     };
@@ -354,7 +365,10 @@ fn test(kind: &str, obj: &Map<String, Value>, field: &Field, at: &str) -> Result
         "fullText" | "fullTextPrefix" | "fuzzy" if field.fts.is_none() => Err(wrong_type()),
         "exact" | "prefix" | "wildcard" | "range" | "exists" if is_all => Err(wrong_type()),
         "prefix" | "wildcard"
-            if !matches!(field.ty, FieldType::Text | FieldType::Keyword | FieldType::Any) =>
+            if !matches!(
+                field.ty,
+                FieldType::Text | FieldType::Keyword | FieldType::Any
+            ) =>
         {
             Err(wrong_type())
         }
@@ -449,7 +463,10 @@ fn range(obj: &Map<String, Value>, field: &Field, at: &str) -> Result<Test, ApiE
         lt: bound("lt")?,
         lte: bound("lte")?,
     };
-    if ["gt", "gte", "lt", "lte"].iter().all(|k| !obj.contains_key(*k)) {
+    if ["gt", "gte", "lt", "lte"]
+        .iter()
+        .all(|k| !obj.contains_key(*k))
+    {
         return Err(invalid(at, "at least one of gt, gte, lt, lte is required"));
     }
     Ok(test)
@@ -483,7 +500,7 @@ fn scalar(value: &Value, ty: FieldType, at: &str) -> Result<Scalar, ApiError> {
 
 /// An ISO-8601 date-time (or a date: its midnight) in UTC with milliseconds, as stored.
 fn datetime(value: &str) -> Option<String> {
-    use crate::domain::time::{iso_millis, is_iso_date, parse_iso_millis};
+    use crate::domain::time::{is_iso_date, iso_millis, parse_iso_millis};
     if is_iso_date(value) {
         return parse_iso_millis(&format!("{value}T00:00:00Z")).map(iso_millis);
     }

@@ -42,15 +42,24 @@ fn parses_every_expression() {
         {"or": [{"exact": {"field": "stores.key", "value": "s"}}]}
     ]}, "sort": [{"field": "score", "order": "desc"}, {"field": "lastName", "order": "asc"}]}))
     .unwrap();
-    let Some(Query::And(parts)) = r.query else { panic!() };
+    let Some(Query::And(parts)) = r.query else {
+        panic!()
+    };
     assert_eq!(parts.len(), 11);
-    let Query::Simple(fuzzy) = &parts[7] else { panic!() };
+    let Query::Simple(fuzzy) = &parts[7] else {
+        panic!()
+    };
     assert_eq!(fuzzy.boost, 2.0);
     assert_eq!(
         fuzzy.test,
-        Test::Fuzzy { terms: vec![("jhon".into(), 1)], all: true }
+        Test::Fuzzy {
+            terms: vec![("jhon".into(), 1)],
+            all: true
+        }
     );
-    let Query::Simple(range) = &parts[5] else { panic!() };
+    let Query::Simple(range) = &parts[5] else {
+        panic!()
+    };
     assert_eq!(
         range.test,
         Test::Range {
@@ -65,22 +74,55 @@ fn parses_every_expression() {
 
 #[test]
 fn names_each_bad_input() {
-    assert!(problem(json!({"query": {"exact": {"field": "nope", "value": "x"}}})).contains("unknown field 'nope'"));
-    assert!(problem(json!({"query": {"fullText": {"field": "id", "value": "x"}}})).contains("fullText cannot be used"));
-    assert!(problem(json!({"query": {"range": {"field": "email", "gt": "a"}}})).contains("range cannot be used"));
-    assert!(problem(json!({"query": {"range": {"field": "createdAt", "gt": 3}}})).contains("date-time"));
-    assert!(problem(json!({"query": {"exact": {"field": "isEmailVerified", "value": "yes"}}})).contains("boolean"));
-    assert!(problem(json!({"query": {"exact": {"field": "all", "value": "x"}}})).contains("exact cannot be used"));
-    assert!(problem(json!({"query": {"fuzzy": {"field": "firstName", "value": "x", "level": 3}}})).contains("level"));
-    assert!(problem(json!({"query": {"frobnicate": {"field": "email"}}})).contains("unknown expression"));
+    assert!(
+        problem(json!({"query": {"exact": {"field": "nope", "value": "x"}}}))
+            .contains("unknown field 'nope'")
+    );
+    assert!(
+        problem(json!({"query": {"fullText": {"field": "id", "value": "x"}}}))
+            .contains("fullText cannot be used")
+    );
+    assert!(
+        problem(json!({"query": {"range": {"field": "email", "gt": "a"}}}))
+            .contains("range cannot be used")
+    );
+    assert!(
+        problem(json!({"query": {"range": {"field": "createdAt", "gt": 3}}})).contains("date-time")
+    );
+    assert!(
+        problem(json!({"query": {"exact": {"field": "isEmailVerified", "value": "yes"}}}))
+            .contains("boolean")
+    );
+    assert!(
+        problem(json!({"query": {"exact": {"field": "all", "value": "x"}}}))
+            .contains("exact cannot be used")
+    );
+    assert!(
+        problem(json!({"query": {"fuzzy": {"field": "firstName", "value": "x", "level": 3}}}))
+            .contains("level")
+    );
+    assert!(
+        problem(json!({"query": {"frobnicate": {"field": "email"}}}))
+            .contains("unknown expression")
+    );
     assert!(problem(json!({"query": {"and": []}})).contains("non-empty"));
-    assert!(problem(json!({"query": {"exact": {"field": "email", "value": "x"}, "or": []}})).contains("exactly one"));
-    assert!(problem(json!({"query": {"exact": {"field": "email", "value": "x".repeat(257)}}})).contains("256"));
+    assert!(
+        problem(json!({"query": {"exact": {"field": "email", "value": "x"}, "or": []}}))
+            .contains("exactly one")
+    );
+    assert!(
+        problem(json!({"query": {"exact": {"field": "email", "value": "x".repeat(257)}}}))
+            .contains("256")
+    );
     assert!(problem(json!({"query": {"exact": {"field": "email"}}})).contains("value"));
     assert!(problem(json!({"sort": [{"field": "email", "order": "up"}]})).contains("asc or desc"));
-    let many: Vec<Value> = (0..50).map(|_| json!({"exists": {"field": "email"}})).collect();
+    let many: Vec<Value> = (0..50)
+        .map(|_| json!({"exists": {"field": "email"}}))
+        .collect();
     assert!(problem(json!({"query": {"or": many}})).contains("at most 50"));
-    let fifty: Vec<Value> = (0..49).map(|_| json!({"exists": {"field": "email"}})).collect();
+    let fifty: Vec<Value> = (0..49)
+        .map(|_| json!({"exists": {"field": "email"}}))
+        .collect();
     assert!(parsed(json!({"query": {"or": fifty}})).is_ok());
     assert!(matches!(
         parse(b"{", &CUSTOMERS),

@@ -44,17 +44,17 @@ pub fn effective_level(term: &str, asked: u8) -> u8 {
     asked.min(cap)
 }
 
-/// Pieces of `term` for finding candidates within `level` edits: `level + 1` disjoint pieces
-/// (character offset, text), of which at least one survives unchanged in any term within
-/// `level` edits, within `level` characters of its place.
+/// Pieces of `term` for finding candidates within `level` edits: `2 × level + 1` disjoint
+/// pieces (character offset, text), of which at least one survives unchanged in any term
+/// within `level` edits (an edit — a transposition too — touches at most two adjacent
+/// pieces), within `level` characters of its place.
 pub fn pieces(term: &str, level: u8) -> Vec<(usize, String)> {
     let chars: Vec<char> = term.chars().collect();
-    let count = usize::from(level) + 1;
-    let size = chars.len().div_ceil(count).max(1);
-    chars
-        .chunks(size)
-        .enumerate()
-        .map(|(i, chunk)| (i * size, chunk.iter().collect()))
+    let count = 2 * usize::from(level) + 1;
+    let bound = |i: usize| i * chars.len() / count;
+    (0..count)
+        .map(|i| (bound(i), chars[bound(i)..bound(i + 1)].iter().collect()))
+        .filter(|(_, piece): &(usize, String)| !piece.is_empty())
         .collect()
 }
 
@@ -139,9 +139,13 @@ mod tests {
         let term = "johnson";
         for level in 1..=2u8 {
             let ps = pieces(term, level);
-            assert_eq!(ps.len(), usize::from(level) + 1);
+            assert_eq!(ps.len(), 2 * usize::from(level) + 1);
             assert_eq!(ps.iter().map(|(_, p)| p.as_str()).collect::<String>(), term);
         }
-        assert_eq!(pieces("abc", 1), vec![(0, "ab".to_string()), (2, "c".to_string())]);
+        let owned = |v: &[(usize, &str)]| -> Vec<(usize, String)> {
+            v.iter().map(|(i, p)| (*i, p.to_string())).collect()
+        };
+        assert_eq!(pieces("jhon", 1), owned(&[(0, "j"), (1, "h"), (2, "on")]));
+        assert_eq!(pieces("abc", 1), owned(&[(0, "a"), (1, "b"), (2, "c")]));
     }
 }
