@@ -159,7 +159,7 @@ pub fn match_path(path: &str) -> Option<Route> {
             })
         }
         [".well-known", "oauth-authorization-server"] => Some(Route::AuthorizationServer),
-        [project] if !project.is_empty() => Some(Route::Project {
+        [project] if !project.is_empty() && !path.starts_with("//") => Some(Route::Project {
             project: project.to_string(),
         }),
         [project, "customers", "search"] if !project.is_empty() => Some(Route::CustomerSearch {

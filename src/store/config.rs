@@ -55,12 +55,13 @@ pub fn throttle_limits(env: &Env) -> (Limits, Limits) {
     )
 }
 
-/// Customers per step of the search index builder (`SEARCH_INDEX_BATCH`, default 500,
-/// 1–2000).
+/// Customers per step of the search index builder (`SEARCH_INDEX_BATCH`, default 2000,
+/// 1–5000). Each step is one D1 batch; local D1 pays mostly per batch (20 000 customers: 5 300
+/// a second in steps of 2 000).
 pub fn search_index_batch(env: &Env) -> u32 {
     number(env, "SEARCH_INDEX_BATCH")
-        .unwrap_or(500)
-        .clamp(1, 2000)
+        .unwrap_or(2000)
+        .clamp(1, 5000)
 }
 
 /// A pause between two builder steps, each step then its own alarm (`SEARCH_INDEX_PAUSE_MS`,

@@ -20,7 +20,7 @@ use super::search_sql::{self, Expansions, Index};
 use super::sql::{Param, Statement};
 use super::StoreError;
 use crate::domain::project::IndexState;
-use crate::domain::search::SearchRequest;
+use crate::domain::search::{text, SearchRequest};
 use crate::domain::time::iso_millis;
 
 const BINDING: &str = "SEARCH_INDEXER";
@@ -292,10 +292,29 @@ async fn step(db: &Db, project: &str, row: &StateRow, batch: u32) -> Result<bool
         }
         Some(last) => {
             let range = (row.cursor.as_str(), last.id.as_str());
-            let batch =
+            let terms = terms_between(db, project, range).await?;
+            let mut batch =
                 search_index::build_step(project, row.generation, range, ids.len() as u64, &now);
+            batch.push(search_index::remember_terms(&terms));
             db.batch(&batch).await?;
             Ok(false)
         }
     }
+}
+
+/// The distinct terms of the customers with ids in the range (candidates of fuzzy matching).
+async fn terms_between(
+    db: &Db,
+    project: &str,
+    range: (&str, &str),
+) -> Result<Vec<String>, StoreError> {
+    #[derive(Deserialize)]
+    struct Text {
+        text: String,
+    }
+    let texts: Vec<Text> = db.all(&search_index::texts_between(project, range)).await?;
+    let mut terms: Vec<String> = texts.iter().flat_map(|t| text::terms(&t.text)).collect();
+    terms.sort();
+    terms.dedup();
+    Ok(terms)
 }

@@ -174,19 +174,41 @@ pub fn build_step(
     statements
 }
 
-/// The end of a build: the terms of the index kept for fuzzy matching, and the index Ready.
+/// The end of a build: the index Ready.
 pub fn build_done(project: &str, generation: i64, now: &str) -> Vec<Statement> {
-    vec![
-        Statement::new(
-            "INSERT OR IGNORE INTO search_terms (resource, len, term) SELECT 'customer', length(term), term FROM customer_fts_terms",
-            vec![],
+    vec![Statement::new(
+        "UPDATE search_indexes SET status = 'Ready', retry_count = NULL, last_modified_at = ?3 \
+         WHERE project = ?1 AND resource = 'customer' AND generation = ?2 AND activated = 1",
+        vec![
+            Param::text(project),
+            Param::Int(generation),
+            Param::text(now),
+        ],
+    )]
+}
+
+/// The text of the customers with ids in (`cursor`, `upto`], one row each, as
+/// `customer_fts` holds it: the builder takes its terms for fuzzy matching from it.
+pub fn texts_between(project: &str, (cursor, upto): (&str, &str)) -> Statement {
+    let text = FTS_COLUMNS
+        .split(", ")
+        .map(|c| format!("coalesce({c}, '')"))
+        .collect::<Vec<_>>()
+        .join(" || ' ' || ");
+    Statement::new(
+        format!(
+            "SELECT {text} AS text FROM customer_search_text WHERE project = ?1 AND id > ?2 AND id <= ?3"
         ),
-        Statement::new(
-            "UPDATE search_indexes SET status = 'Ready', retry_count = NULL, last_modified_at = ?3 \
-             WHERE project = ?1 AND resource = 'customer' AND generation = ?2 AND activated = 1",
-            vec![Param::text(project), Param::Int(generation), Param::text(now)],
-        ),
-    ]
+        vec![Param::text(project), Param::text(cursor), Param::text(upto)],
+    )
+}
+
+/// Keeps `terms` as candidates of fuzzy matching.
+pub fn remember_terms(terms: &[String]) -> Statement {
+    Statement::new(
+        "INSERT OR IGNORE INTO search_terms (resource, len, term) SELECT 'customer', length(value), value FROM json_each(?1)",
+        vec![Param::Text(serde_json::Value::from(terms.to_vec()).to_string())],
+    )
 }
 
 /// Activation: the index Scheduled for a new build (a new generation), every customer to do.

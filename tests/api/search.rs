@@ -21,6 +21,7 @@ tests!(search;
     writes_are_visible_at_once,
     bad_input_is_a_400_naming_the_problem,
     fts5_syntax_in_values_is_searched_literally,
+    custom_fields_are_searched_by_their_type,
     search_needs_its_scopes,
 );
 
@@ -146,7 +147,7 @@ fn activation_indexes_existing_customers_and_deactivation_stops_search(app: &App
     let t = tag();
     let mut created = Vec::new();
     for i in 0..12 {
-        let draft = json!({"email": unique_email("o"), "password": "secret123", "lastName": format!("{t} n{i}")});
+        let draft = json!({"email": unique_email("o"), "password": "secret123", "firstName": "Bartholomew", "lastName": format!("{t} n{i}")});
         let reply = app.post("/other/customers", &token, &draft);
         assert_eq!(reply.status, 201, "{}", reply.text);
         created.push(reply.json["customer"]["id"].as_str().unwrap().to_string());
@@ -187,6 +188,12 @@ fn activation_indexes_existing_customers_and_deactivation_stops_search(app: &App
     assert_eq!(found, created);
     assert_eq!(reply.json["total"], 12);
     assert_eq!(app.head("/other/customers/search", &token).status, 200);
+    // The builder kept their terms for fuzzy matching too.
+    let fuzzy = json!({"query": {"and": [
+        {"fuzzy": {"field": "firstName", "value": "Bartholomwe", "level": 1}},
+        {"filter": [{"fullText": {"field": "lastName", "value": t}}]}]}});
+    let reply = app.post("/other/customers/search", &token, &fuzzy);
+    assert_eq!(reply.json["total"], 12, "{}", reply.text);
     let project = app.get("/other", &token);
     assert_eq!(
         project.json["searchIndexing"]["customers"]["status"],
@@ -593,4 +600,65 @@ fn search_needs_its_scopes(app: &App) {
     let other = app.token(OTHER_ADMIN, None);
     app.post(SEARCH, &other, &json!({}))
         .assert_error(403, "insufficient_scope");
+}
+
+fn custom_fields_are_searched_by_their_type(app: &App) {
+    app.ensure_type(
+        "search-profile",
+        &["customer"],
+        &[
+            ("segment", json!({"name": "String"})),
+            ("size", json!({"name": "Number"})),
+            ("vip", json!({"name": "Boolean"})),
+            (
+                "tags",
+                json!({"name": "Set", "elementType": {"name": "String"}}),
+            ),
+        ],
+    );
+    let t = tag();
+    let make = |segment: &str, size: f64, vip: bool, tags: Value| {
+        app.create_customer(
+            &json!({"email": unique_email("cf"), "password": "secret123", "companyName": t,
+            "custom": {"type": {"key": "search-profile", "typeId": "type"},
+                "fields": {"segment": segment, "size": size, "vip": vip, "tags": tags}}}),
+        )
+    };
+    let small = make("gold", 2.0, true, json!(["red", "blue"]));
+    let large = make("silver", 12.5, false, json!(["green"]));
+    let f = |q: Value| found(app, &t, q);
+    assert_eq!(
+        f(json!({"exact": {"field": "custom.segment", "value": "gold"}})),
+        sorted(&[&small])
+    );
+    assert_eq!(
+        f(json!({"exact": {"field": "custom.vip", "value": false}})),
+        sorted(&[&large])
+    );
+    assert_eq!(
+        f(json!({"exact": {"field": "custom.tags", "value": "blue"}})),
+        sorted(&[&small])
+    );
+    assert_eq!(
+        f(json!({"range": {"field": "custom.size", "fieldType": "number", "gt": 5}})),
+        sorted(&[&large])
+    );
+    assert_eq!(
+        f(json!({"range": {"field": "custom.size", "lte": 2}})),
+        sorted(&[&small])
+    );
+    assert_eq!(
+        f(json!({"exists": {"field": "custom.size"}})),
+        sorted(&[&small, &large])
+    );
+    assert_eq!(
+        f(json!({"fullText": {"field": "all", "value": "silver"}})),
+        sorted(&[&large])
+    );
+    let reply = app.post(
+        SEARCH,
+        app.admin(),
+        &json!({"query": {"range": {"field": "custom.size", "fieldType": "number", "gt": "big"}}}),
+    );
+    reply.assert_error(400, "InvalidInput");
 }

@@ -117,6 +117,10 @@ async fn update_project(call: &mut Call) -> ApiResult<()> {
         }
         let state = search_store::state(&db, &call.project, feature.resource()).await?;
         let on = state.as_ref().is_some_and(|s| s.activated);
+        if *activate && on && !state.as_ref().is_some_and(IndexState::ready) {
+            // Activated but not built: the builder is asked again (a lost start is resumed).
+            search_store::start_builder(&call.env, &call.project, feature.resource()).await?;
+        }
         if *activate && !on {
             statements.push(search_index::activate(
                 &call.project,
