@@ -93,17 +93,25 @@ const activated = await fetch(`${base}/demo`, {
   body: JSON.stringify({ version: project.version, actions: [{ action: 'changeCustomerSearchStatus', status: 'Activated' }] }),
 });
 if (activated.status !== 200) throw new Error(`activation: ${activated.status} ${await activated.text()}`);
-let status;
+// Under wrangler dev a request can stay unanswered while the builder's alarm runs, until
+// another request arrives: each poll gives up after a second and the next one is sent.
+let status = {};
 let last = '';
 do {
   await new Promise((r) => setTimeout(r, 250));
-  status = await (await fetch(`${base}/demo/customers/search/indexing-status`, { headers: auth })).json();
+  try {
+    const reply = await fetch(`${base}/demo/customers/search/indexing-status`, { headers: auth, signal: AbortSignal.timeout(1000) });
+    status = await reply.json();
+  } catch {
+    continue;
+  }
   const seen = `${status.status} ${status.states?.indexed ?? ''}`;
   if (seen !== last) console.error(`${((Date.now() - started) / 1000).toFixed(1)} s: ${seen}`);
   last = seen;
 } while (status.status !== 'Ready');
-const buildSeconds = (Date.now() - started) / 1000;
-console.error(`index built in ${buildSeconds.toFixed(1)} s`);
+// The build's own clock: from the activation (startedAt) to Ready (lastModifiedAt).
+const buildSeconds = (Date.parse(status.lastModifiedAt) - Date.parse(status.startedAt)) / 1000;
+console.error(`index built in ${buildSeconds.toFixed(1)} s (seen Ready after ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 
 const rows = [];
 async function measure(label, request) {

@@ -119,7 +119,7 @@ async fn update_project(call: &mut Call) -> ApiResult<()> {
         let on = state.as_ref().is_some_and(|s| s.activated);
         if *activate && on && !state.as_ref().is_some_and(IndexState::ready) {
             // Activated but not built: the builder is asked again (a lost start is resumed).
-            search_store::start_builder(&call.env, &call.project, feature.resource()).await?;
+            start_later(call, feature.resource());
         }
         if *activate && !on {
             statements.push(search_index::activate(
@@ -155,7 +155,20 @@ async fn update_project(call: &mut Call) -> ApiResult<()> {
         other => other?,
     }
     for resource in start {
-        search_store::start_builder(&call.env, &call.project, resource).await?;
+        start_later(call, resource);
     }
     Ok(())
+}
+
+/// Asks the index builder to start once the response is on its way: the update answers at
+/// once (the build's progress shows in the indexing status). Under `wrangler dev`, awaiting the
+/// builder object's answer could hold the response until its alarm finished the build.
+fn start_later(call: &Call, resource: &'static str) {
+    let env = call.env.clone();
+    let project = call.project.to_string();
+    call.ctx.wait_until(async move {
+        if let Err(e) = search_store::start_builder(&env, &project, resource).await {
+            worker::console_error!("search index builder of {project}: {e}");
+        }
+    });
 }
