@@ -60,6 +60,8 @@ pub enum ApiError {
     ConcurrentModification { expected: u64, current: Option<u64> },
     /// 409: another request is writing the same unique value right now.
     LockedField { field: String },
+    /// 409: the search index is off or still being built.
+    SearchNotReady { message: String },
     /// 413: the body exceeds the documented limit (bytes).
     PayloadTooLarge { limit: usize },
     /// 401 on API routes: missing, unknown or expired bearer token.
@@ -132,7 +134,7 @@ impl ApiError {
             InsufficientScope { .. } | OutsideStore { .. } | NoCustomerInToken => 403,
             ResourceNotFound { .. } => 404,
             MethodNotAllowed { .. } => 405,
-            ConcurrentModification { .. } | LockedField { .. } => 409,
+            ConcurrentModification { .. } | LockedField { .. } | SearchNotReady { .. } => 409,
             PayloadTooLarge { .. } => 413,
             TooManyRequests { .. } => 429,
             General { .. } => 500,
@@ -159,6 +161,7 @@ impl ApiError {
             MethodNotAllowed { .. } => "MethodNotAllowed",
             ConcurrentModification { .. } => "ConcurrentModification",
             LockedField { .. } => "LockedField",
+            SearchNotReady { .. } => "SearchNotReady",
             PayloadTooLarge { .. } => "ContentTooLarge",
             InvalidToken { .. } => "invalid_token",
             InsufficientScope { .. } | OutsideStore { .. } | NoCustomerInToken => {
@@ -200,6 +203,7 @@ impl ApiError {
             InvalidJsonInput { .. } => "Request body does not contain valid JSON.".into(),
             InvalidInput { message }
             | InvalidOperation { message }
+            | SearchNotReady { message }
             | ResourceNotFound { message }
             | InvalidToken { message }
             | OutsideStore { message }

@@ -90,6 +90,12 @@ pub enum Route {
         store: Option<String>,
         endpoint: MyEndpoint,
     },
+    /// `/{projectKey}`: the project resource.
+    Project { project: String },
+    /// `/{projectKey}/customers/search`.
+    CustomerSearch { project: String },
+    /// `/{projectKey}/customers/search/indexing-status`.
+    CustomerSearchStatus { project: String },
     /// `/{projectKey}/mcp`: the MCP endpoint (it answers every method itself).
     Mcp { project: String },
     /// `/.well-known/oauth-protected-resource[/{projectKey}/mcp]`: RFC 9728 metadata.
@@ -128,7 +134,9 @@ impl Route {
             | Route::AnonymousToken { .. }
             | Route::Mcp { .. } => &["POST"],
             Route::ProtectedResource { .. } | Route::AuthorizationServer => &["GET", "HEAD"],
-            Route::ApiClients { .. } => &["GET", "HEAD", "POST"],
+            Route::ApiClients { .. } | Route::Project { .. } => &["GET", "HEAD", "POST"],
+            Route::CustomerSearch { .. } => &["POST", "HEAD"],
+            Route::CustomerSearchStatus { .. } => &["GET", "HEAD"],
             Route::ApiClient { .. } => &["GET", "HEAD", "DELETE"],
             Route::Messages { .. } | Route::Message { .. } => &["GET", "HEAD"],
             Route::Customers { .. } | Route::Resources { .. } => &["GET", "HEAD", "POST"],
@@ -191,6 +199,17 @@ pub fn match_path(path: &str) -> Option<Route> {
             })
         }
         [".well-known", "oauth-authorization-server"] => Some(Route::AuthorizationServer),
+        [project] if !project.is_empty() && !path.starts_with("//") => Some(Route::Project {
+            project: project.to_string(),
+        }),
+        [project, "customers", "search"] if !project.is_empty() => Some(Route::CustomerSearch {
+            project: project.to_string(),
+        }),
+        [project, "customers", "search", "indexing-status"] if !project.is_empty() => {
+            Some(Route::CustomerSearchStatus {
+                project: project.to_string(),
+            })
+        }
         [project, "mcp"] if !project.is_empty() => Some(Route::Mcp {
             project: project.to_string(),
         }),
@@ -548,11 +567,32 @@ mod tests {
     }
 
     #[test]
+    fn matches_the_project_and_search() {
+        let p = || "p".to_string();
+        assert_eq!(match_path("/p"), Some(Route::Project { project: p() }));
+        assert_eq!(
+            match_path("/p/customers/search"),
+            Some(Route::CustomerSearch { project: p() })
+        );
+        assert_eq!(
+            match_path("/p/customers/search/indexing-status"),
+            Some(Route::CustomerSearchStatus { project: p() })
+        );
+        assert_eq!(
+            match_path("/p/in-store/key=s/customers/search"),
+            Some(Route::Customer {
+                project: p(),
+                store: Some("s".into()),
+                target: Target::Id("search".into())
+            })
+        );
+    }
+
+    #[test]
     fn rejects_everything_else() {
         for path in [
             "/",
             "",
-            "/p",
             "/p/Carts",
             "/p/carts/a/b",
             "/p/customers/a/b",

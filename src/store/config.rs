@@ -80,3 +80,20 @@ pub fn message_retention(env: &Env) -> Result<Retention, String> {
         .map(|v| v.to_string());
     Retention::from_config(value.as_deref())
 }
+
+/// Customers per step of the search index builder (`SEARCH_INDEX_BATCH`, default 2000,
+/// 1–5000). Each step is one D1 batch; local D1 pays mostly per batch (20 000 customers: 5 300
+/// a second in steps of 2 000).
+pub fn search_index_batch(env: &Env) -> u32 {
+    number(env, "SEARCH_INDEX_BATCH")
+        .unwrap_or(2000)
+        .clamp(1, 5000)
+}
+
+/// A pause between two builder steps, each step then its own alarm (`SEARCH_INDEX_PAUSE_MS`,
+/// default 0: steps run back to back). Lets tests watch an index in the Indexing state.
+pub fn search_index_pause_ms(env: &Env) -> i64 {
+    number(env, "SEARCH_INDEX_PAUSE_MS")
+        .unwrap_or(0)
+        .clamp(0, 60_000)
+}

@@ -7,6 +7,7 @@
 use serde::Deserialize;
 
 use super::query_sql::QueryTable;
+use super::search_index;
 use super::sql::{Param, Statement};
 use super::table::{Referral, Table};
 use crate::domain::customer::{Customer, SkeletonColumns, StoredCustomer};
@@ -106,15 +107,18 @@ impl Table for Customers {
     }
 
     /// The email claims: re-made when the customer's claims change, removed with it; its
-    /// anonymous id (see [`anonymous_id_claim`]) removed with it.
+    /// anonymous id (see [`anonymous_id_claim`]) removed with it; and the customer's search
+    /// index rows (`search_index::customer_write`).
     fn side_statements(
         project: &str,
         before: Option<&StoredCustomer>,
         after: Option<&StoredCustomer>,
     ) -> Vec<Statement> {
+        let id = before.or(after).map(Customers::id).unwrap_or_default();
+        let search = search_index::customer_write(project, id, after.map(|s| &s.customer));
         let claims = |s: Option<&StoredCustomer>| s.map(|s| s.customer.email_claims());
         if before.is_some() && claims(before) == claims(after) {
-            return Vec::new();
+            return search;
         }
         let mut statements = Vec::new();
         if let (Some(before), None) = (before, after) {
@@ -132,6 +136,7 @@ impl Table for Customers {
         if let Some(after) = after {
             statements.extend(email_claims(project, &after.customer));
         }
+        statements.extend(search);
         statements
     }
 }

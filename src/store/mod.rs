@@ -8,7 +8,8 @@
 //! [`repository`] (reads for any resource), [`customers`] (customer lookups), [`writer`] and
 //! [`customer_writes`] (the writer Durable Object), [`email_lock`], [`throttle`] (Durable
 //! Objects), [`tokens`] (KV), [`api_clients`], [`passwords`] (WebCrypto), [`retention`] (the
-//! scheduled deletion of old messages), [`config`], [`platform`], [`error`].
+//! scheduled deletion of old messages), [`search`] (running searches, the index builder),
+//! [`config`], [`platform`], [`error`].
 
 pub mod associate_role_table;
 pub mod business_unit_table;
@@ -17,6 +18,8 @@ pub mod customer_table;
 pub mod kind;
 pub mod message_table;
 pub mod query_sql;
+pub mod search_index;
+pub mod search_sql;
 pub mod sql;
 pub mod table;
 pub mod type_table;
@@ -47,6 +50,8 @@ pub mod repository;
 pub mod resources;
 #[cfg(target_arch = "wasm32")]
 pub mod retention;
+#[cfg(target_arch = "wasm32")]
+pub mod search;
 #[cfg(target_arch = "wasm32")]
 pub mod throttle;
 #[cfg(target_arch = "wasm32")]

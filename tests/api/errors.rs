@@ -20,7 +20,7 @@ tests!(errors;
 fn unknown_routes_answer_404_in_the_envelope(app: &App) {
     for path in [
         "/",
-        "/demo",
+        "/demo/nothing",
         "/demo/carts",
         "/demo/customers/a/b",
         "/oauth/nothing",

@@ -44,6 +44,7 @@ mod messages;
 mod oauth;
 mod queries;
 mod sdk;
+mod search;
 mod support;
 mod types;
 mod updates;
@@ -67,6 +68,7 @@ fn main() {
         business_units::tests(),
         me::tests(),
         messages::tests(),
+        search::tests(),
     ]
     .concat();
     let serial = [
@@ -100,6 +102,10 @@ fn main() {
             })
             .collect()
     };
+    if server.is_some() {
+        // Customer search is on in the demo project from the start: every write indexes.
+        search::activate_demo(&app);
+    }
     let first = libtest_mimic::run(&args, trials(parallel));
     let mut one_at_a_time = args.clone();
     one_at_a_time.test_threads = Some(1);

@@ -249,7 +249,7 @@ fn bad_input_is_a_protocol_error_or_a_tool_error(app: &App) {
         app,
         &token,
         &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
-            "name": "commercetools_customers_create_customers_search", "arguments": {}}}),
+            "name": "commercetools_customers_create_business_units_search", "arguments": {}}}),
     );
     assert_eq!(reply.json["error"]["code"], -32602, "{}", reply.text);
     // Wrong argument types and missing arguments are tool errors; nothing is written.

@@ -1312,11 +1312,14 @@ fn every_route_checks_every_kind_of_token(app: &App) {
 
 /// A matrix row per MCP tool served (`MCP`, tool name, arguments): a tool needs the scope of
 /// its endpoint. Reads need a view scope, writes a manage scope; a store-limited token reaches
-/// none of them (they act on the project's customers and groups).
+/// none of them (they act on the project's resources).
 fn mcp_tool_rows(missing: &str) -> Vec<(&'static str, String, String, [Expect; 11])> {
     use Expect::{Forbidden as F, Through as T, Unauthorized as U};
     const READ: [Expect; 11] = [T, T, T, F, F, F, F, F, F, U, U];
     const WRITE: [Expect; 11] = [F, T, T, F, F, F, F, F, F, U, U];
+    // Scopes of their own (business units, associate roles, project settings): neither
+    // customer scope reaches them.
+    const OWN: [Expect; 11] = [F, F, T, F, F, F, F, F, F, U, U];
     let id = json!(missing);
     let rows = [
         ("get_by_id", json!({"ID": id}), READ),
@@ -1401,6 +1404,72 @@ fn mcp_tool_rows(missing: &str) -> Vec<(&'static str, String, String, [Expect; 1
             "delete_customer_groups_by_key",
             json!({"key": "nothing", "version": 1}),
             WRITE,
+        ),
+        // Customer search needs view_customers; its indexing status view_project_settings.
+        ("create_customers_search", json!({"limit": 1}), READ),
+        ("list_customers_search_indexing_status", json!({}), OWN),
+        // Business units and associate roles: their own scopes (or manage_project).
+        ("get_business_units_by_id", json!({"ID": id}), OWN),
+        ("get_business_units_by_key", json!({"key": "nothing"}), OWN),
+        ("list_business_units", json!({}), OWN),
+        (
+            "create_business_units",
+            json!({"key": "x", "name": "x", "unitType": "Company"}),
+            OWN,
+        ),
+        (
+            "update_business_units_by_id",
+            json!({"ID": id, "version": 1, "actions": []}),
+            OWN,
+        ),
+        (
+            "update_business_units_by_key",
+            json!({"key": "nothing", "version": 1, "actions": []}),
+            OWN,
+        ),
+        (
+            "delete_business_units_by_id",
+            json!({"ID": id, "version": 1}),
+            OWN,
+        ),
+        (
+            "delete_business_units_by_key",
+            json!({"key": "nothing", "version": 1}),
+            OWN,
+        ),
+        (
+            "get_business_units_associates_by_business_unit_id_and_associate_id",
+            json!({"businessUnitId": id, "associateId": id}),
+            OWN,
+        ),
+        (
+            "get_business_units_associates_by_key_and_associate_id",
+            json!({"key": "nothing", "associateId": id}),
+            OWN,
+        ),
+        ("get_associate_roles_by_id", json!({"ID": id}), OWN),
+        ("get_associate_roles_by_key", json!({"key": "nothing"}), OWN),
+        ("list_associate_roles", json!({}), OWN),
+        ("create_associate_roles", json!({"key": ""}), OWN),
+        (
+            "update_associate_roles_by_id",
+            json!({"ID": id, "version": 1, "actions": []}),
+            OWN,
+        ),
+        (
+            "update_associate_roles_by_key",
+            json!({"key": "nothing", "version": 1, "actions": []}),
+            OWN,
+        ),
+        (
+            "delete_associate_roles_by_id",
+            json!({"ID": id, "version": 1}),
+            OWN,
+        ),
+        (
+            "delete_associate_roles_by_key",
+            json!({"key": "nothing", "version": 1}),
+            OWN,
         ),
     ];
     rows.into_iter()

@@ -74,7 +74,15 @@ impl Server {
     /// handler on `GET /__scheduled` (`--test-scheduled`), so the message retention is tested
     /// without a cron.
     pub fn start() -> Server {
-        Server::start_with(&["--var", "TEST_CLOCK:enabled", "--test-scheduled"])
+        Server::start_with(&[
+            "--var",
+            "TEST_CLOCK:enabled",
+            "--test-scheduled",
+            "--var",
+            "SEARCH_INDEX_BATCH:4",
+            "--var",
+            "SEARCH_INDEX_PAUSE_MS:150",
+        ])
     }
 
     /// A server with these extra `wrangler dev` arguments.

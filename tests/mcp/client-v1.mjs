@@ -134,6 +134,15 @@ assert.equal(byEmailToken.id, customer.id);
 const confirmed = await call('create_customers_email_confirm', { tokenValue: emailToken.value });
 assert.equal(confirmed.isEmailVerified, true);
 
+// Customer search (on in the demo project for the whole test run): the customer is found.
+const status = await call('list_customers_search_indexing_status', {});
+assert.equal(status.status, 'Ready');
+const found = await call('create_customers_search', {
+  query: { exact: { field: 'email', value: email } },
+  limit: 5,
+});
+assert.deepEqual(found.results.map((r) => r.id), [customer.id]);
+
 // A group still in use cannot be deleted; a missing argument is a tool error, not a crash.
 await failing('delete_customer_groups_by_id', { ID: group.id, version: 3 }, 'ReferenceExists');
 const missing = await client.callTool({ name: 'commercetools_customers_get_by_id', arguments: {} });

@@ -16,7 +16,13 @@ const client = new ClientBuilder()
     host,
     projectKey,
     credentials: { clientId: 'demo-admin', clientSecret: 'demo-admin-secret' },
-    scopes: [`manage_customers:${projectKey}`, `manage_types:${projectKey}`, `manage_customer_groups:${projectKey}`, `view_messages:${projectKey}`],
+    scopes: [
+      `manage_customers:${projectKey}`,
+      `manage_types:${projectKey}`,
+      `manage_customer_groups:${projectKey}`,
+      `view_messages:${projectKey}`,
+      `view_project_settings:${projectKey}`,
+    ],
     httpClient: fetch,
   })
   .withHttpMiddleware({ host, httpClient: fetch })
@@ -49,6 +55,24 @@ assert.equal(customer.version, 1);
 assert.equal(customer.key, key);
 assert.match(customer.password, /^\*\*\*\*.{4}$/);
 assert.equal(customer.shippingAddressIds[0], customer.defaultShippingAddressId);
+
+// Customer Search (the test run switches it on in the demo project): find the customer by
+// its key's unique part, and the project's search status.
+const searched = await api
+  .customers()
+  .search()
+  .post({ body: { query: { fullText: { field: 'all', value: suffix } }, limit: 5 } })
+  .execute();
+assert.equal(searched.statusCode, 200);
+assert.deepEqual(searched.body.results.map((r) => r.id), [customer.id]);
+assert.equal(searched.body.total, 1);
+assert.ok(searched.body.results[0].relevance > 0);
+const searchStatus = await api.customers().searchIndexingStatus().get().execute();
+const searchHead = await api.customers().search().head().execute();
+assert.equal(searchHead.statusCode, 200);
+assert.equal(searchStatus.body.status, 'Ready');
+const projectSettings = await api.get().execute();
+assert.equal(projectSettings.body.searchIndexing.customers.status, 'Activated');
 
 // Get by id and by key; check existence with HEAD.
 const byId = await api.customers().withId({ ID: customer.id }).get().execute();

@@ -10,6 +10,7 @@ mod me;
 mod messages;
 mod oauth;
 mod resources;
+mod search;
 
 use std::rc::Rc;
 
@@ -139,6 +140,11 @@ async fn dispatch(req: Request, env: Env, ctx: Rc<Context>) -> ApiResult<Respons
             endpoint,
         } => me::handle(call(project, store)?, endpoint).await,
         Route::Mcp { project } => mcp::endpoint(call(project, None)?).await,
+        Route::Project { project } => search::project(call(project, None)?).await,
+        Route::CustomerSearch { project } => search::customers(call(project, None)?).await,
+        Route::CustomerSearchStatus { project } => {
+            search::customers_indexing_status(call(project, None)?).await
+        }
         Route::ProtectedResource { project } => mcp::protected_resource(&url, project.as_deref()),
         Route::AuthorizationServer => mcp::authorization_server(&url),
         Route::Messages { project } => messages::collection(call(project, None)?).await,

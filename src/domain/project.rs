@@ -1,0 +1,223 @@
+//! The project resource, minimal: its key, version and search-indexing state, and the two
+//! update actions that switch Customer Search and Business Unit Search on and off. Other
+//! project update actions are refused (400 naming them).
+
+use serde_json::{json, Value};
+
+use crate::domain::error::ApiError;
+use crate::domain::version::Version;
+
+/// A search feature of the project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchFeature {
+    Customers,
+    BusinessUnits,
+}
+
+impl SearchFeature {
+    /// The resource its index holds (`search_indexes.resource`).
+    pub fn resource(self) -> &'static str {
+        match self {
+            SearchFeature::Customers => "customer",
+            SearchFeature::BusinessUnits => "business-unit",
+        }
+    }
+}
+
+/// One accepted project update action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeSearchStatus {
+    pub feature: SearchFeature,
+    pub activate: bool,
+}
+
+/// A project update: `{version, actions}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectUpdate {
+    pub version: u64,
+    pub actions: Vec<ChangeSearchStatus>,
+}
+
+fn bad(message: String) -> ApiError {
+    ApiError::InvalidInput { message }
+}
+
+/// Parses a project update body.
+pub fn parse_update(body: &[u8]) -> Result<ProjectUpdate, ApiError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| ApiError::InvalidJsonInput {
+        detail: e.to_string(),
+    })?;
+    let version = value
+        .get("version")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| ApiError::InvalidJsonInput {
+            detail: "version: Missing required value".into(),
+        })?;
+    Version::parse(&version.to_string()).map_err(|reason| bad(format!("version: {reason}")))?;
+    let actions = value
+        .get("actions")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ApiError::InvalidJsonInput {
+            detail: "actions: Missing required value".into(),
+        })?
+        .iter()
+        .enumerate()
+        .map(|(i, a)| action(a, i))
+        .collect::<Result<_, _>>()?;
+    Ok(ProjectUpdate { version, actions })
+}
+
+fn action(value: &Value, i: usize) -> Result<ChangeSearchStatus, ApiError> {
+    let name = value.get("action").and_then(Value::as_str).unwrap_or("");
+    let feature = match name {
+        "changeCustomerSearchStatus" => SearchFeature::Customers,
+        "changeBusinessUnitSearchStatus" => SearchFeature::BusinessUnits,
+        other => {
+            return Err(bad(format!(
+                "actions[{i}]: the project update action '{other}' is not supported; \
+                 supported: changeCustomerSearchStatus, changeBusinessUnitSearchStatus."
+            )))
+        }
+    };
+    let activate = match value.get("status").and_then(Value::as_str) {
+        Some("Activated") => true,
+        Some("Deactivated") => false,
+        _ => {
+            return Err(ApiError::InvalidJsonInput {
+                detail: format!("actions[{i}] -> status: must be Activated or Deactivated"),
+            })
+        }
+    };
+    Ok(ChangeSearchStatus { feature, activate })
+}
+
+/// The state of one search index as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IndexState {
+    pub activated: bool,
+    /// Scheduled | Indexing | Ready | Failed | Deactivated.
+    pub status: String,
+    pub indexed: u64,
+    pub failed: u64,
+    pub estimated_total: u64,
+    pub retry_count: Option<u64>,
+    pub started_at: Option<String>,
+    pub last_modified_at: String,
+}
+
+impl IndexState {
+    /// Whether searches may use the index.
+    pub fn ready(&self) -> bool {
+        self.activated && self.status == "Ready"
+    }
+
+    /// `Project.searchIndexing.{customers|businessUnits}`.
+    pub fn configuration(state: Option<&IndexState>) -> Value {
+        match state {
+            None => json!({"status": "Deactivated"}),
+            Some(s) => {
+                let status = match (s.activated, s.status.as_str()) {
+                    (false, _) => "Deactivated",
+                    (true, "Ready") => "Activated",
+                    (true, _) => "Indexing",
+                };
+                json!({"status": status, "lastModifiedAt": s.last_modified_at})
+            }
+        }
+    }
+
+    /// `GET …/search/indexing-status`: `states` only while indexing. Never activated or
+    /// switched off: `{status: "Deactivated"}` (our choice; commercetools documents none).
+    pub fn indexing_status(state: Option<&IndexState>) -> Value {
+        let Some(s) = state.filter(|s| s.activated) else {
+            return json!({"status": "Deactivated"});
+        };
+        let mut body = json!({"status": s.status, "lastModifiedAt": s.last_modified_at});
+        if let Some(started) = &s.started_at {
+            body["startedAt"] = json!(started);
+        }
+        if let Some(retries) = s.retry_count {
+            body["retryCount"] = json!(retries);
+        }
+        if s.status == "Indexing" || s.status == "Scheduled" {
+            body["states"] = json!({
+                "indexed": s.indexed, "failed": s.failed, "estimatedTotal": s.estimated_total
+            });
+        }
+        body
+    }
+}
+
+/// The project representation.
+pub fn representation(
+    key: &str,
+    version: u64,
+    (created_at, last_modified_at): (&str, &str),
+    customers: Option<&IndexState>,
+    business_units: Option<&IndexState>,
+) -> Value {
+    json!({
+        "key": key, "name": key, "version": version,
+        "createdAt": created_at, "lastModifiedAt": last_modified_at,
+        "countries": [], "currencies": [], "languages": [],
+        "messages": {"enabled": true},
+        "searchIndexing": {
+            "customers": IndexState::configuration(customers),
+            "businessUnits": IndexState::configuration(business_units),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_search_actions_and_refuses_others() {
+        let u = parse_update(
+            br#"{"version":1,"actions":[{"action":"changeCustomerSearchStatus","status":"Activated"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(u.version, 1);
+        assert_eq!(
+            u.actions,
+            [ChangeSearchStatus {
+                feature: SearchFeature::Customers,
+                activate: true
+            }]
+        );
+        let e = parse_update(br#"{"version":1,"actions":[{"action":"changeName","name":"x"}]}"#)
+            .unwrap_err();
+        assert!(e.message().contains("changeName"));
+        assert!(parse_update(
+            br#"{"version":1,"actions":[{"action":"changeCustomerSearchStatus","status":"On"}]}"#
+        )
+        .is_err());
+        assert!(parse_update(br#"{"actions":[]}"#).is_err());
+    }
+
+    #[test]
+    fn shows_states_only_while_indexing() {
+        let mut s = IndexState {
+            activated: true,
+            status: "Indexing".into(),
+            indexed: 3,
+            estimated_total: 10,
+            last_modified_at: "t".into(),
+            ..IndexState::default()
+        };
+        assert_eq!(
+            IndexState::indexing_status(Some(&s))["states"]["indexed"],
+            3
+        );
+        assert_eq!(IndexState::configuration(Some(&s))["status"], "Indexing");
+        s.status = "Ready".into();
+        assert!(IndexState::indexing_status(Some(&s))
+            .get("states")
+            .is_none());
+        assert_eq!(IndexState::configuration(Some(&s))["status"], "Activated");
+        assert_eq!(IndexState::indexing_status(None)["status"], "Deactivated");
+        s.activated = false;
+        assert!(!s.ready());
+    }
+}

@@ -1,0 +1,174 @@
+//! Search and the project resource: `POST`/`HEAD …/customers/search`,
+//! `GET …/customers/search/indexing-status`, and `GET`/`POST /{projectKey}` (the project, with
+//! `changeCustomerSearchStatus` and `changeBusinessUnitSearchStatus`).
+
+use serde_json::json;
+use worker::{Method, Response};
+
+use crate::domain::auth::Scope;
+use crate::domain::error::{ApiError, ApiResult};
+use crate::domain::project::{self, ChangeSearchStatus, IndexState, SearchFeature};
+use crate::domain::search::{fields, parse as parse_search};
+use crate::domain::time::iso_millis;
+use crate::http::context::Call;
+use crate::http::respond;
+use crate::store::search_index;
+use crate::store::search_sql;
+use crate::store::{search as search_store, StoreError};
+
+fn not_ready() -> ApiError {
+    ApiError::SearchNotReady {
+        message: "Customer Search is not ready. Check the indexing-status endpoint and that the \
+                  feature has been activated in the project settings."
+            .into(),
+    }
+}
+
+/// `POST …/customers/search` (a page of `{id, relevance}`) and `HEAD` (200 once the index is
+/// Ready, else 409 `SearchNotReady`).
+pub async fn customers(mut call: Call) -> ApiResult<Response> {
+    let scopes = [Scope::new("view_customers", &call.project, None)];
+    call.authorize(&scopes).await?;
+    let db = call.db()?;
+    let index = search_sql::CUSTOMERS;
+    let ready = search_store::state(&db, &call.project, index.resource)
+        .await?
+        .is_some_and(|s| s.ready());
+    if !ready {
+        return Err(not_ready().into());
+    }
+    if call.req.method() == Method::Head {
+        return Ok(respond::json(200, String::new()));
+    }
+    let request = parse_search(&call.body().await?, &fields::CUSTOMERS)?;
+    let (hits, total) = search_store::run(&db, index, &call.project, &request).await??;
+    let results: Vec<_> = hits
+        .iter()
+        .map(|h| json!({"id": h.id, "relevance": h.relevance}))
+        .collect();
+    let body = json!({"total": total, "limit": request.limit, "offset": request.offset, "results": results});
+    Ok(respond::json(200, body.to_string()))
+}
+
+/// `GET …/customers/search/indexing-status`.
+pub async fn customers_indexing_status(mut call: Call) -> ApiResult<Response> {
+    let scopes = [Scope::new("view_project_settings", &call.project, None)];
+    call.authorize(&scopes).await?;
+    let state = search_store::state(&call.db()?, &call.project, "customer").await?;
+    let body = IndexState::indexing_status(state.as_ref());
+    Ok(respond::json(200, body.to_string()))
+}
+
+/// `GET /{projectKey}` (view_project_settings) and `POST /{projectKey}` (manage_project).
+pub async fn project(mut call: Call) -> ApiResult<Response> {
+    let (name, read) = match call.req.method() {
+        Method::Post => ("manage_project", false),
+        _ => ("view_project_settings", true),
+    };
+    call.authorize(&[Scope::new(name, &call.project, None)])
+        .await?;
+    if !read {
+        update_project(&mut call).await?;
+    }
+    Ok(respond::json(200, representation(&call).await?))
+}
+
+async fn representation(call: &Call) -> ApiResult<String> {
+    let db = call.db()?;
+    let row = search_store::project_row(&db, &call.project).await?;
+    let (version, created, modified) = row.unwrap_or((1, iso_millis(0), iso_millis(0)));
+    let customers = search_store::state(&db, &call.project, "customer").await?;
+    let units = search_store::state(&db, &call.project, "business-unit").await?;
+    let body = project::representation(
+        &call.project,
+        version,
+        (&created, &modified),
+        customers.as_ref(),
+        units.as_ref(),
+    );
+    Ok(body.to_string())
+}
+
+/// Applies `{version, actions}`; an activation starts the index builder after the write.
+async fn update_project(call: &mut Call) -> ApiResult<()> {
+    let update = project::parse_update(&call.body().await?)?;
+    let db = call.db()?;
+    let current = search_store::project_row(&db, &call.project)
+        .await?
+        .map_or(1, |(v, ..)| v);
+    if update.version != current {
+        return Err(ApiError::ConcurrentModification {
+            expected: update.version,
+            current: Some(current),
+        }
+        .into());
+    }
+    let now = iso_millis(call.now_ms);
+    let mut statements = Vec::new();
+    let mut start = Vec::new();
+    for ChangeSearchStatus { feature, activate } in &update.actions {
+        if *feature == SearchFeature::BusinessUnits {
+            return Err(ApiError::InvalidOperation {
+                message:
+                    "Business Unit Search is not available: this API has no business units yet."
+                        .into(),
+            }
+            .into());
+        }
+        let state = search_store::state(&db, &call.project, feature.resource()).await?;
+        let on = state.as_ref().is_some_and(|s| s.activated);
+        if *activate && on && !state.as_ref().is_some_and(IndexState::ready) {
+            // Activated but not built: the builder is asked again (a lost start is resumed).
+            start_later(call, feature.resource());
+        }
+        if *activate && !on {
+            statements.push(search_index::activate(
+                &call.project,
+                feature.resource(),
+                "customers",
+                &now,
+            ));
+            start.push(feature.resource());
+        } else if !*activate && on {
+            statements.extend(search_index::deactivate(
+                &call.project,
+                feature.resource(),
+                "customer_fts",
+                &now,
+            ));
+        }
+    }
+    if statements.is_empty() {
+        return Ok(());
+    }
+    match search_store::update_project(&db, &call.project, update.version, &now, statements).await {
+        Err(StoreError::VersionConflict) => {
+            let current = search_store::project_row(&db, &call.project)
+                .await?
+                .map(|r| r.0);
+            return Err(ApiError::ConcurrentModification {
+                expected: update.version,
+                current,
+            }
+            .into());
+        }
+        other => other?,
+    }
+    for resource in start {
+        start_later(call, resource);
+    }
+    Ok(())
+}
+
+/// Asks the index builder to start once the response is on its way: the update answers at
+/// once (the build's progress shows in the indexing status). Under `wrangler dev`, awaiting the
+/// builder object's answer could hold the response until its alarm finished the build.
+fn start_later(call: &Call, resource: &'static str) {
+    let env = call.env.clone();
+    let project = call.project.to_string();
+    call.ctx.wait_until(async move {
+        if let Err(e) = search_store::start_builder(&env, &project, resource).await {
+            worker::console_error!("search index builder of {project}: {e}");
+        }
+    });
+}

@@ -1,0 +1,320 @@
+//! Search on D1 (wasm32): the state of a project's search indexes, the project row, running a
+//! compiled search (fuzzy terms expanded first), and the index builder — the `SearchIndexer`
+//! Durable Object, one per (project, resource), which builds an index after activation in
+//! bounded steps driven by its alarm, so the build survives the request that started it.
+//!
+//! Why an alarm: `wrangler dev` runs Durable Object alarms locally (Queues need more setup),
+//! an alarm is retried by the platform if its handler fails, and one object per index keeps a
+//! single builder per index. Each alarm runs steps (one D1 batch of `SEARCH_INDEX_BATCH`
+//! customers each) for up to [`SLICE_MS`], then sets the next alarm at once (or after
+//! `SEARCH_INDEX_PAUSE_MS`, one step per alarm).
+
+use serde::{Deserialize, Serialize};
+use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State};
+
+use super::config;
+use super::d1::Db;
+use super::platform::now_ms;
+use super::search_index;
+use super::search_sql::{self, Expansions, Index};
+use super::sql::{Param, Statement};
+use super::StoreError;
+use crate::domain::project::IndexState;
+use crate::domain::search::{text, SearchRequest};
+use crate::domain::time::iso_millis;
+
+const BINDING: &str = "SEARCH_INDEXER";
+/// How long one alarm keeps building before it hands over to the next.
+const SLICE_MS: i64 = 10_000;
+
+#[derive(Deserialize)]
+struct StateRow {
+    activated: i64,
+    status: String,
+    generation: i64,
+    indexed: u64,
+    failed: u64,
+    estimated_total: u64,
+    cursor: String,
+    retry_count: Option<u64>,
+    started_at: Option<String>,
+    last_modified_at: String,
+}
+
+impl StateRow {
+    fn state(&self) -> IndexState {
+        IndexState {
+            activated: self.activated == 1,
+            status: self.status.clone(),
+            indexed: self.indexed,
+            failed: self.failed,
+            estimated_total: self.estimated_total,
+            retry_count: self.retry_count,
+            started_at: self.started_at.clone(),
+            last_modified_at: self.last_modified_at.clone(),
+        }
+    }
+}
+
+async fn state_row(db: &Db, project: &str, resource: &str) -> Result<Option<StateRow>, StoreError> {
+    db.first(&Statement::new(
+        "SELECT activated, status, generation, indexed, failed, estimated_total, cursor, retry_count, started_at, last_modified_at \
+         FROM search_indexes WHERE project = ?1 AND resource = ?2",
+        vec![Param::text(project), Param::text(resource)],
+    ))
+    .await
+}
+
+/// The state of a project's index of `resource`, if it was ever switched on or off.
+pub async fn state(
+    db: &Db,
+    project: &str,
+    resource: &str,
+) -> Result<Option<IndexState>, StoreError> {
+    Ok(state_row(db, project, resource).await?.map(|r| r.state()))
+}
+
+/// The project row: version, createdAt, lastModifiedAt (a project never updated has none).
+pub async fn project_row(
+    db: &Db,
+    project: &str,
+) -> Result<Option<(u64, String, String)>, StoreError> {
+    #[derive(Deserialize)]
+    struct Row {
+        version: u64,
+        created_at: String,
+        last_modified_at: String,
+    }
+    let row: Option<Row> = db
+        .first(&Statement::new(
+            "SELECT version, created_at, last_modified_at FROM projects WHERE project = ?1",
+            vec![Param::text(project)],
+        ))
+        .await?;
+    Ok(row.map(|r| (r.version, r.created_at, r.last_modified_at)))
+}
+
+/// Writes a project update at `version` (the batch aborts with `VersionConflict` if the
+/// project moved on): the version rises by one, `also` runs in the same batch.
+pub async fn update_project(
+    db: &Db,
+    project: &str,
+    version: u64,
+    now: &str,
+    also: Vec<Statement>,
+) -> Result<(), StoreError> {
+    let p = || vec![Param::text(project), Param::text(now)];
+    let mut batch = vec![
+        Statement::new(
+            "INSERT OR IGNORE INTO projects (project, version, created_at, last_modified_at) VALUES (?1, 1, ?2, ?2)",
+            p(),
+        ),
+        Statement::new(
+            "INSERT INTO version_guards (ok) SELECT COUNT(*) FROM projects WHERE project = ?1 AND version = ?2",
+            vec![Param::text(project), Param::uint(version)],
+        ),
+        Statement::new(
+            "UPDATE projects SET version = version + 1, last_modified_at = ?2 WHERE project = ?1",
+            p(),
+        ),
+    ];
+    batch.extend(also);
+    db.batch(&batch).await.map(|_| ())
+}
+
+/// One result row of a search page.
+#[derive(Deserialize)]
+pub struct Hit {
+    pub id: String,
+    pub relevance: f64,
+    pub total: u64,
+}
+
+/// Runs a search: fuzzy terms expanded against the indexed terms, then the page and total.
+pub async fn run(
+    db: &Db,
+    index: Index,
+    project: &str,
+    request: &SearchRequest,
+) -> Result<Result<(Vec<Hit>, u64), crate::domain::error::ApiError>, StoreError> {
+    let mut expansions = Expansions::new();
+    for (term, level) in search_sql::fuzzy_terms(request.query.as_ref()) {
+        #[derive(Deserialize)]
+        struct Term {
+            term: String,
+        }
+        let found: Vec<Term> = db
+            .all(&search_sql::fuzzy_candidates(index, &term, level))
+            .await?;
+        let kept =
+            search_sql::keep_within(&term, level, found.into_iter().map(|t| t.term).collect());
+        expansions.insert((term, level), kept);
+    }
+    let page = match search_sql::compile(index, project, request, &expansions) {
+        Ok(page) => page,
+        Err(e) => return Ok(Err(e)),
+    };
+    let hits: Vec<Hit> = db.all(&page).await?;
+    let total = match hits.first() {
+        Some(hit) => hit.total,
+        None if request.offset == 0 => 0,
+        None => {
+            #[derive(Deserialize)]
+            struct Count {
+                total: u64,
+            }
+            let count: Option<Count> = db.first(&search_sql::count_of(&page)).await?;
+            count.map_or(0, |c| c.total)
+        }
+    };
+    Ok(Ok((hits, total)))
+}
+
+/// What the builder object is asked to build.
+#[derive(Serialize, Deserialize, Clone)]
+struct Job {
+    project: String,
+    resource: String,
+}
+
+/// Asks the project's builder of `resource` to start (it sets its alarm and returns).
+pub async fn start_builder(env: &Env, project: &str, resource: &str) -> Result<(), StoreError> {
+    let stub = env
+        .durable_object(BINDING)?
+        .get_by_name(&format!("{project}\n{resource}"))?;
+    let job = Job {
+        project: project.to_string(),
+        resource: resource.to_string(),
+    };
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_body(Some(
+        serde_json::to_string(&job)
+            .map_err(|e| StoreError::Other(e.to_string()))?
+            .into(),
+    ));
+    stub.fetch_with_request(Request::new_with_init("https://indexer/", &init)?)
+        .await?;
+    Ok(())
+}
+
+#[durable_object]
+pub struct SearchIndexer {
+    state: State,
+    env: Env,
+}
+
+impl DurableObject for SearchIndexer {
+    fn new(state: State, env: Env) -> Self {
+        SearchIndexer { state, env }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let job: Job = req.json().await?;
+        self.state.storage().put("job", &job).await?;
+        self.state.storage().set_alarm(1).await?;
+        Response::ok("scheduled")
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        let Some(job) = self.state.storage().get::<Job>("job").await.ok().flatten() else {
+            return Response::ok("no job");
+        };
+        match self.build(&job).await {
+            Ok(true) => {
+                self.state.storage().delete("job").await?;
+                Response::ok("done")
+            }
+            Ok(false) => {
+                let pause = config::search_index_pause_ms(&self.env).max(1);
+                self.state.storage().set_alarm(pause).await?;
+                Response::ok("more")
+            }
+            Err(e) => {
+                worker::console_error!("search index build of {}: {e}", job.project);
+                self.count_retry(&job).await;
+                Err(worker::Error::RustError(e.to_string()))
+            }
+        }
+    }
+}
+
+impl SearchIndexer {
+    /// Builds for one time slice; `true` when there is nothing more to do.
+    async fn build(&self, job: &Job) -> Result<bool, StoreError> {
+        let db = Db::for_project(&self.env, &job.project)?;
+        let batch = config::search_index_batch(&self.env);
+        let one_step = config::search_index_pause_ms(&self.env) > 0;
+        let started = now_ms();
+        loop {
+            let Some(row) = state_row(&db, &job.project, &job.resource).await? else {
+                return Ok(true);
+            };
+            let stale = row.activated != 1 || row.status == "Ready";
+            if stale || job.resource != "customer" {
+                return Ok(true);
+            }
+            if step(&db, &job.project, &row, batch).await? {
+                return Ok(true);
+            }
+            if one_step || now_ms() - started > SLICE_MS {
+                return Ok(false);
+            }
+        }
+    }
+
+    async fn count_retry(&self, job: &Job) {
+        if let Ok(db) = Db::for_project(&self.env, &job.project) {
+            let _ = db
+                .batch(&[Statement::new(
+                    "UPDATE search_indexes SET retry_count = coalesce(retry_count, 0) + 1 WHERE project = ?1 AND resource = ?2",
+                    vec![Param::text(&job.project), Param::text(&job.resource)],
+                )])
+                .await;
+        }
+    }
+}
+
+/// One builder step over the next `batch` customers; `true` once the index is Ready.
+async fn step(db: &Db, project: &str, row: &StateRow, batch: u32) -> Result<bool, StoreError> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: String,
+    }
+    let ids: Vec<Id> = db
+        .all(&search_index::next_customers(project, &row.cursor, batch))
+        .await?;
+    let now = iso_millis(now_ms());
+    match ids.last() {
+        None => {
+            db.batch(&search_index::build_done(project, row.generation, &now))
+                .await?;
+            Ok(true)
+        }
+        Some(last) => {
+            let range = (row.cursor.as_str(), last.id.as_str());
+            let terms = terms_between(db, project, range).await?;
+            let mut batch =
+                search_index::build_step(project, row.generation, range, ids.len() as u64, &now);
+            batch.push(search_index::remember_terms(&terms));
+            db.batch(&batch).await?;
+            Ok(false)
+        }
+    }
+}
+
+/// The distinct terms of the customers with ids in the range (candidates of fuzzy matching).
+async fn terms_between(
+    db: &Db,
+    project: &str,
+    range: (&str, &str),
+) -> Result<Vec<String>, StoreError> {
+    #[derive(Deserialize)]
+    struct Text {
+        text: String,
+    }
+    let texts: Vec<Text> = db.all(&search_index::texts_between(project, range)).await?;
+    let mut terms: Vec<String> = texts.iter().flat_map(|t| text::terms(&t.text)).collect();
+    terms.sort();
+    terms.dedup();
+    Ok(terms)
+}

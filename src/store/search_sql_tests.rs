@@ -1,0 +1,119 @@
+use super::*;
+use crate::domain::search::fields::CUSTOMERS as SCHEMA;
+use crate::domain::search::parse;
+use serde_json::{json, Value};
+
+fn compiled(body: Value) -> Statement {
+    let request = parse(body.to_string().as_bytes(), &SCHEMA).unwrap();
+    compile(CUSTOMERS, "p", &request, &Expansions::new()).unwrap()
+}
+
+#[test]
+fn binds_every_value_and_quotes_user_text() {
+    let s =
+        compiled(json!({"query": {"fullText": {"field": "all", "value": "a\" OR NEAR(b*) ^c:d"}}}));
+    assert!(s.sql.contains("customer_fts MATCH ?3"));
+    assert_eq!(
+        s.params[2],
+        Param::text("(\"a\" AND \"or\" AND \"near\" AND \"b\" AND \"c\" AND \"d\")")
+    );
+    let s = compiled(
+        json!({"query": {"exact": {"field": "custom.x'; DROP TABLE customers; --", "value": "'"}}}),
+    );
+    assert!(!s.sql.contains("DROP"));
+    assert!(s.params.contains(&Param::text("'")));
+}
+
+#[test]
+fn prefix_applies_to_the_last_term_and_columns_restrict() {
+    let s = compiled(
+        json!({"query": {"fullTextPrefix": {"field": "lastName", "value": "van de", "mustMatch": "any"}}}),
+    );
+    assert_eq!(
+        s.params[2],
+        Param::text("{last_name} : (\"van\" OR \"de\" *)")
+    );
+}
+
+#[test]
+fn a_value_without_terms_matches_nothing() {
+    let s = compiled(json!({"query": {"fullText": {"field": "all", "value": "*^\""}}}));
+    assert!(s.sql.contains("WHERE 0"));
+}
+
+#[test]
+fn compounds_nest_and_share_parameters() {
+    let s = compiled(json!({"query": {"and": [
+        {"exact": {"field": "firstName", "value": "Jo"}},
+        {"not": [{"exact": {"field": "lastName", "value": "Jo"}}]},
+        {"filter": [{"range": {"field": "createdAt", "gte": "2024-01-01T00:00:00Z"}}]},
+        {"or": [{"exists": {"field": "companyName"}}, {"prefix": {"field": "key", "value": "k"}}]}
+    ]}, "sort": [{"field": "lastName", "order": "desc"}], "limit": 5, "offset": 10}));
+    assert!(s.sql.contains("NOT IN"));
+    assert!(s.sql.contains("GROUP BY doc"));
+    assert!(s.sql.ends_with("LIMIT 5 OFFSET 10"));
+    assert!(s.sql.contains("MAX(v.lower)"));
+    assert_eq!(
+        s.params.iter().filter(|p| **p == Param::text("Jo")).count(),
+        1
+    );
+    let count = count_of(&s);
+    assert!(count.sql.ends_with("LIMIT 1 OFFSET 0"));
+    assert_eq!(count.params, s.params);
+}
+
+#[test]
+fn fuzzy_expands_to_the_candidates_kept() {
+    assert_eq!(
+        keep_within(
+            "smith",
+            1,
+            vec![
+                "smyth".into(),
+                "smithers".into(),
+                "smiht".into(),
+                "smith".into()
+            ]
+        ),
+        ["smith", "smiht", "smyth"]
+    );
+    let request = parse(
+        json!({"query": {"fuzzy": {"field": "lastName", "value": "smyth", "level": 1}}})
+            .to_string()
+            .as_bytes(),
+        &SCHEMA,
+    )
+    .unwrap();
+    assert_eq!(
+        fuzzy_terms(request.query.as_ref()),
+        [("smyth".to_string(), 1)]
+    );
+    let mut x = Expansions::new();
+    x.insert(("smyth".into(), 1), vec!["smith".into(), "smyth".into()]);
+    let s = compile(CUSTOMERS, "p", &request, &x).unwrap();
+    assert_eq!(
+        s.params[2],
+        Param::text("{last_name} : ((\"smyth\" OR \"smith\"))")
+    );
+    let c = fuzzy_candidates(CUSTOMERS, "smyth", 1);
+    assert!(c.sql.contains("len BETWEEN ?2 AND ?3"));
+    assert_eq!(c.params[1..3], [Param::Int(4), Param::Int(6)]);
+}
+
+#[test]
+fn wildcards_escape_glob_classes() {
+    assert_eq!(glob_pattern("a[b]*?"), "a[[]b[]]*?");
+}
+
+#[test]
+fn unions_hold_at_most_five_terms() {
+    let many: Vec<Value> = (0..23)
+        .map(|i| json!({"exact": {"field": "key", "value": format!("k{i}")}}))
+        .collect();
+    let s = compiled(json!({"query": {"or": many.clone()}}));
+    for sub in s.sql.split('(') {
+        assert!(sub.matches(" UNION ALL ").count() <= 4, "{sub}");
+    }
+    let s = compiled(json!({"query": {"not": many}}));
+    assert!(s.sql.contains("SELECT * FROM ("));
+}

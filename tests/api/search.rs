@@ -1,0 +1,664 @@
+//! Customer Search: the project resource and activation (Scheduled → Indexing → Ready on a
+//! project with customers; SearchNotReady before and after), every expression kind on known
+//! customers with the expected ids and order, fuzzy levels, writes visible at once, every
+//! class of bad input, FTS5 syntax searched literally, and the scopes.
+//!
+//! The `demo` project's search is activated before the tests run ([`activate_demo`]); the
+//! lifecycle runs in the `other` project.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::support::{id_of, unique, unique_email, App, OTHER_ADMIN, VIEWER};
+
+tests!(search;
+    activation_indexes_existing_customers_and_deactivation_stops_search,
+    the_project_refuses_other_actions_and_stale_versions,
+    each_expression_finds_the_expected_customers,
+    sorting_paging_and_boost_order_the_results,
+    fuzzy_finds_one_typo_at_level_1_and_not_at_level_0,
+    writes_are_visible_at_once,
+    bad_input_is_a_400_naming_the_problem,
+    fts5_syntax_in_values_is_searched_literally,
+    custom_fields_are_searched_by_their_type,
+    search_needs_its_scopes,
+);
+
+const SEARCH: &str = "/demo/customers/search";
+
+/// Switches the demo project's customer search on and waits until it is Ready.
+pub fn activate_demo(app: &App) {
+    let project = app.get("/demo", app.admin());
+    assert_eq!(project.status, 200, "{}", project.text);
+    if project.json["searchIndexing"]["customers"]["status"] != "Activated" {
+        let version = project.json["version"].as_u64().unwrap();
+        let reply = app.update(
+            "/demo",
+            app.admin(),
+            version,
+            json!([{"action": "changeCustomerSearchStatus", "status": "Activated"}]),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+    wait_ready(app, "demo", app.admin());
+}
+
+/// Polls the indexing status until Ready; returns every status seen, in order.
+fn wait_ready(app: &App, project: &str, token: &str) -> Vec<Value> {
+    let started = Instant::now();
+    let mut seen: Vec<Value> = Vec::new();
+    loop {
+        let reply = app.get(
+            &format!("/{project}/customers/search/indexing-status"),
+            token,
+        );
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        if seen.last().map(|s| &s["status"]) != Some(&reply.json["status"]) {
+            seen.push(reply.json.clone());
+        }
+        if reply.json["status"] == "Ready" {
+            return seen;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "not Ready: {seen:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A letters-and-digits tag no other test uses: one search term.
+fn tag() -> String {
+    unique("t")
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect()
+}
+
+fn search(app: &App, body: Value) -> Value {
+    let reply = app.post(SEARCH, app.admin(), &body);
+    assert_eq!(reply.status, 200, "{body}: {}", reply.text);
+    reply.json
+}
+
+fn ids(result: &Value) -> Vec<String> {
+    result["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The ids `query` finds among the customers of `tag` (restricted by a filter), sorted.
+fn found(app: &App, tag: &str, query: Value) -> Vec<String> {
+    let body = json!({"query": {"and": [query, within(tag)]}, "limit": 100});
+    let mut found = ids(&search(app, body));
+    found.sort();
+    found
+}
+
+fn within(tag: &str) -> Value {
+    json!({"filter": [{"fullText": {"field": "companyName", "value": tag}}]})
+}
+
+fn sorted(ids: &[&Value]) -> Vec<String> {
+    let mut v: Vec<String> = ids.iter().map(|c| id_of(c).to_string()).collect();
+    v.sort();
+    v
+}
+
+/// Four customers of one tag: John Smith, Johnny Smithers, Mary Johnson, Zed Doe.
+fn people(app: &App, tag: &str) -> [Value; 4] {
+    let make = |draft: Value| {
+        let mut draft = draft;
+        draft["companyName"] = json!(format!(
+            "{tag} {}",
+            draft["companyName"].as_str().unwrap_or("")
+        ));
+        draft["password"] = json!("secret123");
+        app.create_customer(&draft)
+    };
+    [
+        make(
+            json!({"email": format!("john.smith.{tag}@example.com"), "firstName": "John", "lastName": "Smith",
+            "key": format!("{tag}-a"), "dateOfBirth": "1980-05-01",
+            "addresses": [{"country": "DE", "city": "Berlin", "postalCode": "10115"}]}),
+        ),
+        make(
+            json!({"email": unique_email("b"), "firstName": "Johnny", "lastName": "Smithers",
+            "key": format!("{tag}-b"), "dateOfBirth": "1990-01-01",
+            "addresses": [{"country": "FR", "city": "Paris", "postalCode": "75001"}]}),
+        ),
+        make(
+            json!({"email": unique_email("c"), "firstName": "Mary", "lastName": "Johnson",
+            "key": format!("{tag}-c"), "vatId": "DE999"}),
+        ),
+        make(
+            json!({"email": unique_email("d"), "firstName": "Zed", "lastName": "Doe",
+            "key": format!("{tag}-d"), "companyName": "Acme \"NEAR\" OR b*^c:d"}),
+        ),
+    ]
+}
+
+fn activation_indexes_existing_customers_and_deactivation_stops_search(app: &App) {
+    let token = app.token(OTHER_ADMIN, None);
+    let t = tag();
+    let mut created = Vec::new();
+    for i in 0..12 {
+        let draft = json!({"email": unique_email("o"), "password": "secret123", "firstName": "Bartholomew", "lastName": format!("{t} n{i}")});
+        let reply = app.post("/other/customers", &token, &draft);
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        created.push(reply.json["customer"]["id"].as_str().unwrap().to_string());
+    }
+    let body = json!({"query": {"fullText": {"field": "lastName", "value": t}}, "limit": 100});
+    // Off: 409 SearchNotReady, HEAD 409, the status says so.
+    let project = app.get("/other", &token);
+    assert_eq!(project.status, 200, "{}", project.text);
+    if project.json["searchIndexing"]["customers"]["status"] == "Deactivated" {
+        app.post("/other/customers/search", &token, &body)
+            .assert_error(409, "SearchNotReady");
+        assert_eq!(app.head("/other/customers/search", &token).status, 409);
+        let status = app.get("/other/customers/search/indexing-status", &token);
+        assert_eq!(status.json["status"], "Deactivated");
+    }
+    let version = project.json["version"].as_u64().unwrap();
+    let activate = json!([{"action": "changeCustomerSearchStatus", "status": "Activated"}]);
+    let reply = app.update("/other", &token, version, activate.clone());
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.json["version"], version + 1);
+    assert_eq!(reply.json["key"], "other");
+    let seen = wait_ready(app, "other", &token);
+    let statuses: Vec<&Value> = seen.iter().map(|s| &s["status"]).collect();
+    assert!(statuses.contains(&&json!("Indexing")), "{seen:?}");
+    let indexing = seen.iter().find(|s| s["status"] == "Indexing").unwrap();
+    assert!(
+        indexing["states"]["estimatedTotal"].as_u64().unwrap() >= 12,
+        "{indexing}"
+    );
+    assert_eq!(indexing["states"]["failed"], 0);
+    assert!(indexing["startedAt"].is_string());
+    // Every existing customer is found.
+    let reply = app.post("/other/customers/search", &token, &body);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let mut found = ids(&reply.json);
+    found.sort();
+    created.sort();
+    assert_eq!(found, created);
+    assert_eq!(reply.json["total"], 12);
+    assert_eq!(app.head("/other/customers/search", &token).status, 200);
+    // The builder kept their terms for fuzzy matching too.
+    let fuzzy = json!({"query": {"and": [
+        {"fuzzy": {"field": "firstName", "value": "Bartholomwe", "level": 1}},
+        {"filter": [{"fullText": {"field": "lastName", "value": t}}]}]}});
+    let reply = app.post("/other/customers/search", &token, &fuzzy);
+    assert_eq!(reply.json["total"], 12, "{}", reply.text);
+    let project = app.get("/other", &token);
+    assert_eq!(
+        project.json["searchIndexing"]["customers"]["status"],
+        "Activated"
+    );
+    // Activating again changes nothing.
+    let version = project.json["version"].as_u64().unwrap();
+    let reply = app.update("/other", &token, version, activate.clone());
+    assert_eq!(reply.json["version"], version);
+    // Off again: SearchNotReady; on again: rebuilt.
+    let reply = app.update(
+        "/other",
+        &token,
+        version,
+        json!([{"action": "changeCustomerSearchStatus", "status": "Deactivated"}]),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(
+        reply.json["searchIndexing"]["customers"]["status"],
+        "Deactivated"
+    );
+    app.post("/other/customers/search", &token, &body)
+        .assert_error(409, "SearchNotReady");
+    let reply = app.update("/other", &token, version + 1, activate);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    wait_ready(app, "other", &token);
+    let reply = app.post("/other/customers/search", &token, &body);
+    assert_eq!(reply.json["total"], 12, "{}", reply.text);
+}
+
+fn the_project_refuses_other_actions_and_stale_versions(app: &App) {
+    let token = app.token(OTHER_ADMIN, None);
+    let project = app.get("/other", &token);
+    let version = project.json["version"].as_u64().unwrap();
+    let reply = app.update(
+        "/other",
+        &token,
+        version,
+        json!([{"action": "changeName", "name": "x"}]),
+    );
+    let error = reply.assert_error(400, "InvalidInput");
+    assert!(
+        error["message"].as_str().unwrap().contains("changeName"),
+        "{error}"
+    );
+    let reply = app.update(
+        "/other",
+        &token,
+        version + 7,
+        json!([{"action": "changeCustomerSearchStatus", "status": "Activated"}]),
+    );
+    reply.assert_error(409, "ConcurrentModification");
+    let viewer = app.token(VIEWER, None);
+    app.update("/demo", &viewer, 1, json!([]))
+        .assert_error(403, "insufficient_scope");
+}
+
+fn each_expression_finds_the_expected_customers(app: &App) {
+    let t = tag();
+    let [a, b, c, d] = people(app, &t);
+    let f = |q: Value| found(app, &t, q);
+    assert_eq!(
+        f(json!({"fullText": {"field": "all", "value": "john"}})),
+        sorted(&[&a])
+    );
+    assert_eq!(
+        f(json!({"fullText": {"field": "all", "value": "john mary", "mustMatch": "any"}})),
+        sorted(&[&a, &c])
+    );
+    assert_eq!(
+        f(json!({"fullText": {"field": "all", "value": "john mary"}})),
+        sorted(&[])
+    );
+    assert_eq!(
+        f(json!({"fullText": {"field": "all", "value": "75001"}})),
+        sorted(&[&b])
+    );
+    assert_eq!(
+        f(json!({"fullTextPrefix": {"field": "lastName", "value": "smi"}})),
+        sorted(&[&a, &b])
+    );
+    assert_eq!(
+        f(json!({"fullTextPrefix": {"field": "fullName", "value": "mary jo"}})),
+        sorted(&[&c])
+    );
+    assert_eq!(
+        f(json!({"prefix": {"field": "key", "value": format!("{t}-a")}})),
+        sorted(&[&a])
+    );
+    assert_eq!(
+        f(json!({"prefix": {"field": "key", "value": format!("{}-", t.to_uppercase())}})),
+        sorted(&[])
+    );
+    assert_eq!(
+        f(
+            json!({"prefix": {"field": "key", "value": format!("{}-", t.to_uppercase()), "caseInsensitive": true}})
+        ),
+        sorted(&[&a, &b, &c, &d])
+    );
+    let email = a["email"].as_str().unwrap().to_uppercase();
+    assert_eq!(
+        f(json!({"exact": {"field": "email", "value": email, "caseInsensitive": true}})),
+        sorted(&[&a])
+    );
+    assert_eq!(
+        f(json!({"exact": {"field": "email", "value": email}})),
+        sorted(&[])
+    );
+    assert_eq!(
+        f(json!({"exact": {"field": "firstName", "values": ["John", "Mary"]}})),
+        sorted(&[&a, &c])
+    );
+    assert_eq!(
+        f(json!({"exact": {"field": "firstName", "value": "john"}})),
+        sorted(&[])
+    );
+    assert_eq!(
+        f(json!({"exact": {"field": "addresses.postalCode", "value": "10115"}})),
+        sorted(&[&a])
+    );
+    assert_eq!(
+        f(json!({"exact": {"field": "isEmailVerified", "value": false}})),
+        sorted(&[&a, &b, &c, &d])
+    );
+    assert_eq!(
+        f(json!({"exact": {"field": "id", "value": id_of(&c)}})),
+        sorted(&[&c])
+    );
+    assert_eq!(
+        f(json!({"wildcard": {"field": "key", "value": format!("{t}-?")}})),
+        sorted(&[&a, &b, &c, &d])
+    );
+    assert_eq!(
+        f(json!({"wildcard": {"field": "lastName", "value": "*th*"}})),
+        sorted(&[&a, &b])
+    );
+    assert_eq!(
+        f(json!({"range": {"field": "dateOfBirth", "gte": "1985-01-01"}})),
+        sorted(&[&b])
+    );
+    assert_eq!(
+        f(json!({"range": {"field": "dateOfBirth", "gt": "1970-01-01", "lt": "1990-01-01"}})),
+        sorted(&[&a])
+    );
+    assert_eq!(
+        f(json!({"range": {"field": "createdAt", "gte": "2999-01-01T00:00:00Z"}})),
+        sorted(&[])
+    );
+    assert_eq!(
+        f(json!({"range": {"field": "createdAt", "lte": "2999-01-01"}})),
+        sorted(&[&a, &b, &c, &d])
+    );
+    assert_eq!(
+        f(json!({"exists": {"field": "dateOfBirth"}})),
+        sorted(&[&a, &b])
+    );
+    assert_eq!(f(json!({"exists": {"field": "vatId"}})), sorted(&[&c]));
+    assert_eq!(
+        f(json!({"not": [{"exists": {"field": "dateOfBirth"}}]})),
+        sorted(&[&c, &d])
+    );
+    assert_eq!(
+        f(
+            json!({"or": [{"exact": {"field": "firstName", "value": "John"}}, {"exact": {"field": "lastName", "value": "Doe"}}]})
+        ),
+        sorted(&[&a, &d])
+    );
+    assert_eq!(
+        f(
+            json!({"and": [{"fullTextPrefix": {"field": "all", "value": "joh"}}, {"not": [{"exact": {"field": "firstName", "value": "Mary"}}]}]})
+        ),
+        sorted(&[&a, &b])
+    );
+    // Without a query: every customer (here: of the tag, through the filter alone).
+    let all = ids(&search(app, json!({"query": within(&t)})));
+    assert_eq!(all.len(), 4);
+}
+
+fn sorting_paging_and_boost_order_the_results(app: &App) {
+    let t = tag();
+    let [a, b, c, d] = people(app, &t);
+    let page = |sort: Value, limit: u32, offset: u32| {
+        search(
+            app,
+            json!({"query": within(&t), "sort": sort, "limit": limit, "offset": offset}),
+        )
+    };
+    let by_last = json!([{"field": "lastName", "order": "asc"}]);
+    let r = page(by_last.clone(), 100, 0);
+    assert_eq!(ids(&r), [id_of(&d), id_of(&c), id_of(&a), id_of(&b)]);
+    assert_eq!(
+        (r["total"].clone(), r["limit"].clone(), r["offset"].clone()),
+        (json!(4), json!(100), json!(0))
+    );
+    let r = page(json!([{"field": "lastName", "order": "desc"}]), 100, 0);
+    assert_eq!(ids(&r), [id_of(&b), id_of(&a), id_of(&c), id_of(&d)]);
+    let r = page(by_last.clone(), 2, 1);
+    assert_eq!(ids(&r), [id_of(&c), id_of(&a)]);
+    assert_eq!(r["total"], 4);
+    let r = page(by_last, 2, 8);
+    assert_eq!(ids(&r), Vec::<String>::new());
+    assert_eq!(r["total"], 4);
+    let r = page(json!([{"field": "dateOfBirth", "order": "desc"}]), 2, 0);
+    assert_eq!(ids(&r), [id_of(&b), id_of(&a)]);
+    // Boost: Mary first when her expression weighs more, John first the other way round.
+    let boosted = |mary: f64, john: f64| {
+        let query = json!({"and": [within(&t), {"or": [
+            {"exact": {"field": "firstName", "value": "Mary", "boost": mary}},
+            {"exact": {"field": "firstName", "value": "John", "boost": john}}]}]});
+        search(
+            app,
+            json!({"query": query, "sort": [{"field": "score", "order": "desc"}]}),
+        )
+    };
+    let r = boosted(5.0, 1.0);
+    assert_eq!(ids(&r), [id_of(&c), id_of(&a)]);
+    assert!(
+        r["results"][0]["relevance"].as_f64().unwrap()
+            > r["results"][1]["relevance"].as_f64().unwrap()
+    );
+    assert_eq!(ids(&boosted(1.0, 5.0)), [id_of(&a), id_of(&c)]);
+    // Relevance (BM25): a customer named John twice ranks above one named John once.
+    let r = search(
+        app,
+        json!({"query": {"and": [within(&t), {"fullText": {"field": "all", "value": "smith"}}]}}),
+    );
+    assert_eq!(ids(&r)[0], id_of(&a));
+}
+
+fn fuzzy_finds_one_typo_at_level_1_and_not_at_level_0(app: &App) {
+    let t = tag();
+    let [a, b, ..] = people(app, &t);
+    let f = |q: Value| found(app, &t, q);
+    assert_eq!(
+        f(json!({"fuzzy": {"field": "firstName", "value": "Jonh", "level": 1}})),
+        sorted(&[&a])
+    );
+    assert_eq!(
+        f(json!({"fuzzy": {"field": "firstName", "value": "Jonh", "level": 0}})),
+        sorted(&[])
+    );
+    assert_eq!(
+        f(json!({"fuzzy": {"field": "lastName", "value": "smyth", "level": 1}})),
+        sorted(&[&a])
+    );
+    assert_eq!(
+        f(json!({"fuzzy": {"field": "lastName", "value": "smithars", "level": 2}})),
+        sorted(&[&b])
+    );
+    // Capped by length: two letters are never fuzzed.
+    assert_eq!(
+        f(json!({"fuzzy": {"field": "lastName", "value": "xo", "level": 2}})),
+        sorted(&[])
+    );
+    assert_eq!(
+        f(json!({"fuzzy": {"field": "all", "value": "jhon smiht", "level": 1}})),
+        sorted(&[&a])
+    );
+}
+
+fn writes_are_visible_at_once(app: &App) {
+    let t = tag();
+    let customer = app
+        .create_customer(&json!({"email": unique_email("w"), "password": "secret123",
+        "lastName": "Before", "companyName": t}));
+    let f = |name: &str| {
+        found(
+            app,
+            &t,
+            json!({"exact": {"field": "lastName", "value": name}}),
+        )
+    };
+    assert_eq!(f("Before"), [id_of(&customer).to_string()]);
+    let path = format!("/demo/customers/{}", id_of(&customer));
+    let reply = app.update(
+        &path,
+        app.admin(),
+        1,
+        json!([{"action": "setLastName", "lastName": "After"}]),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(f("After"), [id_of(&customer).to_string()]);
+    assert!(f("Before").is_empty());
+    let reply = app.delete(&format!("{path}?version=2"), app.admin());
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert!(f("After").is_empty());
+}
+
+fn bad_input_is_a_400_naming_the_problem(app: &App) {
+    let bad = |body: Value, naming: &str| {
+        let reply = app.post(SEARCH, app.admin(), &body);
+        let error = reply.assert_error(400, "InvalidInput");
+        let message = error["message"].as_str().unwrap();
+        assert!(message.contains(naming), "{body}: {message}");
+    };
+    bad(
+        json!({"query": {"exact": {"field": "shoeSize", "value": "x"}}}),
+        "unknown field 'shoeSize'",
+    );
+    bad(
+        json!({"query": {"fullText": {"field": "dateOfBirth", "value": "x"}}}),
+        "fullText cannot be used",
+    );
+    bad(
+        json!({"query": {"range": {"field": "lastName", "gt": "a"}}}),
+        "range cannot be used",
+    );
+    bad(
+        json!({"query": {"range": {"field": "dateOfBirth", "gt": "yesterday"}}}),
+        "query.range.gt",
+    );
+    bad(
+        json!({"query": {"exact": {"field": "isEmailVerified", "value": "yes"}}}),
+        "boolean",
+    );
+    bad(
+        json!({"query": {"fuzzy": {"field": "lastName", "value": "x", "level": 3}}}),
+        "level",
+    );
+    bad(
+        json!({"query": {"frobnicate": {"field": "lastName"}}}),
+        "unknown expression",
+    );
+    bad(
+        json!({"query": {"and": [{"exact": {"field": "email", "value": "x"}, "or": []}]}}),
+        "query.and[0]",
+    );
+    bad(json!({"query": "john"}), "exactly one expression");
+    let many: Vec<Value> = (0..60)
+        .map(|_| json!({"exists": {"field": "email"}}))
+        .collect();
+    bad(json!({"query": {"or": many}}), "at most 50 expressions");
+    bad(
+        json!({"query": {"fullText": {"field": "all", "value": "x".repeat(300)}}}),
+        "256",
+    );
+    bad(json!({"limit": 0}), "limit");
+    bad(json!({"limit": 101}), "limit");
+    bad(json!({"offset": 9901}), "offset");
+    bad(
+        json!({"sort": [{"field": "lastName", "order": "sideways"}]}),
+        "asc or desc",
+    );
+    bad(
+        json!({"sort": [{"field": "nope", "order": "asc"}]}),
+        "unknown field 'nope'",
+    );
+    let reply = app.post_raw(SEARCH, app.admin(), b"{not json");
+    reply.assert_error(400, "InvalidJsonInput");
+}
+
+fn fts5_syntax_in_values_is_searched_literally(app: &App) {
+    let t = tag();
+    let [.., d] = people(app, &t);
+    let f = |value: &str| {
+        found(
+            app,
+            &t,
+            json!({"fullText": {"field": "companyName", "value": value}}),
+        )
+    };
+    for value in [
+        "\"NEAR\"",
+        "OR",
+        "NEAR",
+        "b*^c:d",
+        "acme OR",
+        "\"acme\" NEAR(b c)",
+        "c:d",
+    ] {
+        assert_eq!(f(value), sorted(&[&d]), "{value}");
+    }
+    for value in ["*", "\"", "^", ":", "NOT", "AND zzz", "OR zzz"] {
+        assert!(f(value).is_empty(), "{value}");
+    }
+    let prefix = found(
+        app,
+        &t,
+        json!({"fullTextPrefix": {"field": "all", "value": "nea*"}}),
+    );
+    assert_eq!(prefix, sorted(&[&d]));
+    let wildcard = found(
+        app,
+        &t,
+        json!({"wildcard": {"field": "companyName", "value": "*[[]*"}}),
+    );
+    assert!(wildcard.is_empty());
+}
+
+fn search_needs_its_scopes(app: &App) {
+    let viewer = app.token(VIEWER, None);
+    let reply = app.post(SEARCH, &viewer, &json!({"limit": 1}));
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(app.head(SEARCH, &viewer).status, 200);
+    app.get("/demo/customers/search/indexing-status", &viewer)
+        .assert_error(403, "insufficient_scope");
+    let settings = app.token(crate::support::ADMIN, Some("view_project_settings:demo"));
+    let status = app.get("/demo/customers/search/indexing-status", &settings);
+    assert_eq!(status.json["status"], "Ready", "{}", status.text);
+    app.post(SEARCH, &settings, &json!({}))
+        .assert_error(403, "insufficient_scope");
+    app.post("/demo/customers/search", "nope", &json!({}))
+        .assert_error(401, "invalid_token");
+    let other = app.token(OTHER_ADMIN, None);
+    app.post(SEARCH, &other, &json!({}))
+        .assert_error(403, "insufficient_scope");
+}
+
+fn custom_fields_are_searched_by_their_type(app: &App) {
+    app.ensure_type(
+        "search-profile",
+        &["customer"],
+        &[
+            ("segment", json!({"name": "String"})),
+            ("size", json!({"name": "Number"})),
+            ("vip", json!({"name": "Boolean"})),
+            (
+                "tags",
+                json!({"name": "Set", "elementType": {"name": "String"}}),
+            ),
+        ],
+    );
+    let t = tag();
+    let make = |segment: &str, size: f64, vip: bool, tags: Value| {
+        app.create_customer(
+            &json!({"email": unique_email("cf"), "password": "secret123", "companyName": t,
+            "custom": {"type": {"key": "search-profile", "typeId": "type"},
+                "fields": {"segment": segment, "size": size, "vip": vip, "tags": tags}}}),
+        )
+    };
+    let small = make("gold", 2.0, true, json!(["red", "blue"]));
+    let large = make("silver", 12.5, false, json!(["green"]));
+    let f = |q: Value| found(app, &t, q);
+    assert_eq!(
+        f(json!({"exact": {"field": "custom.segment", "value": "gold"}})),
+        sorted(&[&small])
+    );
+    assert_eq!(
+        f(json!({"exact": {"field": "custom.vip", "value": false}})),
+        sorted(&[&large])
+    );
+    assert_eq!(
+        f(json!({"exact": {"field": "custom.tags", "value": "blue"}})),
+        sorted(&[&small])
+    );
+    assert_eq!(
+        f(json!({"range": {"field": "custom.size", "fieldType": "number", "gt": 5}})),
+        sorted(&[&large])
+    );
+    assert_eq!(
+        f(json!({"range": {"field": "custom.size", "lte": 2}})),
+        sorted(&[&small])
+    );
+    assert_eq!(
+        f(json!({"exists": {"field": "custom.size"}})),
+        sorted(&[&small, &large])
+    );
+    assert_eq!(
+        f(json!({"fullText": {"field": "all", "value": "silver"}})),
+        sorted(&[&large])
+    );
+    let reply = app.post(
+        SEARCH,
+        app.admin(),
+        &json!({"query": {"range": {"field": "custom.size", "fieldType": "number", "gt": "big"}}}),
+    );
+    reply.assert_error(400, "InvalidInput");
+}
