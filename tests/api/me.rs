@@ -955,7 +955,7 @@ fn an_unknown_path_checks_a_bad_token_first(app: &App) {
         "/demo/orders",
         "/demo/carts/some-id",
         "/demo/customers/a/b",
-        "/nowhere",
+        "/nowhere/at/all",
     ] {
         app.get(path, "not-a-token")
             .assert_error(401, "invalid_token");
