@@ -96,6 +96,10 @@ pub enum Route {
     CustomerSearch { project: String },
     /// `/{projectKey}/customers/search/indexing-status`.
     CustomerSearchStatus { project: String },
+    /// `/{projectKey}/business-units/search`.
+    BusinessUnitSearch { project: String },
+    /// `/{projectKey}/business-units/search/indexing-status`.
+    BusinessUnitSearchStatus { project: String },
     /// `/{projectKey}/mcp`: the MCP endpoint (it answers every method itself).
     Mcp { project: String },
     /// `/.well-known/oauth-protected-resource[/{projectKey}/mcp]`: RFC 9728 metadata.
@@ -135,8 +139,10 @@ impl Route {
             | Route::Mcp { .. } => &["POST"],
             Route::ProtectedResource { .. } | Route::AuthorizationServer => &["GET", "HEAD"],
             Route::ApiClients { .. } | Route::Project { .. } => &["GET", "HEAD", "POST"],
-            Route::CustomerSearch { .. } => &["POST", "HEAD"],
-            Route::CustomerSearchStatus { .. } => &["GET", "HEAD"],
+            Route::CustomerSearch { .. } | Route::BusinessUnitSearch { .. } => &["POST", "HEAD"],
+            Route::CustomerSearchStatus { .. } | Route::BusinessUnitSearchStatus { .. } => {
+                &["GET", "HEAD"]
+            }
             Route::ApiClient { .. } => &["GET", "HEAD", "DELETE"],
             Route::Messages { .. } | Route::Message { .. } => &["GET", "HEAD"],
             Route::Customers { .. } | Route::Resources { .. } => &["GET", "HEAD", "POST"],
@@ -207,6 +213,16 @@ pub fn match_path(path: &str) -> Option<Route> {
         }),
         [project, "customers", "search", "indexing-status"] if !project.is_empty() => {
             Some(Route::CustomerSearchStatus {
+                project: project.to_string(),
+            })
+        }
+        [project, "business-units", "search"] if !project.is_empty() => {
+            Some(Route::BusinessUnitSearch {
+                project: project.to_string(),
+            })
+        }
+        [project, "business-units", "search", "indexing-status"] if !project.is_empty() => {
+            Some(Route::BusinessUnitSearchStatus {
                 project: project.to_string(),
             })
         }

@@ -9,6 +9,7 @@
 
 use super::kind::{Kind, Payload};
 use super::query_sql::QueryTable;
+use super::search_index;
 use super::sql::{Param, Statement};
 use super::table::{custom_type_referral, Referral, Table};
 use crate::domain::business_unit::actions::Payload as UnitPayload;
@@ -67,12 +68,22 @@ impl Table for BusinessUnits {
         before: Option<&BusinessUnit>,
         after: Option<&BusinessUnit>,
     ) -> Vec<Statement> {
-        match (before, after) {
+        let mut statements = match (before, after) {
             (Some(before), Some(after)) if before.parent_unit != after.parent_unit => {
                 moved(project, before, after)
             }
             _ => Vec::new(),
-        }
+        };
+        let id = before
+            .or(after)
+            .map(|u| u.meta.id.as_str())
+            .unwrap_or_default();
+        let subtree =
+            matches!((before, after), (Some(b), Some(a)) if b.top_level_unit != a.top_level_unit);
+        statements.extend(search_index::business_unit_write(
+            project, id, after, subtree,
+        ));
+        statements
     }
 
     fn references(unit: &BusinessUnit) -> Vec<Referral> {

@@ -250,10 +250,10 @@ impl SearchIndexer {
                 return Ok(true);
             };
             let stale = row.activated != 1 || row.status == "Ready";
-            if stale || job.resource != "customer" {
+            let Some(def) = search_index::Def::of(&job.resource).filter(|_| !stale) else {
                 return Ok(true);
-            }
-            if step(&db, &job.project, &row, batch).await? {
+            };
+            if step(&db, def, &job.project, &row, batch).await? {
                 return Ok(true);
             }
             if one_step || now_ms() - started > SLICE_MS {
@@ -274,37 +274,50 @@ impl SearchIndexer {
     }
 }
 
-/// One builder step over the next `batch` customers; `true` once the index is Ready.
-async fn step(db: &Db, project: &str, row: &StateRow, batch: u32) -> Result<bool, StoreError> {
+/// One builder step over the next `batch` resources; `true` once the index is Ready.
+async fn step(
+    db: &Db,
+    def: search_index::Def,
+    project: &str,
+    row: &StateRow,
+    batch: u32,
+) -> Result<bool, StoreError> {
     #[derive(Deserialize)]
     struct Id {
         id: String,
     }
     let ids: Vec<Id> = db
-        .all(&search_index::next_customers(project, &row.cursor, batch))
+        .all(&search_index::next_ids(def, project, &row.cursor, batch))
         .await?;
     let now = iso_millis(now_ms());
     match ids.last() {
         None => {
-            db.batch(&search_index::build_done(project, row.generation, &now))
-                .await?;
+            db.batch(&search_index::build_done(
+                def,
+                project,
+                row.generation,
+                &now,
+            ))
+            .await?;
             Ok(true)
         }
         Some(last) => {
             let range = (row.cursor.as_str(), last.id.as_str());
-            let terms = terms_between(db, project, range).await?;
+            let terms = terms_between(db, def, project, range).await?;
+            let count = ids.len() as u64;
             let mut batch =
-                search_index::build_step(project, row.generation, range, ids.len() as u64, &now);
-            batch.push(search_index::remember_terms(&terms));
+                search_index::build_step(def, project, row.generation, range, count, &now);
+            batch.push(search_index::remember_terms(def, &terms));
             db.batch(&batch).await?;
             Ok(false)
         }
     }
 }
 
-/// The distinct terms of the customers with ids in the range (candidates of fuzzy matching).
+/// The distinct terms of the resources with ids in the range (candidates of fuzzy matching).
 async fn terms_between(
     db: &Db,
+    def: search_index::Def,
     project: &str,
     range: (&str, &str),
 ) -> Result<Vec<String>, StoreError> {
@@ -312,7 +325,9 @@ async fn terms_between(
     struct Text {
         text: String,
     }
-    let texts: Vec<Text> = db.all(&search_index::texts_between(project, range)).await?;
+    let texts: Vec<Text> = db
+        .all(&search_index::texts_between(def, project, range))
+        .await?;
     let mut terms: Vec<String> = texts.iter().flat_map(|t| text::terms(&t.text)).collect();
     terms.sort();
     terms.dedup();

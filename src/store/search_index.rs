@@ -1,114 +1,229 @@
 //! The statements that keep a search index (pure): per write of a resource (in the
 //! resource's own D1 batch, so a search never sees a stale row), per step of the index
 //! builder, and on activation and deactivation. The index rows are derived in SQL from the
-//! resource's row by the views of migration 0011 (`customer_search_text`,
-//! `customer_search_values`), so the write path and the builder share one definition.
+//! resource's row by the views of migrations 0011 and 0013 (`customer_search_text`,
+//! `customer_search_values`, `business_unit_search_text`, `business_unit_search_values`), so
+//! the write path and the builder share one definition.
 
 use super::sql::{Param, Statement};
+use crate::domain::business_unit::BusinessUnit;
 use crate::domain::customer::Customer;
 use crate::domain::search::text;
 
-/// The customer columns of `customer_fts`, in order.
-const FTS_COLUMNS: &str = "email, first_name, last_name, middle_name, full_name, company_name, \
-     customer_number, external_id, key, vat_id, addresses, custom";
-
-/// Whether the project's customer index is switched on (writes keep it).
-const ACTIVE: &str = "EXISTS (SELECT 1 FROM search_indexes WHERE project = ?1 AND resource = 'customer' AND activated = 1)";
-
-/// The documents of the customers `rows` selects (`?1` project, more from the caller).
-fn docs_of(rows: &str) -> String {
-    format!("SELECT doc FROM search_docs WHERE project = ?1 AND resource = 'customer' AND {rows}")
+/// One indexed resource: its table, its full-text table and the views deriving its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Def {
+    /// `search_indexes.resource` and `search_docs.resource`.
+    pub resource: &'static str,
+    /// The resource's table.
+    pub table: &'static str,
+    pub fts: &'static str,
+    /// The columns of `fts`, in order.
+    pub fts_columns: &'static str,
+    pub text_view: &'static str,
+    pub values_view: &'static str,
 }
 
-/// The index rows of the customers `rows` (a condition on `id`, over `params`) replaced by
-/// what their rows hold now; `guard` (over `params` and then `extra`): when the document rows
-/// may be made.
-fn reindex(rows: &str, params: &[Param], (guard, extra): (&str, &[Param])) -> Vec<Statement> {
-    let guarded: Vec<Param> = params.iter().chain(extra).cloned().collect();
-    let docs = docs_of(rows);
-    let s = |sql: String| Statement::new(sql, params.to_vec());
-    let on = |alias: &str| {
+/// The customer index.
+pub const CUSTOMERS: Def = Def {
+    resource: "customer",
+    table: "customers",
+    fts: "customer_fts",
+    fts_columns: "email, first_name, last_name, middle_name, full_name, company_name, \
+     customer_number, external_id, key, vat_id, addresses, custom",
+    text_view: "customer_search_text",
+    values_view: "customer_search_values",
+};
+
+/// The business-unit index.
+pub const BUSINESS_UNITS: Def = Def {
+    resource: "business-unit",
+    table: "business_units",
+    fts: "business_unit_fts",
+    fts_columns: "name, key, contact_email, addresses, custom",
+    text_view: "business_unit_search_text",
+    values_view: "business_unit_search_values",
+};
+
+impl Def {
+    /// The definition of the index of `resource`.
+    pub fn of(resource: &str) -> Option<Def> {
+        [CUSTOMERS, BUSINESS_UNITS]
+            .into_iter()
+            .find(|d| d.resource == resource)
+    }
+
+    /// Whether the project's index is switched on (writes keep it).
+    fn active(&self) -> String {
         format!(
-            "CROSS JOIN search_docs d ON d.project = {alias}.project AND d.resource = 'customer' AND d.id = {alias}.id WHERE {alias}.project = ?1 AND {}",
-            rows.replace("id ", &format!("{alias}.id "))
+            "EXISTS (SELECT 1 FROM search_indexes WHERE project = ?1 AND resource = '{}' AND activated = 1)",
+            self.resource
         )
-    };
-    vec![
-        s(format!("DELETE FROM customer_fts WHERE rowid IN ({docs})")),
-        s(format!("DELETE FROM search_values WHERE doc IN ({docs})")),
-        Statement::new(
+    }
+
+    /// The documents of the resources `rows` selects (`?1` project, more from the caller;
+    /// `{id}` in `rows` stands for the id column).
+    fn docs_of(&self, rows: &str) -> String {
+        format!(
+            "SELECT doc FROM search_docs WHERE project = ?1 AND resource = '{}' AND {}",
+            self.resource,
+            rows.replace("{id}", "id")
+        )
+    }
+
+    /// The index rows of the resources `rows` (a condition on `{id}`, over `params`) replaced
+    /// by what their rows hold now; `guard` (over `params` and then `extra`): when the
+    /// document rows may be made.
+    fn reindex(
+        &self,
+        rows: &str,
+        params: &[Param],
+        (guard, extra): (&str, &[Param]),
+    ) -> Vec<Statement> {
+        let guarded: Vec<Param> = params.iter().chain(extra).cloned().collect();
+        let docs = self.docs_of(rows);
+        let s = |sql: String| Statement::new(sql, params.to_vec());
+        let on = |alias: &str| {
             format!(
-                "INSERT OR IGNORE INTO search_docs (project, resource, id) SELECT project, 'customer', id FROM customers WHERE project = ?1 AND {rows} AND {guard}"
+                "CROSS JOIN search_docs d ON d.project = {alias}.project AND d.resource = '{}' AND d.id = {alias}.id WHERE {alias}.project = ?1 AND {}",
+                self.resource,
+                rows.replace("{id}", &format!("{alias}.id"))
+            )
+        };
+        let columns = self.fts_columns;
+        vec![
+            s(format!("DELETE FROM {} WHERE rowid IN ({docs})", self.fts)),
+            s(format!("DELETE FROM search_values WHERE doc IN ({docs})")),
+            Statement::new(
+                format!(
+                    "INSERT OR IGNORE INTO search_docs (project, resource, id) SELECT project, '{}', id FROM {} WHERE project = ?1 AND {} AND {guard}",
+                    self.resource,
+                    self.table,
+                    rows.replace("{id}", "id")
+                ),
+                guarded,
             ),
-            guarded,
-        ),
-        s(format!(
-            "INSERT INTO customer_fts (rowid, {FTS_COLUMNS}) SELECT d.doc, {} FROM customer_search_text t {}",
-            FTS_COLUMNS
-                .split(", ")
-                .map(|c| format!("t.{c}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            on("t")
-        )),
-        s(format!(
-            "INSERT INTO search_values (doc, project, field, text, lower, num) SELECT d.doc, v.project, v.field, v.text, lower(v.text), v.num FROM customer_search_values v {}",
-            on("v")
-        )),
-    ]
+            s(format!(
+                "INSERT INTO {} (rowid, {columns}) SELECT d.doc, {} FROM {} t {}",
+                self.fts,
+                columns
+                    .split(", ")
+                    .map(|c| format!("t.{}", c.trim()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                self.text_view,
+                on("t")
+            )),
+            s(format!(
+                "INSERT INTO search_values (doc, project, field, text, lower, num) SELECT d.doc, v.project, v.field, v.text, lower(v.text), v.num FROM {} v {}",
+                self.values_view,
+                on("v")
+            )),
+        ]
+    }
+
+    /// What a write to one resource does to the index (after its row is written, in the same
+    /// batch): re-derives its rows if the index is on (and keeps `terms` for fuzzy
+    /// matching), or removes them with the resource (`terms` is `None`).
+    fn write(&self, project: &str, id: &str, terms: Option<Vec<String>>) -> Vec<Statement> {
+        let params = [Param::text(project), Param::text(id)];
+        let Some(terms) = terms else {
+            let docs = self.docs_of("{id} = ?2");
+            return vec![
+                Statement::new(
+                    format!("DELETE FROM {} WHERE rowid IN ({docs})", self.fts),
+                    params.to_vec(),
+                ),
+                Statement::new(
+                    format!("DELETE FROM search_values WHERE doc IN ({docs})"),
+                    params.to_vec(),
+                ),
+                Statement::new(
+                    format!(
+                        "DELETE FROM search_docs WHERE project = ?1 AND resource = '{}' AND id = ?2",
+                        self.resource
+                    ),
+                    params.to_vec(),
+                ),
+            ];
+        };
+        let mut statements = self.reindex("{id} = ?2", &params, (&self.active(), &[]));
+        statements.push(Statement::new(
+            format!(
+                "INSERT OR IGNORE INTO search_terms (resource, len, term) SELECT '{r}', length(value), value FROM json_each(?3) \
+                 WHERE EXISTS (SELECT 1 FROM search_docs WHERE project = ?1 AND resource = '{r}' AND id = ?2)",
+                r = self.resource
+            ),
+            vec![
+                Param::text(project),
+                Param::text(id),
+                Param::Text(serde_json::Value::from(terms).to_string()),
+            ],
+        ));
+        statements
+    }
 }
 
 /// What a write to a customer does to the index (after the customer's row is written, in
 /// the same batch): re-derives its rows if the index is on, or removes them with the customer.
 pub fn customer_write(project: &str, id: &str, after: Option<&Customer>) -> Vec<Statement> {
-    let params = [Param::text(project), Param::text(id)];
-    let Some(customer) = after else {
-        let docs = docs_of("id = ?2");
-        return vec![
-            Statement::new(
-                format!("DELETE FROM customer_fts WHERE rowid IN ({docs})"),
-                params.to_vec(),
-            ),
-            Statement::new(
-                format!("DELETE FROM search_values WHERE doc IN ({docs})"),
-                params.to_vec(),
-            ),
-            Statement::new(
-                "DELETE FROM search_docs WHERE project = ?1 AND resource = 'customer' AND id = ?2",
-                params.to_vec(),
-            ),
-        ];
-    };
-    let mut statements = reindex("id = ?2", &params, (ACTIVE, &[]));
-    statements.push(Statement::new(
-        "INSERT OR IGNORE INTO search_terms (resource, len, term) SELECT 'customer', length(value), value FROM json_each(?3) \
-         WHERE EXISTS (SELECT 1 FROM search_docs WHERE project = ?1 AND resource = 'customer' AND id = ?2)",
-        vec![
-            Param::text(project),
-            Param::text(id),
-            Param::Text(serde_json::Value::from(customer_terms(customer)).to_string()),
-        ],
-    ));
+    CUSTOMERS.write(project, id, after.map(customer_terms))
+}
+
+/// What a write to a business unit does to the index (after the unit's row and, for a move,
+/// its subtree's rows are written, in the same batch): the unit's rows re-derived (or
+/// removed with it) and, when `moved`, those of every unit of its (new) tree, whose
+/// `topLevelUnit.key` may have changed.
+pub fn business_unit_write(
+    project: &str,
+    id: &str,
+    after: Option<&BusinessUnit>,
+    moved: bool,
+) -> Vec<Statement> {
+    let mut statements = BUSINESS_UNITS.write(project, id, after.map(business_unit_terms));
+    if let (Some(unit), true) = (after, moved) {
+        let params = [Param::text(project), Param::text(&unit.top_level_unit.key)];
+        let active = BUSINESS_UNITS.active();
+        statements.extend(BUSINESS_UNITS.reindex(
+            "{id} IN (SELECT b.id FROM business_units b WHERE b.project = ?1 AND b.top_level_key = ?2)",
+            &params,
+            (&active, &[]),
+        ));
+    }
     statements
+}
+
+/// The terms of a unit's text (as `business_unit_search_text` holds it), for fuzzy matching.
+pub fn business_unit_terms(unit: &BusinessUnit) -> Vec<String> {
+    let doc = serde_json::to_value(unit).unwrap_or_default();
+    terms_of(&doc, &["name", "key", "contactEmail"])
 }
 
 /// The terms of a customer's text (as `customer_search_text` holds it), for fuzzy matching.
 pub fn customer_terms(c: &Customer) -> Vec<String> {
     let doc: serde_json::Value = serde_json::from_str(&c.to_json_string()).unwrap_or_default();
-    let mut texts: Vec<String> = [
-        "email",
-        "firstName",
-        "lastName",
-        "middleName",
-        "companyName",
-        "customerNumber",
-        "externalId",
-        "key",
-        "vatId",
-    ]
-    .iter()
-    .filter_map(|f| doc.get(*f).and_then(|v| v.as_str()).map(str::to_string))
-    .collect();
+    terms_of(
+        &doc,
+        &[
+            "email",
+            "firstName",
+            "lastName",
+            "middleName",
+            "companyName",
+            "customerNumber",
+            "externalId",
+            "key",
+            "vatId",
+        ],
+    )
+}
+
+/// The terms of a resource's text fields `fields`, its addresses and its custom fields.
+fn terms_of(doc: &serde_json::Value, fields: &[&str]) -> Vec<String> {
+    let mut texts: Vec<String> = fields
+        .iter()
+        .filter_map(|f| doc.get(*f).and_then(|v| v.as_str()).map(str::to_string))
+        .collect();
     for address in doc["addresses"].as_array().into_iter().flatten() {
         for (k, v) in address.as_object().into_iter().flatten() {
             if k != "id" && k != "key" {
@@ -132,10 +247,13 @@ fn collect_strings(value: &serde_json::Value, out: &mut Vec<String>) {
     }
 }
 
-/// The next customers the builder indexes: ids after `cursor`.
-pub fn next_customers(project: &str, cursor: &str, batch: u32) -> Statement {
+/// The next resources the builder indexes: ids after `cursor`.
+pub fn next_ids(def: Def, project: &str, cursor: &str, batch: u32) -> Statement {
     Statement::new(
-        "SELECT id FROM customers WHERE project = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+        format!(
+            "SELECT id FROM {} WHERE project = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+            def.table
+        ),
         vec![
             Param::text(project),
             Param::text(cursor),
@@ -144,9 +262,10 @@ pub fn next_customers(project: &str, cursor: &str, batch: u32) -> Statement {
     )
 }
 
-/// One builder step: the customers with ids in (`cursor`, `upto`] indexed, and the progress
+/// One builder step: the resources with ids in (`cursor`, `upto`] indexed, and the progress
 /// counted — only while activation `generation` stands.
 pub fn build_step(
+    def: Def,
     project: &str,
     generation: i64,
     (cursor, upto): (&str, &str),
@@ -154,65 +273,76 @@ pub fn build_step(
     now: &str,
 ) -> Vec<Statement> {
     let params = [Param::text(project), Param::text(cursor), Param::text(upto)];
-    let guard = "EXISTS (SELECT 1 FROM search_indexes WHERE project = ?1 AND resource = 'customer' AND activated = 1 AND generation = ?4)";
-    let mut statements = reindex(
-        "id > ?2 AND id <= ?3",
+    let guard = format!(
+        "EXISTS (SELECT 1 FROM search_indexes WHERE project = ?1 AND resource = '{}' AND activated = 1 AND generation = ?4)",
+        def.resource
+    );
+    let mut statements = def.reindex(
+        "{id} > ?2 AND {id} <= ?3",
         &params,
-        (guard, &[Param::Int(generation)]),
+        (&guard, &[Param::Int(generation)]),
     );
     statements.push(Statement::new(
         "UPDATE search_indexes SET status = 'Indexing', indexed = indexed + ?3, cursor = ?4, last_modified_at = ?5 \
-         WHERE project = ?1 AND resource = 'customer' AND generation = ?2 AND activated = 1",
+         WHERE project = ?1 AND resource = ?6 AND generation = ?2 AND activated = 1",
         vec![
             Param::text(project),
             Param::Int(generation),
             Param::uint(count),
             Param::text(upto),
             Param::text(now),
+            Param::text(def.resource),
         ],
     ));
     statements
 }
 
 /// The end of a build: the index Ready.
-pub fn build_done(project: &str, generation: i64, now: &str) -> Vec<Statement> {
+pub fn build_done(def: Def, project: &str, generation: i64, now: &str) -> Vec<Statement> {
     vec![Statement::new(
         "UPDATE search_indexes SET status = 'Ready', retry_count = NULL, last_modified_at = ?3 \
-         WHERE project = ?1 AND resource = 'customer' AND generation = ?2 AND activated = 1",
+         WHERE project = ?1 AND resource = ?4 AND generation = ?2 AND activated = 1",
         vec![
             Param::text(project),
             Param::Int(generation),
             Param::text(now),
+            Param::text(def.resource),
         ],
     )]
 }
 
-/// The text of the customers with ids in (`cursor`, `upto`], one row each, as
-/// `customer_fts` holds it: the builder takes its terms for fuzzy matching from it.
-pub fn texts_between(project: &str, (cursor, upto): (&str, &str)) -> Statement {
-    let text = FTS_COLUMNS
+/// The text of the resources with ids in (`cursor`, `upto`], one row each, as its full-text
+/// table holds it: the builder takes its terms for fuzzy matching from it.
+pub fn texts_between(def: Def, project: &str, (cursor, upto): (&str, &str)) -> Statement {
+    let text = def
+        .fts_columns
         .split(", ")
-        .map(|c| format!("coalesce({c}, '')"))
+        .map(|c| format!("coalesce({}, '')", c.trim()))
         .collect::<Vec<_>>()
         .join(" || ' ' || ");
     Statement::new(
         format!(
-            "SELECT {text} AS text FROM customer_search_text WHERE project = ?1 AND id > ?2 AND id <= ?3"
+            "SELECT {text} AS text FROM {} WHERE project = ?1 AND id > ?2 AND id <= ?3",
+            def.text_view
         ),
         vec![Param::text(project), Param::text(cursor), Param::text(upto)],
     )
 }
 
 /// Keeps `terms` as candidates of fuzzy matching.
-pub fn remember_terms(terms: &[String]) -> Statement {
+pub fn remember_terms(def: Def, terms: &[String]) -> Statement {
     Statement::new(
-        "INSERT OR IGNORE INTO search_terms (resource, len, term) SELECT 'customer', length(value), value FROM json_each(?1)",
-        vec![Param::Text(serde_json::Value::from(terms.to_vec()).to_string())],
+        "INSERT OR IGNORE INTO search_terms (resource, len, term) SELECT ?2, length(value), value FROM json_each(?1)",
+        vec![
+            Param::Text(serde_json::Value::from(terms.to_vec()).to_string()),
+            Param::text(def.resource),
+        ],
     )
 }
 
 /// Activation: the index Scheduled for a new build (a new generation), every customer to do.
-pub fn activate(project: &str, resource: &str, count_table: &str, now: &str) -> Statement {
+pub fn activate(def: Def, project: &str, now: &str) -> Statement {
+    let (resource, count_table) = (def.resource, def.table);
     Statement::new(
         format!(
             "INSERT INTO search_indexes (project, resource, activated, status, generation, indexed, failed, estimated_total, cursor, started_at, last_modified_at) \
@@ -226,7 +356,8 @@ pub fn activate(project: &str, resource: &str, count_table: &str, now: &str) -> 
 }
 
 /// Deactivation: the index switched off and emptied (a builder still running stops).
-pub fn deactivate(project: &str, resource: &str, fts: &str, now: &str) -> Vec<Statement> {
+pub fn deactivate(def: Def, project: &str, now: &str) -> Vec<Statement> {
+    let (resource, fts) = (def.resource, def.fts);
     let p = || vec![Param::text(project), Param::text(resource)];
     let docs = "SELECT doc FROM search_docs WHERE project = ?1 AND resource = ?2";
     vec![

@@ -37,6 +37,12 @@ pub const CUSTOMERS: Index = Index {
     fts: "customer_fts",
 };
 
+/// The business-unit index.
+pub const BUSINESS_UNITS: Index = Index {
+    resource: "business-unit",
+    fts: "business_unit_fts",
+};
+
 /// Fuzzy terms and the indexed terms each matches (from [`fuzzy_candidates`]).
 pub type Expansions = HashMap<(String, u8), Vec<String>>;
 
@@ -342,12 +348,14 @@ fn value_condition(test: &Test, ty: FieldType, b: &mut Binder) -> String {
                         parts += &format!(" AND num {op} {}", b.bind(Param::Real(*n)))
                     }
                     Some(Scalar::Text(t)) => {
-                        let column = if ty == FieldType::Any {
-                            "text"
+                        // `lower` holds the value lower-cased (a date-time's `T` and `Z`
+                        // too): the bound is compared lower-cased as well.
+                        let p = b.bind(Param::text(t));
+                        parts += &if ty == FieldType::Any {
+                            format!(" AND text {op} {p}")
                         } else {
-                            "lower"
-                        };
-                        parts += &format!(" AND {column} {op} {}", b.bind(Param::text(t)))
+                            format!(" AND lower {op} lower({p})")
+                        }
                     }
                     None => {}
                 }

@@ -31,6 +31,7 @@ macro_rules! tests {
 
 mod associate_roles;
 mod auth;
+mod business_unit_search;
 mod business_units;
 mod credentials;
 mod customers;
@@ -66,6 +67,7 @@ fn main() {
         types::tests(),
         associate_roles::tests(),
         business_units::tests(),
+        business_unit_search::tests(),
         me::tests(),
         messages::tests(),
         search::tests(),
@@ -80,6 +82,7 @@ fn main() {
         groups::serial_tests(),
         associate_roles::serial_tests(),
         business_units::serial_tests(),
+        business_unit_search::serial_tests(),
         messages::serial_tests(),
         fuzz::serial_tests(),
     ]
@@ -105,6 +108,7 @@ fn main() {
     if server.is_some() {
         // Customer search is on in the demo project from the start: every write indexes.
         search::activate_demo(&app);
+        business_unit_search::activate_demo(&app);
     }
     let first = libtest_mimic::run(&args, trials(parallel));
     let mut one_at_a_time = args.clone();

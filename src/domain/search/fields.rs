@@ -132,6 +132,30 @@ pub const CUSTOMERS: Schema = Schema {
     nested: &[("addresses.", ADDRESS_FIELDS)],
 };
 
+/// Business Unit Search.
+pub const BUSINESS_UNITS: Schema = Schema {
+    resource: "business-unit",
+    fields: &[
+        ("all", FieldType::Text, Some("")),
+        ("name", FieldType::Text, Some("name")),
+        ("key", FieldType::Text, Some("key")),
+        ("contactEmail", FieldType::Text, Some("contact_email")),
+        ("id", FieldType::Keyword, None),
+        ("status", FieldType::Keyword, None),
+        ("unitType", FieldType::Keyword, None),
+        ("storeMode", FieldType::Keyword, None),
+        ("associateMode", FieldType::Keyword, None),
+        ("approvalRuleMode", FieldType::Keyword, None),
+        ("createdAt", FieldType::DateTime, None),
+        ("lastModifiedAt", FieldType::DateTime, None),
+        ("stores.key", FieldType::Keyword, None),
+        ("parentUnit.key", FieldType::Keyword, None),
+        ("topLevelUnit.key", FieldType::Keyword, None),
+        ("associates.customer.id", FieldType::Keyword, None),
+    ],
+    nested: &[("addresses.", ADDRESS_FIELDS)],
+};
+
 impl Schema {
     /// The field `name` (with the request's `fieldType`, for custom fields), or why not.
     pub fn field(&self, name: &str, field_type: Option<&str>) -> Result<Field, String> {

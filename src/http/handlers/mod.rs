@@ -145,6 +145,10 @@ async fn dispatch(req: Request, env: Env, ctx: Rc<Context>) -> ApiResult<Respons
         Route::CustomerSearchStatus { project } => {
             search::customers_indexing_status(call(project, None)?).await
         }
+        Route::BusinessUnitSearch { project } => search::business_units(call(project, None)?).await,
+        Route::BusinessUnitSearchStatus { project } => {
+            search::business_units_indexing_status(call(project, None)?).await
+        }
         Route::ProtectedResource { project } => mcp::protected_resource(&url, project.as_deref()),
         Route::AuthorizationServer => mcp::authorization_server(&url),
         Route::Messages { project } => messages::collection(call(project, None)?).await,

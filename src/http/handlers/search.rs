@@ -1,5 +1,5 @@
-//! Search and the project resource: `POST`/`HEAD …/customers/search`,
-//! `GET …/customers/search/indexing-status`, and `GET`/`POST /{projectKey}` (the project, with
+//! Search and the project resource: `POST`/`HEAD …/customers/search` and
+//! `…/business-units/search`, their `GET …/search/indexing-status`, and `GET`/`POST /{projectKey}` (the project, with
 //! `changeCustomerSearchStatus` and `changeBusinessUnitSearchStatus`).
 
 use serde_json::json;
@@ -8,7 +8,7 @@ use worker::{Method, Response};
 use crate::domain::auth::Scope;
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::project::{self, ChangeSearchStatus, IndexState, SearchFeature};
-use crate::domain::search::{fields, parse as parse_search};
+use crate::domain::search::{fields, parse as parse_search, Query, Scalar, Simple, Test};
 use crate::domain::time::iso_millis;
 use crate::http::context::Call;
 use crate::http::respond;
@@ -16,11 +16,12 @@ use crate::store::search_index;
 use crate::store::search_sql;
 use crate::store::{search as search_store, StoreError};
 
-fn not_ready() -> ApiError {
+fn not_ready(feature: &str) -> ApiError {
     ApiError::SearchNotReady {
-        message: "Customer Search is not ready. Check the indexing-status endpoint and that the \
-                  feature has been activated in the project settings."
-            .into(),
+        message: format!(
+            "{feature} is not ready. Check the indexing-status endpoint and that the \
+             feature has been activated in the project settings."
+        ),
     }
 }
 
@@ -29,18 +30,81 @@ fn not_ready() -> ApiError {
 pub async fn customers(mut call: Call) -> ApiResult<Response> {
     let scopes = [Scope::new("view_customers", &call.project, None)];
     call.authorize(&scopes).await?;
+    search(call, search_sql::CUSTOMERS, &fields::CUSTOMERS, None).await
+}
+
+/// `POST`/`HEAD …/business-units/search`. A token with `view_business_units` only for some
+/// stores (`view_business_units:{pk}:{store}`, or `manage_…`) finds only the units of those
+/// stores (the unit's own `stores`).
+pub async fn business_units(mut call: Call) -> ApiResult<Response> {
+    let project = call.project.to_string();
+    let everywhere = Scope::new("view_business_units", &project, None);
+    let grant = call.authenticate().await?;
+    let stores = if grant.scopes.imply(&everywhere) {
+        None
+    } else {
+        let mut stores: Vec<String> = grant
+            .scopes
+            .iter()
+            .filter_map(|held| held.store.as_deref())
+            .filter(|store| {
+                let wanted = Scope::new("view_business_units", &project, Some(store));
+                grant.scopes.imply(&wanted)
+            })
+            .map(str::to_string)
+            .collect();
+        stores.sort();
+        stores.dedup();
+        if stores.is_empty() {
+            grant.authorize(&[everywhere])?;
+        }
+        Some(stores)
+    };
+    let schema = &fields::BUSINESS_UNITS;
+    search(call, search_sql::BUSINESS_UNITS, schema, stores).await
+}
+
+/// A search on `index` (after the caller was authorized), restricted to the resources of
+/// `stores` if given.
+async fn search(
+    mut call: Call,
+    index: search_sql::Index,
+    schema: &fields::Schema,
+    stores: Option<Vec<String>>,
+) -> ApiResult<Response> {
     let db = call.db()?;
-    let index = search_sql::CUSTOMERS;
     let ready = search_store::state(&db, &call.project, index.resource)
         .await?
         .is_some_and(|s| s.ready());
     if !ready {
-        return Err(not_ready().into());
+        let feature = if index.resource == "customer" {
+            "Customer Search"
+        } else {
+            "Business Unit Search"
+        };
+        return Err(not_ready(feature).into());
     }
     if call.req.method() == Method::Head {
         return Ok(respond::json(200, String::new()));
     }
-    let request = parse_search(&call.body().await?, &fields::CUSTOMERS)?;
+    let mut request = parse_search(&call.body().await?, schema)?;
+    if let Some(stores) = stores {
+        let field = schema
+            .field("stores.key", None)
+            .map_err(|message| ApiError::InvalidInput { message })?;
+        let only = Query::Filter(vec![Query::Simple(Simple {
+            field,
+            boost: 0.0,
+            test: Test::Exact {
+                values: stores.into_iter().map(Scalar::Text).collect(),
+                case_insensitive: false,
+            },
+        })]);
+        request.query = Some(match request.query.take() {
+            None => only,
+            Some(query) => Query::And(vec![only, query]),
+        });
+    }
     let (hits, total) = search_store::run(&db, index, &call.project, &request).await??;
     let results: Vec<_> = hits
         .iter()
@@ -51,10 +115,19 @@ pub async fn customers(mut call: Call) -> ApiResult<Response> {
 }
 
 /// `GET …/customers/search/indexing-status`.
-pub async fn customers_indexing_status(mut call: Call) -> ApiResult<Response> {
+pub async fn customers_indexing_status(call: Call) -> ApiResult<Response> {
+    indexing_status(call, "customer").await
+}
+
+/// `GET …/business-units/search/indexing-status`.
+pub async fn business_units_indexing_status(call: Call) -> ApiResult<Response> {
+    indexing_status(call, "business-unit").await
+}
+
+async fn indexing_status(mut call: Call, resource: &str) -> ApiResult<Response> {
     let scopes = [Scope::new("view_project_settings", &call.project, None)];
     call.authorize(&scopes).await?;
-    let state = search_store::state(&call.db()?, &call.project, "customer").await?;
+    let state = search_store::state(&call.db()?, &call.project, resource).await?;
     let body = IndexState::indexing_status(state.as_ref());
     Ok(respond::json(200, body.to_string()))
 }
@@ -107,14 +180,10 @@ async fn update_project(call: &mut Call) -> ApiResult<()> {
     let mut statements = Vec::new();
     let mut start = Vec::new();
     for ChangeSearchStatus { feature, activate } in &update.actions {
-        if *feature == SearchFeature::BusinessUnits {
-            return Err(ApiError::InvalidOperation {
-                message:
-                    "Business Unit Search is not available: this API has no business units yet."
-                        .into(),
-            }
-            .into());
-        }
+        let def = match feature {
+            SearchFeature::Customers => search_index::CUSTOMERS,
+            SearchFeature::BusinessUnits => search_index::BUSINESS_UNITS,
+        };
         let state = search_store::state(&db, &call.project, feature.resource()).await?;
         let on = state.as_ref().is_some_and(|s| s.activated);
         if *activate && on && !state.as_ref().is_some_and(IndexState::ready) {
@@ -122,20 +191,10 @@ async fn update_project(call: &mut Call) -> ApiResult<()> {
             start_later(call, feature.resource());
         }
         if *activate && !on {
-            statements.push(search_index::activate(
-                &call.project,
-                feature.resource(),
-                "customers",
-                &now,
-            ));
+            statements.push(search_index::activate(def, &call.project, &now));
             start.push(feature.resource());
         } else if !*activate && on {
-            statements.extend(search_index::deactivate(
-                &call.project,
-                feature.resource(),
-                "customer_fts",
-                &now,
-            ));
+            statements.extend(search_index::deactivate(def, &call.project, &now));
         }
     }
     if statements.is_empty() {

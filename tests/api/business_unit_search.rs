@@ -1,0 +1,420 @@
+//! Business Unit Search: activation on a project with existing units (Scheduled → Indexing →
+//! Ready; SearchNotReady before and after), every expression kind on unit fields, writes
+//! (including a move's subtree) visible at once, bad input, and the scopes (a store-scoped
+//! token finds only its stores' units).
+//!
+//! The `demo` project's Business Unit Search is activated before the tests run
+//! ([`activate_demo`]); the lifecycle runs in the `other` project, serially (it updates the
+//! project, as the customer search lifecycle does).
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::support::{id_of, unique, App, ADMIN, OTHER_ADMIN};
+
+tests!(business_unit_search;
+    each_expression_finds_the_expected_units,
+    writes_and_moves_are_visible_at_once,
+    bad_input_is_a_400_naming_the_problem,
+    search_needs_its_scopes_and_store_tokens_see_their_stores,
+    ; serial: activation_indexes_existing_units_and_deactivation_stops_search,
+);
+
+const SEARCH: &str = "/demo/business-units/search";
+
+/// Switches the demo project's Business Unit Search on and waits until it is Ready.
+pub fn activate_demo(app: &App) {
+    let project = app.get("/demo", app.admin());
+    assert_eq!(project.status, 200, "{}", project.text);
+    if project.json["searchIndexing"]["businessUnits"]["status"] != "Activated" {
+        let version = project.json["version"].as_u64().unwrap();
+        let reply = app.update(
+            "/demo",
+            app.admin(),
+            version,
+            json!([{"action": "changeBusinessUnitSearchStatus", "status": "Activated"}]),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+    wait_ready(app, "demo", app.admin());
+}
+
+/// Polls the indexing status until Ready; returns every status seen, in order.
+fn wait_ready(app: &App, project: &str, token: &str) -> Vec<Value> {
+    let started = Instant::now();
+    let mut seen: Vec<Value> = Vec::new();
+    loop {
+        let reply = app.get(
+            &format!("/{project}/business-units/search/indexing-status"),
+            token,
+        );
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        if seen.last().map(|s| &s["status"]) != Some(&reply.json["status"]) {
+            seen.push(reply.json.clone());
+        }
+        if reply.json["status"] == "Ready" {
+            return seen;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "not Ready: {seen:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A letters-and-digits tag no other test uses: one search term.
+fn tag() -> String {
+    unique("u")
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect()
+}
+
+fn ids(result: &Value) -> Vec<String> {
+    result["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The ids `query` finds among the units named with `tag`, sorted.
+fn found_as(app: &App, token: &str, tag: &str, query: Value) -> Vec<String> {
+    let within = json!({"filter": [{"fullText": {"field": "name", "value": tag}}]});
+    let body = json!({"query": {"and": [query, within]}, "limit": 100});
+    let reply = app.post(SEARCH, token, &body);
+    assert_eq!(reply.status, 200, "{body}: {}", reply.text);
+    let mut found = ids(&reply.json);
+    found.sort();
+    found
+}
+
+fn sorted(units: &[&Value]) -> Vec<String> {
+    let mut v: Vec<String> = units.iter().map(|u| id_of(u).to_string()).collect();
+    v.sort();
+    v
+}
+
+#[track_caller]
+fn create(app: &App, project: &str, token: &str, draft: Value) -> Value {
+    let reply = app.post(&format!("/{project}/business-units"), token, &draft);
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    reply.json
+}
+
+fn path(unit: &Value) -> String {
+    format!("/demo/business-units/{}", id_of(unit))
+}
+
+/// A company with a division (Inactive, in store s2) and a second company in store s1.
+fn units(app: &App, tag: &str) -> [Value; 3] {
+    let a = create(
+        app,
+        "demo",
+        app.admin(),
+        json!({"key": format!("{tag}-plumb"), "name": format!("{tag} Plumbing Works"),
+               "unitType": "Company", "contactEmail": format!("info@{tag}.example"),
+               "stores": [{"key": "s1", "typeId": "store"}],
+               "addresses": [{"country": "DE", "city": "Hamburg", "postalCode": "20095"}]}),
+    );
+    let b = create(
+        app,
+        "demo",
+        app.admin(),
+        json!({"key": format!("{tag}-div"), "name": format!("{tag} Heating Division"),
+               "unitType": "Division", "status": "Inactive", "storeMode": "Explicit",
+               "stores": [{"key": "s2", "typeId": "store"}],
+               "parentUnit": {"key": format!("{tag}-plumb"), "typeId": "business-unit"}}),
+    );
+    let c = create(
+        app,
+        "demo",
+        app.admin(),
+        json!({"key": format!("{tag}-zed"), "name": format!("{tag} Zeppelin Traders"),
+               "unitType": "Company", "addresses": [{"country": "FR", "city": "Paris"}]}),
+    );
+    [a, b, c]
+}
+
+fn each_expression_finds_the_expected_units(app: &App) {
+    let t = tag();
+    let [a, b, c] = units(app, &t);
+    let f = |q: Value| found_as(app, app.admin(), &t, q);
+    assert_eq!(
+        f(json!({"fullText": {"field": "all", "value": "plumbing"}})),
+        sorted(&[&a])
+    );
+    assert_eq!(
+        f(json!({"fullText": {"field": "name", "value": "heating zeppelin", "mustMatch": "any"}})),
+        sorted(&[&b, &c])
+    );
+    assert_eq!(
+        f(json!({"fullTextPrefix": {"field": "name", "value": "Zepp"}})),
+        sorted(&[&c])
+    );
+    assert!(f(json!({"fuzzy": {"field": "name", "value": "Plumbimg", "level": 0}})).is_empty());
+    assert_eq!(
+        f(json!({"fuzzy": {"field": "name", "value": "Plumbimg", "level": 1}})),
+        sorted(&[&a])
+    );
+    assert_eq!(
+        f(json!({"exact": {"field": "status", "value": "Inactive"}})),
+        sorted(&[&b])
+    );
+    assert_eq!(
+        f(json!({"exact": {"field": "unitType", "values": ["Company"]}})),
+        sorted(&[&a, &c])
+    );
+    assert_eq!(
+        f(
+            json!({"exact": {"field": "key", "value": format!("{}-ZED", t.to_uppercase()), "caseInsensitive": true}})
+        ),
+        sorted(&[&c])
+    );
+    assert_eq!(
+        f(json!({"prefix": {"field": "key", "value": format!("{t}-p")}})),
+        sorted(&[&a])
+    );
+    assert_eq!(
+        f(json!({"wildcard": {"field": "contactEmail", "value": "info@*.example"}})),
+        sorted(&[&a])
+    );
+    assert_eq!(
+        f(json!({"exists": {"field": "contactEmail"}})),
+        sorted(&[&a])
+    );
+    assert_eq!(
+        f(json!({"range": {"field": "createdAt", "gte": a["createdAt"], "lte": c["createdAt"]}})),
+        sorted(&[&a, &b, &c])
+    );
+    assert_eq!(
+        f(json!({"exact": {"field": "topLevelUnit.key", "value": format!("{t}-plumb")}})),
+        sorted(&[&a, &b])
+    );
+    assert_eq!(
+        f(json!({"exact": {"field": "parentUnit.key", "value": format!("{t}-plumb")}})),
+        sorted(&[&b])
+    );
+    assert_eq!(
+        f(json!({"exact": {"field": "stores.key", "value": "s2"}})),
+        sorted(&[&b])
+    );
+    assert_eq!(
+        f(json!({"exact": {"field": "addresses.city", "value": "Paris"}})),
+        sorted(&[&c])
+    );
+    assert_eq!(
+        f(json!({"not": [{"exact": {"field": "unitType", "value": "Division"}}]})),
+        sorted(&[&a, &c])
+    );
+    assert_eq!(
+        f(
+            json!({"or": [{"exact": {"field": "status", "value": "Inactive"}},
+                        {"fullText": {"field": "all", "value": "hamburg"}}]})
+        ),
+        sorted(&[&a, &b])
+    );
+    // Sorting by a field, and relevance for `all`.
+    let body = json!({"query": {"fullText": {"field": "name", "value": t}},
+                      "sort": [{"field": "key", "order": "desc"}]});
+    let reply = app.post(SEARCH, app.admin(), &body);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(
+        ids(&reply.json),
+        [id_of(&c), id_of(&a), id_of(&b)].map(str::to_string)
+    );
+    assert_eq!(reply.json["total"], 3);
+    assert!(reply.json["results"][0]["relevance"].is_number());
+}
+
+fn writes_and_moves_are_visible_at_once(app: &App) {
+    let t = tag();
+    let [a, b, c] = units(app, &t);
+    let f = |q: Value| found_as(app, app.admin(), &t, q);
+    // A rename is found at once under the new name, not the old.
+    let reply = app.update(
+        &path(&c),
+        app.admin(),
+        1,
+        json!([{"action": "changeName", "name": format!("{t} Quokka Supplies")}]),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(
+        f(json!({"fullText": {"field": "name", "value": "quokka"}})),
+        sorted(&[&c])
+    );
+    assert!(f(json!({"fullText": {"field": "name", "value": "zeppelin"}})).is_empty());
+    // A grandchild under the division, then the division moved under c: the subtree's
+    // topLevelUnit.key follows in the index.
+    let g = create(
+        app,
+        "demo",
+        app.admin(),
+        json!({"key": format!("{t}-grand"), "name": format!("{t} Grand Unit"),
+               "unitType": "Division",
+               "parentUnit": {"key": format!("{t}-div"), "typeId": "business-unit"}}),
+    );
+    let reply = app.update(
+        &path(&b),
+        app.admin(),
+        1,
+        json!([{"action": "changeParentUnit", "parentUnit": {"key": format!("{t}-zed"), "typeId": "business-unit"}}]),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(
+        f(json!({"exact": {"field": "topLevelUnit.key", "value": format!("{t}-zed")}})),
+        sorted(&[&b, &c, &g])
+    );
+    assert_eq!(
+        f(json!({"exact": {"field": "topLevelUnit.key", "value": format!("{t}-plumb")}})),
+        sorted(&[&a])
+    );
+    // A deleted unit is gone at once.
+    let current = app.get(&path(&g), app.admin());
+    let version = current.json["version"].as_u64().unwrap();
+    let deleted = app.delete(&format!("{}?version={version}", path(&g)), app.admin());
+    assert_eq!(deleted.status, 200, "{}", deleted.text);
+    assert!(f(json!({"fullText": {"field": "name", "value": "grand"}})).is_empty());
+}
+
+fn bad_input_is_a_400_naming_the_problem(app: &App) {
+    let bad = |body: Value, needle: &str| {
+        let reply = app.post(SEARCH, app.admin(), &body);
+        let error = reply.assert_error(400, "InvalidInput");
+        assert!(
+            error["message"].as_str().unwrap().contains(needle),
+            "{body}: {error}"
+        );
+    };
+    bad(
+        json!({"query": {"exact": {"field": "email", "value": "x"}}}),
+        "unknown field 'email'",
+    );
+    bad(
+        json!({"query": {"fullText": {"field": "status", "value": "Active"}}}),
+        "fullText cannot be used",
+    );
+    bad(
+        json!({"query": {"range": {"field": "createdAt", "gte": "yesterday"}}}),
+        "date-time",
+    );
+    bad(json!({"limit": 0}), "limit");
+    bad(json!({"query": {"and": []}}), "query.and");
+}
+
+fn search_needs_its_scopes_and_store_tokens_see_their_stores(app: &App) {
+    let t = tag();
+    let [a, _b, _c] = units(app, &t);
+    let viewer = app.token(ADMIN, Some("view_business_units:demo"));
+    let all = found_as(app, &viewer, &t, json!({"exists": {"field": "key"}}));
+    assert_eq!(all.len(), 3);
+    assert_eq!(app.head(SEARCH, &viewer).status, 200);
+    // A store-scoped token finds only the units of its stores.
+    for scope in [
+        "view_business_units:demo:s1",
+        "manage_business_units:demo:s1",
+    ] {
+        let s1 = app.token(ADMIN, Some(scope));
+        assert_eq!(
+            found_as(app, &s1, &t, json!({"exists": {"field": "key"}})),
+            sorted(&[&a]),
+            "{scope}"
+        );
+        let reply = app.post(SEARCH, &s1, &json!({"limit": 100}));
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        for hit in reply.json["results"].as_array().unwrap() {
+            let id = hit["id"].as_str().unwrap();
+            let unit = app.get(&format!("/demo/business-units/{id}"), app.admin());
+            let stores: Vec<&str> = unit.json["stores"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s["key"].as_str())
+                .collect();
+            assert!(stores.contains(&"s1"), "{}", unit.text);
+        }
+    }
+    // Other scopes: 403; the indexing status needs view_project_settings.
+    let other_project = app.token(OTHER_ADMIN, None);
+    for token in [app.token(ADMIN, Some("view_customers:demo")), other_project] {
+        app.post(SEARCH, &token, &json!({}))
+            .assert_error(403, "insufficient_scope");
+    }
+    app.get("/demo/business-units/search/indexing-status", &viewer)
+        .assert_error(403, "insufficient_scope");
+    let settings = app.token(ADMIN, Some("view_project_settings:demo"));
+    let status = app.get("/demo/business-units/search/indexing-status", &settings);
+    assert_eq!(status.json["status"], "Ready", "{}", status.text);
+    app.post(SEARCH, &settings, &json!({}))
+        .assert_error(403, "insufficient_scope");
+    app.post(SEARCH, "nope", &json!({}))
+        .assert_error(401, "invalid_token");
+}
+
+fn activation_indexes_existing_units_and_deactivation_stops_search(app: &App) {
+    let token = app.token(OTHER_ADMIN, None);
+    let t = tag();
+    let mut created = Vec::new();
+    for i in 0..12 {
+        let unit = create(
+            app,
+            "other",
+            &token,
+            json!({"key": format!("{t}-{i}"), "name": format!("{t} Unit {i}"), "unitType": "Company"}),
+        );
+        created.push(id_of(&unit).to_string());
+    }
+    let search = "/other/business-units/search";
+    let body = json!({"query": {"fullText": {"field": "name", "value": t}}, "limit": 100});
+    let project = app.get("/other", &token);
+    assert_eq!(project.status, 200, "{}", project.text);
+    if project.json["searchIndexing"]["businessUnits"]["status"] == "Deactivated" {
+        app.post(search, &token, &body)
+            .assert_error(409, "SearchNotReady");
+        assert_eq!(app.head(search, &token).status, 409);
+        let status = app.get("/other/business-units/search/indexing-status", &token);
+        assert_eq!(status.json["status"], "Deactivated");
+    }
+    let version = project.json["version"].as_u64().unwrap();
+    let activate = json!([{"action": "changeBusinessUnitSearchStatus", "status": "Activated"}]);
+    let reply = app.update("/other", &token, version, activate.clone());
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let seen = wait_ready(app, "other", &token);
+    let statuses: Vec<&Value> = seen.iter().map(|s| &s["status"]).collect();
+    assert!(statuses.contains(&&json!("Indexing")), "{seen:?}");
+    let reply = app.post(search, &token, &body);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let mut found = ids(&reply.json);
+    found.sort();
+    created.sort();
+    assert_eq!(found, created);
+    assert_eq!(app.head(search, &token).status, 200);
+    let fuzzy = json!({"query": {"and": [
+        {"fuzzy": {"field": "name", "value": "Unjt", "level": 1}},
+        {"filter": [{"fullText": {"field": "name", "value": t}}]}]}});
+    let reply = app.post(search, &token, &fuzzy);
+    assert_eq!(reply.json["total"], 12, "{}", reply.text);
+    let project = app.get("/other", &token);
+    assert_eq!(
+        project.json["searchIndexing"]["businessUnits"]["status"],
+        "Activated"
+    );
+    let version = project.json["version"].as_u64().unwrap();
+    let reply = app.update(
+        "/other",
+        &token,
+        version,
+        json!([{"action": "changeBusinessUnitSearchStatus", "status": "Deactivated"}]),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    app.post(search, &token, &body)
+        .assert_error(409, "SearchNotReady");
+    let reply = app.update("/other", &token, version + 1, activate);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    wait_ready(app, "other", &token);
+    let reply = app.post(search, &token, &body);
+    assert_eq!(reply.json["total"], 12, "{}", reply.text);
+}
