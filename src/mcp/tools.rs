@@ -43,11 +43,12 @@ impl Resource {
 
     /// The resources this API implements, whose tools the Worker serves (the others are
     /// not listed and are unknown tools until their endpoints exist).
-    pub const SERVED: [Resource; 5] = [
+    pub const SERVED: [Resource; 6] = [
         Resource::Customers,
         Resource::CustomerSearch,
         Resource::CustomerGroups,
         Resource::BusinessUnits,
+        Resource::BusinessUnitSearch,
         Resource::AssociateRoles,
     ];
 }

@@ -244,14 +244,6 @@ fn bad_input_is_a_protocol_error_or_a_tool_error(app: &App) {
         &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "no_such_tool", "arguments": {}}}),
     );
     assert_eq!(reply.json["error"]["code"], -32602, "{}", reply.text);
-    // Tools of resources this Worker does not serve are unknown tools.
-    let reply = rpc(
-        app,
-        &token,
-        &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
-            "name": "commercetools_customers_create_business_units_search", "arguments": {}}}),
-    );
-    assert_eq!(reply.json["error"]["code"], -32602, "{}", reply.text);
     // Wrong argument types and missing arguments are tool errors; nothing is written.
     let email = unique_email("mcpbad");
     let result = call_tool(app, &token, "create_customers", json!({"email": 42}));

@@ -1408,6 +1408,10 @@ fn mcp_tool_rows(missing: &str) -> Vec<(&'static str, String, String, [Expect; 1
         // Customer search needs view_customers; its indexing status view_project_settings.
         ("create_customers_search", json!({"limit": 1}), READ),
         ("list_customers_search_indexing_status", json!({}), OWN),
+        // Business unit search needs view_business_units; its indexing status
+        // view_project_settings.
+        ("create_business_units_search", json!({"limit": 1}), OWN),
+        ("list_business_units_search_indexing_status", json!({}), OWN),
         // Business units and associate roles: their own scopes (or manage_project).
         ("get_business_units_by_id", json!({"ID": id}), OWN),
         ("get_business_units_by_key", json!({"key": "nothing"}), OWN),

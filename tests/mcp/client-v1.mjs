@@ -196,6 +196,15 @@ const inherited = await call('get_business_units_associates_by_business_unit_id_
 assert.ok(JSON.stringify(inherited).includes(roleKey), JSON.stringify(inherited));
 await call('get_business_units_associates_by_key_and_associate_id', { key: companyKey, associateId: customer.id });
 await failing('delete_associate_roles_by_key', { key: roleKey, version: 3 }, 'ReferenceExists');
+// Business Unit Search (on in the demo project for the whole test run): the renamed
+// Division is found at once.
+const unitStatus = await call('list_business_units_search_indexing_status', {});
+assert.equal(unitStatus.status, 'Ready');
+const units = await call('create_business_units_search', {
+  query: { exact: { field: 'topLevelUnit.key', value: companyKey } },
+  sort: [{ field: 'key', order: 'asc' }],
+});
+assert.deepEqual(units.results.map((r) => r.id), [company.id, division.id]);
 await call('delete_business_units_by_id', { ID: division.id, version: division.version + 1 });
 await call('delete_business_units_by_key', { key: companyKey, version: 2 });
 await call('delete_associate_roles_by_id', { ID: role.id, version: 3 });
