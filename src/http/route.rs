@@ -595,6 +595,14 @@ mod tests {
             Some(Route::CustomerSearchStatus { project: p() })
         );
         assert_eq!(
+            match_path("/p/business-units/search"),
+            Some(Route::BusinessUnitSearch { project: p() })
+        );
+        assert_eq!(
+            match_path("/p/business-units/search/indexing-status"),
+            Some(Route::BusinessUnitSearchStatus { project: p() })
+        );
+        assert_eq!(
             match_path("/p/in-store/key=s/customers/search"),
             Some(Route::Customer {
                 project: p(),

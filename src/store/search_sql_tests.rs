@@ -117,3 +117,17 @@ fn unions_hold_at_most_five_terms() {
     let s = compiled(json!({"query": {"not": many}}));
     assert!(s.sql.contains("SELECT * FROM ("));
 }
+
+#[test]
+fn a_date_time_range_compares_lower_cased_and_units_have_their_own_index() {
+    let s = compiled(
+        json!({"query": {"range": {"field": "createdAt", "lte": "2026-01-01T00:00:00.000Z"}}}),
+    );
+    assert!(s.sql.contains("lower <= lower(?"), "{}", s.sql);
+    let schema = &crate::domain::search::fields::BUSINESS_UNITS;
+    let body = json!({"query": {"fullText": {"field": "all", "value": "plumbing"}}});
+    let request = parse(body.to_string().as_bytes(), schema).unwrap();
+    let s = compile(BUSINESS_UNITS, "p", &request, &Expansions::new()).unwrap();
+    assert!(s.sql.contains("business_unit_fts MATCH"));
+    assert_eq!(s.params[1], Param::text("business-unit"));
+}

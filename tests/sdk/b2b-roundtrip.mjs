@@ -131,6 +131,29 @@ const renamed = (
 ).body;
 assert.equal(renamed.name, 'Renamed');
 
+// Business Unit Search (the test run switches it on in the demo project): both units by
+// their tree, at once after the write, and HEAD (this client's scopes do not include
+// view_project_settings, which the indexing status needs).
+const unitSearch = await api
+  .businessUnits()
+  .search()
+  .post({
+    body: {
+      query: { exact: { field: 'topLevelUnit.key', value: companyKey } },
+      sort: [{ field: 'createdAt', order: 'asc' }],
+    },
+  })
+  .execute();
+assert.equal(unitSearch.statusCode, 200);
+assert.deepEqual(unitSearch.body.results.map((r) => r.id), [company.id, division.id]);
+const renamedFound = await api
+  .businessUnits()
+  .search()
+  .post({ body: { query: { fullText: { field: 'name', value: 'Renamed' } }, limit: 100 } })
+  .execute();
+assert.ok(renamedFound.body.results.some((r) => r.id === division.id));
+assert.equal((await api.businessUnits().search().head().execute()).statusCode, 200);
+
 // The associate lookup: the Company's role is inherited by the Division.
 const access = (
   await api
