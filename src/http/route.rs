@@ -114,6 +114,12 @@ pub enum Route {
         target: Target,
         customer: String,
     },
+    /// `/{projectKey}/as-associate/{associateId}/business-units[/{id} or /key={key}]`.
+    AsAssociate {
+        project: String,
+        associate: String,
+        target: Option<Target>,
+    },
 }
 
 impl Route {
@@ -131,7 +137,9 @@ impl Route {
             Route::ApiClients { .. } => &["GET", "HEAD", "POST"],
             Route::ApiClient { .. } => &["GET", "HEAD", "DELETE"],
             Route::Messages { .. } | Route::Message { .. } => &["GET", "HEAD"],
-            Route::Customers { .. } | Route::Resources { .. } => &["GET", "HEAD", "POST"],
+            Route::Customers { .. } | Route::Resources { .. } | Route::AsAssociate { .. } => {
+                &["GET", "HEAD", "POST"]
+            }
             Route::Customer { .. } | Route::Resource { .. } => &["GET", "HEAD", "POST", "DELETE"],
             Route::Credentials {
                 endpoint: Credential::ByPasswordToken(_) | Credential::ByEmailToken(_),
@@ -210,6 +218,20 @@ pub fn match_path(path: &str) -> Option<Route> {
             Some(Route::Message {
                 project: project.to_string(),
                 id: id.to_string(),
+            })
+        }
+        [project, "as-associate", associate, "business-units", rest @ ..]
+            if !project.is_empty() && !associate.is_empty() =>
+        {
+            let target = match rest {
+                [] => None,
+                [target] => Some(target_of(target)?),
+                _ => return None,
+            };
+            Some(Route::AsAssociate {
+                project: project.to_string(),
+                associate: associate.to_string(),
+                target,
             })
         }
         [project, "in-store", store, rest @ ..] => {
@@ -524,6 +546,28 @@ mod tests {
         );
         assert_eq!(match_path("/p/types/t1/associates/c1"), None);
         assert_eq!(match_path("/p/in-store/key=s/customer-groups"), None);
+    }
+
+    #[test]
+    fn matches_the_as_associate_endpoints() {
+        let route = |target| {
+            Some(Route::AsAssociate {
+                project: "p".into(),
+                associate: "c1".into(),
+                target,
+            })
+        };
+        assert_eq!(match_path("/p/as-associate/c1/business-units"), route(None));
+        assert_eq!(
+            match_path("/p/as-associate/c1/business-units/key=b"),
+            route(Some(Target::Key("b".into())))
+        );
+        assert_eq!(
+            match_path("/p/as-associate/c1/business-units/u1"),
+            route(Some(Target::Id("u1".into())))
+        );
+        assert_eq!(match_path("/p/as-associate/c1/business-units/u1/x"), None);
+        assert_eq!(match_path("/p/as-associate//business-units"), None);
     }
 
     #[test]

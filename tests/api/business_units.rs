@@ -33,13 +33,13 @@ tests!(business_units;
 
 /// Creates a unit as admin; panics unless 201.
 #[track_caller]
-fn create_unit(app: &App, draft: &Value) -> Value {
+pub(crate) fn create_unit(app: &App, draft: &Value) -> Value {
     let reply = app.post("/demo/business-units", app.admin(), draft);
     assert_eq!(reply.status, 201, "{}", reply.text);
     reply.json
 }
 
-fn company(app: &App, prefix: &str) -> Value {
+pub(crate) fn company(app: &App, prefix: &str) -> Value {
     let key = unique(prefix);
     create_unit(
         app,
@@ -47,7 +47,7 @@ fn company(app: &App, prefix: &str) -> Value {
     )
 }
 
-fn division(app: &App, parent: &Value, extra: Value) -> Value {
+pub(crate) fn division(app: &App, parent: &Value, extra: Value) -> Value {
     let key = unique("div");
     let mut draft = json!({"key": key, "name": key, "unitType": "Division",
                            "parentUnit": {"key": parent["key"], "typeId": "business-unit"}});
@@ -57,22 +57,22 @@ fn division(app: &App, parent: &Value, extra: Value) -> Value {
     create_unit(app, &draft)
 }
 
-fn unit_path(unit: &Value) -> String {
+pub(crate) fn unit_path(unit: &Value) -> String {
     format!("/demo/business-units/{}", id_of(unit))
 }
 
-fn customer(app: &App) -> String {
+pub(crate) fn customer(app: &App) -> String {
     let c = app.create_customer(&json!({"email": unique_email("assoc"), "password": "x"}));
     id_of(&c).to_string()
 }
 
-fn role(app: &App, permissions: Value) -> String {
+pub(crate) fn role(app: &App, permissions: Value) -> String {
     let key = unique("burole");
     create_role(app, &json!({"key": key, "permissions": permissions}));
     key
 }
 
-fn associate(customer: &str, roles: &[(&str, &str)]) -> Value {
+pub(crate) fn associate(customer: &str, roles: &[(&str, &str)]) -> Value {
     let assignments: Vec<Value> = roles
         .iter()
         .map(

@@ -29,6 +29,7 @@ macro_rules! tests {
     };
 }
 
+mod as_associate;
 mod associate_roles;
 mod auth;
 mod business_units;
@@ -65,6 +66,7 @@ fn main() {
         types::tests(),
         associate_roles::tests(),
         business_units::tests(),
+        as_associate::tests(),
         me::tests(),
         messages::tests(),
     ]

@@ -19,13 +19,15 @@ use crate::http::route::Target;
 use crate::store::references;
 
 /// The unit a path names, and its ancestors.
-async fn unit_and_ancestors(call: &Call, target: &Target) -> ApiResult<Vec<BusinessUnit>> {
+async fn unit_and_ancestors(
+    call: &Call,
+    wanted: &ResourceIdentifier,
+) -> ApiResult<Vec<BusinessUnit>> {
     #[derive(Deserialize)]
     struct Doc {
         doc: String,
     }
-    let identifier = identifier(target);
-    let statement = references::units_with_ancestors(&call.project, &[identifier]);
+    let statement = references::units_with_ancestors(&call.project, std::slice::from_ref(wanted));
     let rows: Vec<Doc> = call.db()?.all(&statement).await?;
     Ok(rows
         .iter()
@@ -33,7 +35,8 @@ async fn unit_and_ancestors(call: &Call, target: &Target) -> ApiResult<Vec<Busin
         .collect::<Result<_, _>>()?)
 }
 
-fn identifier(target: &Target) -> ResourceIdentifier {
+/// The resource identifier of a path's `{id}` or `key={key}`.
+pub fn identifier(target: &Target) -> ResourceIdentifier {
     let (id, key) = match target {
         Target::Id(id) => (Some(id.clone()), None),
         Target::Key(key) => (None, Some(key.clone())),
@@ -45,18 +48,20 @@ fn identifier(target: &Target) -> ResourceIdentifier {
     }
 }
 
-/// `GET …/business-units/{id or key=…}/associates/{customerId}`.
-pub async fn associate(mut call: Call, target: &Target, customer_id: &str) -> ApiResult<Response> {
-    let scope = Scope::new("view_business_units", &call.project, None);
-    call.authorize(&[scope]).await?;
-    let units = unit_and_ancestors(&call, target).await?;
-    let wanted = identifier(target);
+/// The unit `wanted` names (404 if none) and what `customer_id` may do there (404 if the
+/// customer is not an associate of it, explicitly or by inheritance).
+pub async fn access_in(
+    call: &Call,
+    wanted: &ResourceIdentifier,
+    customer_id: &str,
+) -> ApiResult<(BusinessUnit, associates::AssociateAccess)> {
+    let units = unit_and_ancestors(call, wanted).await?;
     let unit = units
         .iter()
         .find(|u| wanted.names(&u.meta.id, Some(u.key.as_str())))
-        .ok_or_else(|| match target {
-            Target::Id(id) => ApiError::not_found_id(id),
-            Target::Key(key) => ApiError::not_found_key(key),
+        .ok_or_else(|| match (&wanted.id, &wanted.key) {
+            (Some(id), _) => ApiError::not_found_id(id),
+            (None, key) => ApiError::not_found_key(key.as_deref().unwrap_or_default()),
         })?;
     let ancestor = |key: &str| units.iter().find(|u| u.key.as_str() == key).cloned();
     let (explicit, inherited) =
@@ -78,5 +83,13 @@ pub async fn associate(mut call: Call, target: &Target, customer_id: &str) -> Ap
     }
     let found = references::load(&call.db()?, &call.project, &roles).await?;
     let access = associates::access(customer_id, (&explicit, &inherited), &found.roles);
+    Ok((unit.clone(), access))
+}
+
+/// `GET …/business-units/{id or key=…}/associates/{customerId}`.
+pub async fn associate(mut call: Call, target: &Target, customer_id: &str) -> ApiResult<Response> {
+    let scope = Scope::new("view_business_units", &call.project, None);
+    call.authorize(&[scope]).await?;
+    let (_, access) = access_in(&call, &identifier(target), customer_id).await?;
     Ok(respond::json(200, serde_json::to_string(&access)?))
 }

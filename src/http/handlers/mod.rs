@@ -2,6 +2,7 @@
 //! to the resource's handler, and turn every failure into the commercetools error envelope.
 
 mod api_clients;
+mod as_associate;
 mod business_units;
 mod credentials;
 mod customers;
@@ -154,6 +155,11 @@ async fn dispatch(req: Request, env: Env, ctx: Rc<Context>) -> ApiResult<Respons
             target,
             customer,
         } => business_units::associate(call(project, None)?, &target, &customer).await,
+        Route::AsAssociate {
+            project,
+            associate,
+            target,
+        } => as_associate::handle(call(project, None)?, &associate, target.as_ref()).await,
         Route::Resource {
             project,
             segment,

@@ -78,6 +78,15 @@ async fn query<K: Kind>(mut call: Call, head: bool) -> ApiResult<Response> {
 async fn create<K: Kind>(mut call: Call) -> ApiResult<Response> {
     let by = authorize::<K>(&mut call, true).await?;
     let draft: K::Draft = call.json().await?;
+    insert::<K>(&call, by, draft).await
+}
+
+/// Creates the resource `draft` describes (the caller is authorized): 201 with it.
+pub(crate) async fn insert<K: Kind>(
+    call: &Call,
+    by: ClientLogging,
+    draft: K::Draft,
+) -> ApiResult<Response> {
     let db = call.db()?;
     let refs = references::load(&db, &call.project, &K::wanted(&draft)).await?;
     let state = K::create(draft, (call.now_ms, &by), &refs, &mut CryptoRandom)?;
@@ -98,7 +107,7 @@ async fn create<K: Kind>(mut call: Call) -> ApiResult<Response> {
     db.batch(&batch)
         .await
         .map_err(|e| refusal::<K>(e, &state))?;
-    let body = expand::single(&call, serde_json::to_string(&state)?, false).await?;
+    let body = expand::single(call, serde_json::to_string(&state)?, false).await?;
     Ok(respond::json(201, body))
 }
 
@@ -128,7 +137,7 @@ async fn get<K: Kind>(mut call: Call, target: &Target) -> ApiResult<Response> {
 }
 
 /// Sends a write to the resource's writer object.
-async fn write<K: Kind>(
+pub(crate) async fn write<K: Kind>(
     call: &Call,
     target: &Target,
     client_id: String,
