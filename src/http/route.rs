@@ -114,6 +114,12 @@ pub enum Route {
         target: Target,
         customer: String,
     },
+    /// `/{projectKey}/in-store/key={storeKey}/business-units[/{id} or /key={key}]`.
+    InStoreUnits {
+        project: String,
+        store: String,
+        target: Option<Target>,
+    },
     /// `/{projectKey}/as-associate/{associateId}/business-units[/{id} or /key={key}]`.
     AsAssociate {
         project: String,
@@ -140,7 +146,10 @@ impl Route {
             Route::Customers { .. } | Route::Resources { .. } | Route::AsAssociate { .. } => {
                 &["GET", "HEAD", "POST"]
             }
-            Route::Customer { .. } | Route::Resource { .. } => &["GET", "HEAD", "POST", "DELETE"],
+            Route::InStoreUnits { target: None, .. } => &["GET", "HEAD", "POST"],
+            Route::Customer { .. } | Route::Resource { .. } | Route::InStoreUnits { .. } => {
+                &["GET", "HEAD", "POST", "DELETE"]
+            }
             Route::Credentials {
                 endpoint: Credential::ByPasswordToken(_) | Credential::ByEmailToken(_),
                 ..
@@ -236,7 +245,7 @@ pub fn match_path(path: &str) -> Option<Route> {
         }
         [project, "in-store", store, rest @ ..] => {
             let store = store.strip_prefix("key=").filter(|k| !k.is_empty())?;
-            customers(project, Some(store), rest)
+            customers(project, Some(store), rest).or_else(|| in_store_units(project, store, rest))
         }
         [project, rest @ ..] => customers(project, None, rest).or_else(|| resources(project, rest)),
         [] => None,
@@ -274,6 +283,20 @@ fn resources(project: &str, rest: &[&str]) -> Option<Route> {
         }
         _ => None,
     }
+}
+
+/// `in-store/key={storeKey}/business-units[/{id} or /key={key}]`.
+fn in_store_units(project: &str, store: &str, rest: &[&str]) -> Option<Route> {
+    let target = match rest {
+        ["business-units"] => None,
+        ["business-units", target] => Some(target_of(target)?),
+        _ => return None,
+    };
+    (!project.is_empty()).then(|| Route::InStoreUnits {
+        project: project.to_string(),
+        store: store.to_string(),
+        target,
+    })
 }
 
 /// `{id}` or `key={key}`.
@@ -568,6 +591,27 @@ mod tests {
         );
         assert_eq!(match_path("/p/as-associate/c1/business-units/u1/x"), None);
         assert_eq!(match_path("/p/as-associate//business-units"), None);
+    }
+
+    #[test]
+    fn matches_the_in_store_units() {
+        let route = |target| {
+            Some(Route::InStoreUnits {
+                project: "p".into(),
+                store: "s".into(),
+                target,
+            })
+        };
+        assert_eq!(match_path("/p/in-store/key=s/business-units"), route(None));
+        assert_eq!(
+            match_path("/p/in-store/key=s/business-units/key=b"),
+            route(Some(Target::Key("b".into())))
+        );
+        assert_eq!(match_path("/p/in-store/key=s/business-units/b/x"), None);
+        assert_eq!(
+            route(None).unwrap().allowed_methods(),
+            &["GET", "HEAD", "POST"]
+        );
     }
 
     #[test]

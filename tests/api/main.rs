@@ -39,6 +39,7 @@ mod errors;
 mod fuzz;
 mod groups;
 mod hardening;
+mod in_store_units;
 mod mcp;
 mod me;
 mod messages;
@@ -67,6 +68,7 @@ fn main() {
         associate_roles::tests(),
         business_units::tests(),
         as_associate::tests(),
+        in_store_units::tests(),
         me::tests(),
         messages::tests(),
     ]

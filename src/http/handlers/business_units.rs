@@ -18,8 +18,8 @@ use crate::http::respond;
 use crate::http::route::Target;
 use crate::store::references;
 
-/// The unit a path names, and its ancestors.
-async fn unit_and_ancestors(
+/// The unit a path names, and its ancestors (in no particular order).
+pub async fn unit_and_ancestors(
     call: &Call,
     wanted: &ResourceIdentifier,
 ) -> ApiResult<Vec<BusinessUnit>> {
@@ -84,6 +84,23 @@ pub async fn access_in(
     let found = references::load(&call.db()?, &call.project, &roles).await?;
     let access = associates::access(customer_id, (&explicit, &inherited), &found.roles);
     Ok((unit.clone(), access))
+}
+
+/// The unit `wanted` names (404 if none) and a finder of its ancestors by key.
+pub async fn unit_in_tree(
+    call: &Call,
+    wanted: &ResourceIdentifier,
+) -> ApiResult<(BusinessUnit, Vec<BusinessUnit>)> {
+    let units = unit_and_ancestors(call, wanted).await?;
+    let unit = units
+        .iter()
+        .find(|u| wanted.names(&u.meta.id, Some(u.key.as_str())))
+        .cloned()
+        .ok_or_else(|| match (&wanted.id, &wanted.key) {
+            (Some(id), _) => ApiError::not_found_id(id),
+            (None, key) => ApiError::not_found_key(key.as_deref().unwrap_or_default()),
+        })?;
+    Ok((unit, units))
 }
 
 /// `GET …/business-units/{id or key=…}/associates/{customerId}`.

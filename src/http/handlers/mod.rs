@@ -6,6 +6,7 @@ mod as_associate;
 mod business_units;
 mod credentials;
 mod customers;
+mod in_store;
 mod mcp;
 mod me;
 mod messages;
@@ -155,6 +156,11 @@ async fn dispatch(req: Request, env: Env, ctx: Rc<Context>) -> ApiResult<Respons
             target,
             customer,
         } => business_units::associate(call(project, None)?, &target, &customer).await,
+        Route::InStoreUnits {
+            project,
+            store,
+            target,
+        } => in_store::handle(call(project, Some(store))?, target.as_ref()).await,
         Route::AsAssociate {
             project,
             associate,
