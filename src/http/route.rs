@@ -120,6 +120,11 @@ pub enum Route {
         store: String,
         target: Option<Target>,
     },
+    /// `/{projectKey}/me/business-units[/{id} or /key={key}]`: the token's customer's units.
+    MyUnits {
+        project: String,
+        target: Option<Target>,
+    },
     /// `/{projectKey}/as-associate/{associateId}/business-units[/{id} or /key={key}]`.
     AsAssociate {
         project: String,
@@ -143,9 +148,10 @@ impl Route {
             Route::ApiClients { .. } => &["GET", "HEAD", "POST"],
             Route::ApiClient { .. } => &["GET", "HEAD", "DELETE"],
             Route::Messages { .. } | Route::Message { .. } => &["GET", "HEAD"],
-            Route::Customers { .. } | Route::Resources { .. } | Route::AsAssociate { .. } => {
-                &["GET", "HEAD", "POST"]
-            }
+            Route::Customers { .. }
+            | Route::Resources { .. }
+            | Route::AsAssociate { .. }
+            | Route::MyUnits { .. } => &["GET", "HEAD", "POST"],
             Route::InStoreUnits { target: None, .. } => &["GET", "HEAD", "POST"],
             Route::Customer { .. } | Route::Resource { .. } | Route::InStoreUnits { .. } => {
                 &["GET", "HEAD", "POST", "DELETE"]
@@ -240,6 +246,17 @@ pub fn match_path(path: &str) -> Option<Route> {
             Some(Route::AsAssociate {
                 project: project.to_string(),
                 associate: associate.to_string(),
+                target,
+            })
+        }
+        [project, "me", "business-units", rest @ ..] if !project.is_empty() => {
+            let target = match rest {
+                [] => None,
+                [target] => Some(target_of(target)?),
+                _ => return None,
+            };
+            Some(Route::MyUnits {
+                project: project.to_string(),
                 target,
             })
         }
@@ -591,6 +608,14 @@ mod tests {
         );
         assert_eq!(match_path("/p/as-associate/c1/business-units/u1/x"), None);
         assert_eq!(match_path("/p/as-associate//business-units"), None);
+        assert_eq!(
+            match_path("/p/me/business-units/key=b"),
+            Some(Route::MyUnits {
+                project: "p".into(),
+                target: Some(Target::Key("b".into()))
+            })
+        );
+        assert_eq!(match_path("/p/me/business-units/b/c"), None);
     }
 
     #[test]

@@ -1,17 +1,20 @@
 //! `/{projectKey}/as-associate/{associateId}/business-units…`: the associate's permissions in
 //! the unit (explicit and inherited roles) decide every write — allowed and refused
-//! (`AssociateMissingPermission` naming the permission) on get, query, update and create.
+//! (`AssociateMissingPermission` naming the permission) on get, query, update and create;
+//! `/{projectKey}/me/business-units…`, the same for the customer of the token, with the
+//! MyBusinessUnit actions only.
 
 use serde_json::{json, Value};
 
 use crate::business_units::{associate, create_unit, customer, division, role};
-use crate::support::{id_of, unique, App, ADMIN};
+use crate::support::{form, id_of, unique, unique_email, App, ADMIN};
 
 tests!(as_associate;
     reads_need_membership,
     updates_need_the_action_permission,
     creating_and_moving_need_add_child_units,
     scopes_and_methods,
+    my_business_units,
 );
 
 fn base(associate: &str) -> String {
@@ -262,4 +265,107 @@ fn scopes_and_methods(app: &App) {
     }
     app.delete(&format!("{path}?version=2"), app.admin())
         .assert_error(405, "MethodNotAllowed");
+}
+
+/// A client with `manage_my_business_units`, and a token of a new customer through it;
+/// (customer id, token).
+fn buyer(app: &App) -> (String, String) {
+    let created = app.post(
+        "/demo/api-clients",
+        app.admin(),
+        &json!({"name": unique("buyers"), "scope": "manage_my_business_units:demo manage_my_profile:demo"}),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let client = (
+        created.json["id"].as_str().unwrap(),
+        created.json["secret"].as_str().unwrap(),
+    );
+    let email = unique_email("buyer");
+    let c = app.create_customer(&json!({"email": email, "password": "pw"}));
+    let body = format!(
+        "grant_type=password&username={}&password=pw",
+        crate::support::encode(&email)
+    );
+    let reply = form(app, client, "/oauth/demo/customers/token", &body, &[]);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    (
+        id_of(&c).to_string(),
+        reply.json["access_token"].as_str().unwrap().to_string(),
+    )
+}
+
+fn my_business_units(app: &App) {
+    let (me, token) = buyer(app);
+    let all = role(
+        app,
+        json!([
+            "UpdateBusinessUnitDetails",
+            "UpdateAssociates",
+            "UpdateParentUnit",
+            "AddChildUnits"
+        ]),
+    );
+    let co = company_with(app, &[(&me, &[(&all, "Enabled")])]);
+    let (a, b) = (division(app, &co, json!({})), division(app, &co, json!({})));
+    let foreign = company_with(app, &[(&me, &[(&all, "Enabled")])]);
+    let stranger = crate::business_units::company(app, "stranger");
+    let page = app.get("/demo/me/business-units", &token);
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert_eq!(page.json["count"], 2, "{}", page.text);
+    let path = |unit: &Value| format!("/demo/me/business-units/{}", id_of(unit));
+    assert_eq!(app.get(&path(&a), &token).status, 200);
+    let by_key = format!(
+        "/demo/me/business-units/key={}",
+        co["key"].as_str().unwrap()
+    );
+    assert_eq!(app.get(&by_key, &token).json["key"], co["key"]);
+    app.get(&path(&stranger), &token)
+        .assert_error(404, "ResourceNotFound");
+    let reply = app.update(
+        &path(&co),
+        &token,
+        1,
+        json!([{"action": "changeName", "name": "mine"}]),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    // Not a MyBusinessUnit action.
+    app.update(
+        &path(&co),
+        &token,
+        2,
+        json!([{"action": "changeStatus", "status": "Inactive"}]),
+    )
+    .assert_error(400, "InvalidInput");
+    // Moves stay within the tree.
+    let move_to = |parent: &Value| json!([{"action": "changeParentUnit", "parentUnit": {"key": parent["key"]}}]);
+    app.update(&path(&b), &token, 1, move_to(&foreign))
+        .assert_error(400, "InvalidOperation");
+    let reply = app.update(&path(&b), &token, 1, move_to(&a));
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    // Permissions decide as for as-associate.
+    let (other, other_token) = buyer(app);
+    let carts = role(app, json!(["ViewMyCarts"]));
+    let theirs = company_with(app, &[(&other, &[(&carts, "Enabled")])]);
+    let reply = app.update(
+        &path(&theirs),
+        &other_token,
+        1,
+        json!([{"action": "changeName", "name": "x"}]),
+    );
+    refused(&reply, &other, &theirs, "UpdateBusinessUnitDetails");
+    // No create (no role on creation is configured), no delete, no admin or client token.
+    let k = unique("mine");
+    app.post(
+        "/demo/me/business-units",
+        &token,
+        &json!({"key": k, "name": k, "unitType": "Company"}),
+    )
+    .assert_error(400, "InvalidOperation");
+    app.delete(&format!("{}?version=2", path(&co)), &token)
+        .assert_error(405, "MethodNotAllowed");
+    app.get("/demo/me/business-units", app.admin())
+        .assert_error(403, "insufficient_scope");
+    let units = app.token(ADMIN, Some("manage_business_units:demo"));
+    app.get("/demo/me/business-units", &units)
+        .assert_error(403, "insufficient_scope");
 }

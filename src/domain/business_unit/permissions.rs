@@ -102,6 +102,74 @@ pub fn check_update(
     Ok(())
 }
 
+/// Whether `action` is one of the 18 MyBusinessUnit update actions `/me/business-units`
+/// offers. Every action is listed, so a new one must be placed on one side or the other.
+pub fn is_my_action(action: &BusinessUnitAction) -> bool {
+    use BusinessUnitAction::*;
+    match action {
+        AddAddress { .. }
+        | AddBillingAddressId { .. }
+        | AddShippingAddressId { .. }
+        | ChangeAddress { .. }
+        | ChangeAssociate { .. }
+        | ChangeName { .. }
+        | ChangeParentUnit { .. }
+        | RemoveAddress { .. }
+        | RemoveAssociate { .. }
+        | RemoveBillingAddressId { .. }
+        | RemoveShippingAddressId { .. }
+        | SetAddressCustomField { .. }
+        | SetAddressCustomType { .. }
+        | SetContactEmail { .. }
+        | SetCustomField { .. }
+        | SetCustomType { .. }
+        | SetDefaultBillingAddress { .. }
+        | SetDefaultShippingAddress { .. } => true,
+        ChangeStatus { .. }
+        | SetStoreMode { .. }
+        | SetStores { .. }
+        | AddStore { .. }
+        | RemoveStore { .. }
+        | ChangeAssociateMode { .. }
+        | ChangeApprovalRuleMode { .. }
+        | AddAssociate { .. }
+        | SetAssociates { .. }
+        | AddCustomerGroupAssignment { .. }
+        | RemoveCustomerGroupAssignment { .. }
+        | SetCustomerGroupAssignments { .. }
+        | SetUnitType { .. } => false,
+    }
+}
+
+/// Ok if every action is a MyBusinessUnit action; else 400 naming the first that is not.
+pub fn check_my_actions(actions: &[BusinessUnitAction]) -> Result<(), ApiError> {
+    match actions.iter().position(|a| !is_my_action(a)) {
+        None => Ok(()),
+        Some(i) => Err(ApiError::InvalidInput {
+            message: format!(
+                "actions[{i}] -> action: '{}' is not a MyBusinessUnit update action: it cannot be used on /me/business-units.",
+                action_name(&actions[i])
+            ),
+        }),
+    }
+}
+
+/// A `/me` move keeps the unit in its tree: the new parent must have the unit's top-level
+/// unit (400 `InvalidOperation` otherwise).
+pub fn check_my_move(unit: &BusinessUnit, new_parent: &BusinessUnit) -> Result<(), ApiError> {
+    if new_parent.top_level_unit.key == unit.top_level_unit.key {
+        return Ok(());
+    }
+    Err(ApiError::InvalidOperation {
+        message: format!(
+            "The new parent unit '{}' is not in the tree of '{}' (top-level unit '{}').",
+            new_parent.key.as_str(),
+            unit.key.as_str(),
+            unit.top_level_unit.key
+        ),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +193,16 @@ mod tests {
         assert_eq!(needed(&moved), UPDATE_PARENT_UNIT);
         assert_eq!(new_parent(&moved).and_then(|p| p.key.as_deref()), Some("p"));
         assert!(new_parent(&name).is_none());
+    }
+
+    #[test]
+    fn my_actions_are_a_subset() {
+        let name = action(r#"{"action":"changeName","name":"n"}"#);
+        let status = action(r#"{"action":"changeStatus","status":"Inactive"}"#);
+        assert!(check_my_actions(std::slice::from_ref(&name)).is_ok());
+        let err = check_my_actions(&[name, status]).unwrap_err();
+        assert!(err.message().contains("actions[1]"), "{}", err.message());
+        assert!(err.message().contains("changeStatus"));
     }
 
     #[test]

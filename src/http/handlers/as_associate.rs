@@ -12,6 +12,12 @@
 //!
 //! The permissions are read before the write goes to the unit's writer object, so a role
 //! removed in between is not seen by that write.
+//!
+//! `/{projectKey}/me/business-units…` is the same with the token's customer as the associate
+//! (scope `manage_my_business_units`, for reads too): the 18 MyBusinessUnit actions only, a
+//! `changeParentUnit` within the unit's tree, and no create (it needs the project's
+//! `myBusinessUnitAssociateRoleOnCreation`, and project settings are not built: 400
+//! `InvalidOperation`, as commercetools answers when none is configured).
 
 use worker::{Method, Response};
 
@@ -19,7 +25,7 @@ use crate::domain::auth::Scope;
 use crate::domain::business_unit::actions::BusinessUnitAction;
 use crate::domain::business_unit::draft::BusinessUnitDraft;
 use crate::domain::business_unit::permissions::{self, ADD_CHILD_UNITS};
-use crate::domain::business_unit::UnitType;
+use crate::domain::business_unit::{BusinessUnit, UnitType};
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::query;
 use crate::domain::refs::{ClientLogging, ResourceIdentifier};
@@ -33,38 +39,65 @@ use crate::store::business_unit_table::BusinessUnits;
 use crate::store::kind::Kind;
 use crate::store::resources::ResourceWrite;
 
-/// Every `as-associate` business-unit endpoint.
-pub async fn handle(call: Call, associate: &str, target: Option<&Target>) -> ApiResult<Response> {
+/// Who acts: the associate a path names (`as-associate`), or the token's customer (`/me`).
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    Associate(&'a str),
+    Me,
+}
+
+/// The authorized caller: the associate's customer id and who writes.
+struct Acting {
+    associate: String,
+    by: ClientLogging,
+    me: bool,
+}
+
+/// Every `as-associate` and `/me` business-unit endpoint.
+pub async fn handle(call: Call, actor: Actor<'_>, target: Option<&Target>) -> ApiResult<Response> {
     let method = call.req.method();
     match (target, method) {
-        (None, Method::Post) => create(call, associate).await,
-        (None, method) => query(call, associate, method == Method::Head).await,
-        (Some(target), Method::Post) => update(call, associate, target).await,
-        (Some(target), _) => get(call, associate, target).await,
+        (None, Method::Post) => create(call, actor).await,
+        (None, method) => query(call, actor, method == Method::Head).await,
+        (Some(target), Method::Post) => update(call, actor, target).await,
+        (Some(target), _) => get(call, actor, target).await,
     }
 }
 
-async fn authorize(call: &mut Call, manage: bool) -> ApiResult<ClientLogging> {
-    let name = if manage {
-        "manage_business_units"
-    } else {
-        "view_business_units"
+async fn authorize(call: &mut Call, actor: Actor<'_>, manage: bool) -> ApiResult<Acting> {
+    let name = match (actor, manage) {
+        (Actor::Me, _) => "manage_my_business_units",
+        (_, true) => "manage_business_units",
+        (_, false) => "view_business_units",
     };
     let grant = call
         .authorize(&[Scope::new(name, &call.project, None)])
         .await?;
-    Ok(ClientLogging::client(&grant.client_id))
+    let by = ClientLogging::client(&grant.client_id);
+    let associate = match actor {
+        Actor::Associate(id) => id.to_string(),
+        Actor::Me => grant
+            .customer_id
+            .clone()
+            .ok_or(ApiError::NoCustomerInToken)?,
+    };
+    Ok(Acting {
+        associate,
+        by,
+        me: matches!(actor, Actor::Me),
+    })
 }
 
-async fn get(mut call: Call, associate: &str, target: &Target) -> ApiResult<Response> {
-    authorize(&mut call, false).await?;
+async fn get(mut call: Call, actor: Actor<'_>, target: &Target) -> ApiResult<Response> {
+    let Acting { associate, .. } = authorize(&mut call, actor, false).await?;
+    let associate = associate.as_str();
     let (unit, _) = access_in(&call, &identifier(target), associate).await?;
     let body = expand::single(&call, serde_json::to_string(&unit)?, false).await?;
     Ok(respond::json(200, body))
 }
 
-async fn query(mut call: Call, associate: &str, head: bool) -> ApiResult<Response> {
-    authorize(&mut call, false).await?;
+async fn query(mut call: Call, actor: Actor<'_>, head: bool) -> ApiResult<Response> {
+    let Acting { associate, .. } = authorize(&mut call, actor, false).await?;
     if associate.contains(['"', '\\']) {
         return Err(ApiError::InvalidInput {
             message: format!("'{associate}' is not a customer id."),
@@ -80,28 +113,43 @@ async fn query(mut call: Call, associate: &str, head: bool) -> ApiResult<Respons
     crate::http::query::run(&call, &parsed, &BusinessUnits::QUERY_TABLE, head).await
 }
 
-async fn update(mut call: Call, associate: &str, target: &Target) -> ApiResult<Response> {
-    let by = authorize(&mut call, true).await?;
+async fn update(mut call: Call, actor: Actor<'_>, target: &Target) -> ApiResult<Response> {
+    let acting = authorize(&mut call, actor, true).await?;
+    let associate = acting.associate.as_str();
     let request = parse_request::<BusinessUnitAction>(&call.body().await?)?;
+    if acting.me {
+        permissions::check_my_actions(&request.actions)?;
+    }
     let (unit, access) = access_in(&call, &identifier(target), associate).await?;
     permissions::check_update(associate, &unit, &access.permissions, &request.actions)?;
     for action in &request.actions {
         if let Some(parent) = permissions::new_parent(action) {
-            may_add_child(&call, associate, parent, &permissions::action_name(action)).await?;
+            let doing = permissions::action_name(action);
+            let parent = may_add_child(&call, associate, parent, &doing).await?;
+            if acting.me {
+                permissions::check_my_move(&unit, &parent)?;
+            }
         }
     }
-    let client_id = by.client_id.unwrap_or_default();
+    let client_id = acting.by.client_id.unwrap_or_default();
     let target = Target::Id(unit.meta.id.clone());
     let write = ResourceWrite::Update { request };
     resources::write::<BusinessUnits>(&call, &target, client_id, write).await
 }
 
-async fn create(mut call: Call, associate: &str) -> ApiResult<Response> {
-    let by = authorize(&mut call, true).await?;
+async fn create(mut call: Call, actor: Actor<'_>) -> ApiResult<Response> {
+    let Acting { associate, by, me } = authorize(&mut call, actor, true).await?;
+    if me {
+        return Err(ApiError::InvalidOperation {
+            message: "No myBusinessUnitAssociateRoleOnCreation is configured for the project."
+                .into(),
+        }
+        .into());
+    }
     let draft: BusinessUnitDraft = call.json().await?;
     match (&draft.unit_type, &draft.parent_unit) {
         (UnitType::Division, Some(parent)) => {
-            may_add_child(&call, associate, parent, "create a Division").await?
+            may_add_child(&call, &associate, parent, "create a Division").await?;
         }
         _ => {
             return Err(ApiError::InvalidOperation {
@@ -113,40 +161,29 @@ async fn create(mut call: Call, associate: &str) -> ApiResult<Response> {
     resources::insert::<BusinessUnits>(&call, by, draft).await
 }
 
-/// Ok if the associate holds `AddChildUnits` in `parent`; 403 if it does not, or is not an
-/// associate there at all.
+/// The unit `parent` if the associate holds `AddChildUnits` there; 403 if it does not, or
+/// is not an associate there at all (or the unit does not exist).
 async fn may_add_child(
     call: &Call,
     associate: &str,
     parent: &ResourceIdentifier,
     doing: &str,
-) -> ApiResult<()> {
-    let label = parent.key.clone().or_else(|| parent.id.clone());
-    let held = match access_in(call, parent, associate).await {
-        Ok((unit, access)) => return require_child(associate, unit.key.as_str(), &access, doing),
-        Err(e) if e.0.first().is_some_and(|e| e.status() == 404) => Vec::new(),
-        Err(e) => return Err(e),
-    };
-    Ok(permissions::require(
-        associate,
-        label.as_deref().unwrap_or_default(),
-        &held,
-        ADD_CHILD_UNITS,
-        doing,
-    )?)
-}
-
-fn require_child(
-    associate: &str,
-    unit_key: &str,
-    access: &crate::domain::business_unit::associates::AssociateAccess,
-    doing: &str,
-) -> ApiResult<()> {
-    Ok(permissions::require(
-        associate,
-        unit_key,
-        &access.permissions,
-        ADD_CHILD_UNITS,
-        doing,
-    )?)
+) -> ApiResult<BusinessUnit> {
+    match access_in(call, parent, associate).await {
+        Ok((unit, access)) => {
+            let key = unit.key.as_str();
+            permissions::require(associate, key, &access.permissions, ADD_CHILD_UNITS, doing)?;
+            Ok(unit)
+        }
+        Err(e) if e.0.first().is_some_and(|e| e.status() == 404) => {
+            let label = parent.key.clone().or_else(|| parent.id.clone());
+            let label = label.unwrap_or_default();
+            Err(
+                permissions::require(associate, &label, &[], ADD_CHILD_UNITS, doing)
+                    .unwrap_err()
+                    .into(),
+            )
+        }
+        Err(e) => Err(e),
+    }
 }

@@ -165,7 +165,14 @@ async fn dispatch(req: Request, env: Env, ctx: Rc<Context>) -> ApiResult<Respons
             project,
             associate,
             target,
-        } => as_associate::handle(call(project, None)?, &associate, target.as_ref()).await,
+        } => {
+            let actor = as_associate::Actor::Associate(&associate);
+            as_associate::handle(call(project, None)?, actor, target.as_ref()).await
+        }
+        Route::MyUnits { project, target } => {
+            let actor = as_associate::Actor::Me;
+            as_associate::handle(call(project, None)?, actor, target.as_ref()).await
+        }
         Route::Resource {
             project,
             segment,
