@@ -27,6 +27,7 @@ tests!(business_units;
     a_move_racing_updates_of_a_child_keeps_the_tree_whole,
     two_opposite_moves_never_make_a_cycle,
     set_unit_type_turns_units_around,
+    inherited_fields_are_computed_when_read,
     ; serial: unit_messages_follow_every_change,
     a_move_says_so_in_messages,
 );
@@ -1255,4 +1256,64 @@ fn set_unit_type_turns_units_around(app: &App) {
     assert_eq!(get(app, &d2)["topLevelUnit"]["key"], co2["key"]);
     app.delete(&format!("{}?version=1", unit_path(&co2)), app.admin())
         .assert_error(400, "ReferenceExists");
+}
+
+fn inherited_fields_are_computed_when_read(app: &App) {
+    let c = customer(app);
+    let (shared, own) = (
+        role(app, json!(["ViewMyCarts"])),
+        role(app, json!(["ViewMyOrders"])),
+    );
+    let store = unique("inh");
+    let key = unique("inh");
+    let co = create_unit(
+        app,
+        &json!({"key": key, "name": key, "unitType": "Company", "stores": [{"key": store}],
+                "associates": [associate(&c, &[(&shared, "Enabled"), (&own, "Disabled")])]}),
+    );
+    assert!(co.get("inheritedStores").is_none(), "{co}");
+    assert!(co.get("inheritedAssociates").is_none(), "{co}");
+    let div = division(app, &co, json!({}));
+    let leaf = division(app, &div, json!({}));
+    let expected_associates = json!([{
+        "associateRoleAssignments": [{
+            "associateRole": {"typeId": "associate-role", "key": shared},
+            "source": {"typeId": "business-unit", "key": co["key"]}
+        }],
+        "customer": {"typeId": "customer", "id": c}
+    }]);
+    let stores = json!([{"typeId": "store", "key": store}]);
+    for unit in [&div, &leaf] {
+        assert_eq!(unit["inheritedStores"], stores, "{unit}");
+        let got = get(app, unit);
+        assert_eq!(got["inheritedStores"], stores);
+        assert_eq!(got["inheritedAssociates"], expected_associates);
+    }
+    let page = app.get(
+        &format!(
+            "/demo/business-units?where=key%3D%22{}%22",
+            leaf["key"].as_str().unwrap()
+        ),
+        app.admin(),
+    );
+    assert_eq!(
+        page.json["results"][0]["inheritedAssociates"],
+        expected_associates
+    );
+    // A mode switch in the middle cuts the leaf off; the reply of the update shows it too.
+    let changed = step(
+        app,
+        &div,
+        1,
+        json!([
+            {"action": "changeAssociateMode", "associateMode": "Explicit"},
+            {"action": "setStoreMode", "storeMode": "Explicit", "stores": []}
+        ]),
+    );
+    assert!(changed.get("inheritedAssociates").is_none(), "{changed}");
+    assert!(changed.get("inheritedStores").is_none(), "{changed}");
+    let got = get(app, &leaf);
+    assert_eq!(got["inheritedAssociates"], json!([]));
+    // The nearest ancestor *with* stores: the Company, past the storeless Division.
+    assert_eq!(got["inheritedStores"], stores);
 }

@@ -31,7 +31,7 @@ use crate::domain::query;
 use crate::domain::refs::{ClientLogging, ResourceIdentifier};
 use crate::domain::resource::parse_request;
 use crate::http::context::Call;
-use crate::http::handlers::business_units::{access_in, identifier};
+use crate::http::handlers::business_units::{access_in, identifier, one_with_inherited};
 use crate::http::handlers::resources;
 use crate::http::route::Target;
 use crate::http::{expand, respond};
@@ -92,7 +92,8 @@ async fn get(mut call: Call, actor: Actor<'_>, target: &Target) -> ApiResult<Res
     let Acting { associate, .. } = authorize(&mut call, actor, false).await?;
     let associate = associate.as_str();
     let (unit, _) = access_in(&call, &identifier(target), associate).await?;
-    let body = expand::single(&call, serde_json::to_string(&unit)?, false).await?;
+    let doc = one_with_inherited(&call, serde_json::to_string(&unit)?).await?;
+    let body = expand::single(&call, doc, false).await?;
     Ok(respond::json(200, body))
 }
 

@@ -18,7 +18,7 @@ use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::refs::{ClientLogging, ResourceIdentifier};
 use crate::domain::resource::parse_request;
 use crate::http::context::Call;
-use crate::http::handlers::business_units::{identifier, unit_in_tree};
+use crate::http::handlers::business_units::{identifier, one_with_inherited, unit_in_tree};
 use crate::http::handlers::resources;
 use crate::http::route::Target;
 use crate::http::{expand, respond};
@@ -80,7 +80,8 @@ async fn unit_in_store(call: &Call, target: &Target) -> ApiResult<BusinessUnit> 
 async fn get(mut call: Call, target: &Target) -> ApiResult<Response> {
     authorize(&mut call, Access::View).await?;
     let unit = unit_in_store(&call, target).await?;
-    let body = expand::single(&call, serde_json::to_string(&unit)?, false).await?;
+    let doc = one_with_inherited(&call, serde_json::to_string(&unit)?).await?;
+    let body = expand::single(&call, doc, false).await?;
     Ok(respond::json(200, body))
 }
 

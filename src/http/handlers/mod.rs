@@ -3,7 +3,7 @@
 
 mod api_clients;
 mod as_associate;
-mod business_units;
+pub(crate) mod business_units;
 mod credentials;
 mod customers;
 mod in_store;

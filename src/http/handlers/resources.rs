@@ -107,8 +107,17 @@ pub(crate) async fn insert<K: Kind>(
     db.batch(&batch)
         .await
         .map_err(|e| refusal::<K>(e, &state))?;
-    let body = expand::single(call, serde_json::to_string(&state)?, false).await?;
+    let doc = shown::<K>(call, serde_json::to_string(&state)?).await?;
+    let body = expand::single(call, doc, false).await?;
     Ok(respond::json(201, body))
+}
+
+/// A resource document as answered: business units gain their inherited fields.
+async fn shown<K: Kind>(call: &Call, doc: String) -> ApiResult<String> {
+    if K::SEGMENT == BusinessUnits::SEGMENT {
+        return super::business_units::one_with_inherited(call, doc).await;
+    }
+    Ok(doc)
 }
 
 fn lookup(target: &Target) -> Lookup<'_> {
@@ -130,10 +139,8 @@ async fn get<K: Kind>(mut call: Call, target: &Target) -> ApiResult<Response> {
     let view = repository::view::<K::Table>(&call.db()?, &call.project, lookup(target))
         .await?
         .ok_or_else(|| not_found(target))?;
-    Ok(respond::json(
-        200,
-        expand::single(&call, view.doc, false).await?,
-    ))
+    let doc = shown::<K>(&call, view.doc).await?;
+    Ok(respond::json(200, expand::single(&call, doc, false).await?))
 }
 
 /// Sends a write to the resource's writer object.
@@ -164,7 +171,7 @@ where
         return Err(not_found(target).into());
     }
     let body = match reply.status {
-        200 => expand::single(call, reply.body, false).await?,
+        200 => expand::single(call, shown::<K>(call, reply.body).await?, false).await?,
         _ => reply.body,
     };
     Ok(respond::json(reply.status, body))
