@@ -127,6 +127,15 @@ fn updates_need_the_action_permission(app: &App) {
         &co,
         "UpdateAssociates",
     );
+    // A role that is not buyerAssignable cannot be given here.
+    let admin_only = unique("adminonly");
+    crate::associate_roles::create_role(
+        app,
+        &json!({"key": admin_only, "buyerAssignable": false, "permissions": []}),
+    );
+    let privileged = json!([{"action": "addAssociate",
+                             "associate": associate(&newcomer, &[(&admin_only, "Disabled")])}]);
+    update(&hr, &co, 2, privileged).assert_error(400, "InvalidOperation");
     let reply = update(&hr, &co, 2, add);
     assert_eq!(reply.status, 200, "{}", reply.text);
     let mode = json!([{"action": "changeAssociateMode", "associateMode": "Explicit"}]);

@@ -12,7 +12,7 @@
 
 use super::actions::BusinessUnitAction;
 use super::{BusinessUnit, Status};
-use crate::domain::associate_role::Permission;
+use crate::domain::associate_role::{AssociateRole, Permission};
 use crate::domain::error::ApiError;
 use crate::domain::refs::ResourceIdentifier;
 
@@ -100,6 +100,38 @@ pub fn check_update(
         require(associate, unit.key.as_str(), held, needed(action), &doing)?;
     }
     Ok(())
+}
+
+/// The roles the actions assign (`addAssociate`, `changeAssociate`, `setAssociates`).
+pub fn assigned_roles(actions: &[BusinessUnitAction]) -> Vec<&ResourceIdentifier> {
+    use BusinessUnitAction::*;
+    let drafts = actions.iter().flat_map(|action| match action {
+        AddAssociate { associate } | ChangeAssociate { associate } => {
+            std::slice::from_ref(associate)
+        }
+        SetAssociates {
+            associates: Some(all),
+        } => all.as_slice(),
+        _ => &[],
+    });
+    drafts
+        .flat_map(|d| &d.associate_role_assignments)
+        .map(|a| &a.associate_role)
+        .collect()
+}
+
+/// Ok unless a role is not `buyerAssignable`: buyers (`as-associate`, `/me`) cannot assign
+/// it (400 `InvalidOperation`; the error commercetools answers is not documented).
+pub fn check_buyer_assignable(roles: &[AssociateRole]) -> Result<(), ApiError> {
+    match roles.iter().find(|r| !r.buyer_assignable) {
+        None => Ok(()),
+        Some(role) => Err(ApiError::InvalidOperation {
+            message: format!(
+                "The associate role '{}' is not buyerAssignable: only the business-units endpoints can assign it.",
+                role.key.as_str()
+            ),
+        }),
+    }
 }
 
 /// Whether `action` is one of the 18 MyBusinessUnit update actions `/me/business-units`
@@ -193,6 +225,22 @@ mod tests {
         assert_eq!(needed(&moved), UPDATE_PARENT_UNIT);
         assert_eq!(new_parent(&moved).and_then(|p| p.key.as_deref()), Some("p"));
         assert!(new_parent(&name).is_none());
+    }
+
+    #[test]
+    fn assigned_roles_are_found_in_every_associate_action() {
+        let add = action(
+            r#"{"action":"addAssociate","associate":{"customer":{"id":"c"},"associateRoleAssignments":[{"associateRole":{"key":"r1"}}]}}"#,
+        );
+        let set = action(
+            r#"{"action":"setAssociates","associates":[{"customer":{"id":"c"},"associateRoleAssignments":[{"associateRole":{"key":"r2"}}]}]}"#,
+        );
+        let name = action(r#"{"action":"changeName","name":"n"}"#);
+        let keys: Vec<_> = assigned_roles(&[add, name, set])
+            .iter()
+            .map(|r| r.key.clone().unwrap())
+            .collect();
+        assert_eq!(keys, ["r1", "r2"]);
     }
 
     #[test]

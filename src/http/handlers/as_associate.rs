@@ -28,6 +28,7 @@ use crate::domain::business_unit::permissions::{self, ADD_CHILD_UNITS};
 use crate::domain::business_unit::{BusinessUnit, UnitType};
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::query;
+use crate::domain::references::Wanted;
 use crate::domain::refs::{ClientLogging, ResourceIdentifier};
 use crate::domain::resource::parse_request;
 use crate::http::context::Call;
@@ -37,6 +38,7 @@ use crate::http::route::Target;
 use crate::http::{expand, respond};
 use crate::store::business_unit_table::BusinessUnits;
 use crate::store::kind::Kind;
+use crate::store::references;
 use crate::store::resources::ResourceWrite;
 
 /// Who acts: the associate a path names (`as-associate`), or the token's customer (`/me`).
@@ -123,6 +125,7 @@ async fn update(mut call: Call, actor: Actor<'_>, target: &Target) -> ApiResult<
     }
     let (unit, access) = access_in(&call, &identifier(target), associate).await?;
     permissions::check_update(associate, &unit, &access.permissions, &request.actions)?;
+    buyer_assignable(&call, &request.actions).await?;
     for action in &request.actions {
         if let Some(parent) = permissions::new_parent(action) {
             let doing = permissions::action_name(action);
@@ -160,6 +163,20 @@ async fn create(mut call: Call, actor: Actor<'_>) -> ApiResult<Response> {
         }
     }
     resources::insert::<BusinessUnits>(&call, by, draft).await
+}
+
+/// 400 if an action assigns a role that is not `buyerAssignable` (unknown roles are left to
+/// the write to report).
+async fn buyer_assignable(call: &Call, actions: &[BusinessUnitAction]) -> ApiResult<()> {
+    let mut wanted = Wanted::default();
+    for role in permissions::assigned_roles(actions) {
+        wanted.role(role);
+    }
+    if wanted.roles.is_empty() {
+        return Ok(());
+    }
+    let found = references::load(&call.db()?, &call.project, &wanted).await?;
+    Ok(permissions::check_buyer_assignable(&found.roles)?)
 }
 
 /// The unit `parent` if the associate holds `AddChildUnits` there; 403 if it does not, or
