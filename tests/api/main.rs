@@ -29,6 +29,7 @@ macro_rules! tests {
     };
 }
 
+mod as_associate;
 mod associate_roles;
 mod auth;
 mod business_units;
@@ -38,6 +39,7 @@ mod errors;
 mod fuzz;
 mod groups;
 mod hardening;
+mod in_store_units;
 mod mcp;
 mod me;
 mod messages;
@@ -66,6 +68,8 @@ fn main() {
         types::tests(),
         associate_roles::tests(),
         business_units::tests(),
+        as_associate::tests(),
+        in_store_units::tests(),
         me::tests(),
         messages::tests(),
         search::tests(),
