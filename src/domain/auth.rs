@@ -309,6 +309,17 @@ pub fn my_profile_scopes(access: Access, project: &str, store: Option<&str>) -> 
     scopes_of(name, project, store)
 }
 
+/// The scopes that admit a business-unit request (`view_business_units`, which
+/// `manage_business_units` implies, or `manage_business_units`): the project's, or on an
+/// in-store path the store's too.
+pub fn business_unit_scopes(access: Access, project: &str, store: Option<&str>) -> Vec<Scope> {
+    let name = match access {
+        Access::View => "view_business_units",
+        Access::Manage => "manage_business_units",
+    };
+    scopes_of(name, project, store)
+}
+
 /// Scope `name` of the project, and of the store on an in-store path.
 fn scopes_of(name: &str, project: &str, store: Option<&str>) -> Vec<Scope> {
     let mut scopes = vec![Scope::new(name, project, None)];

@@ -70,6 +70,14 @@ pub enum ApiError {
     InsufficientScope { required: Vec<String> },
     /// 403: a store-limited token writing beyond its stores (see `auth::StoreReach`).
     OutsideStore { message: String },
+    /// 403: an associate acting in a business unit without the permission the action needs
+    /// (`associate` is the customer id, `business_unit` the unit's key).
+    AssociateMissingPermission {
+        associate: String,
+        business_unit: String,
+        action: String,
+        permissions: Vec<String>,
+    },
     /// 403: a customer-only endpoint (`/me`) called with a token that names no customer (one
     /// not issued by the password flow).
     NoCustomerInToken,
@@ -131,7 +139,10 @@ impl ApiError {
             | InvalidGrant { .. }
             | InvalidCustomerAccountCredentials => 400,
             InvalidToken { .. } | InvalidClient => 401,
-            InsufficientScope { .. } | OutsideStore { .. } | NoCustomerInToken => 403,
+            InsufficientScope { .. }
+            | OutsideStore { .. }
+            | NoCustomerInToken
+            | AssociateMissingPermission { .. } => 403,
             ResourceNotFound { .. } => 404,
             MethodNotAllowed { .. } => 405,
             ConcurrentModification { .. } | LockedField { .. } | SearchNotReady { .. } => 409,
@@ -160,6 +171,7 @@ impl ApiError {
             ResourceNotFound { .. } => "ResourceNotFound",
             MethodNotAllowed { .. } => "MethodNotAllowed",
             ConcurrentModification { .. } => "ConcurrentModification",
+            AssociateMissingPermission { .. } => "AssociateMissingPermission",
             LockedField { .. } => "LockedField",
             SearchNotReady { .. } => "SearchNotReady",
             PayloadTooLarge { .. } => "ContentTooLarge",
@@ -214,6 +226,15 @@ impl ApiError {
             InvalidCustomerAccountCredentials => {
                 "Customer account with the given credentials not found.".into()
             }
+            AssociateMissingPermission {
+                associate,
+                business_unit,
+                action,
+                permissions,
+            } => format!(
+                "Associate '{associate}' has no rights to {action} in business-unit '{business_unit}'. Needs '{}'.",
+                permissions.join("', '")
+            ),
             TooManyRequests {
                 retry_after_seconds,
             } => format!(
@@ -347,6 +368,22 @@ impl ApiError {
                 ..
             } => {
                 obj.insert("currentVersion".into(), (*current).into());
+            }
+            AssociateMissingPermission {
+                associate,
+                business_unit,
+                permissions,
+                ..
+            } => {
+                obj.insert(
+                    "associate".into(),
+                    json!({"typeId": "customer", "id": associate}),
+                );
+                obj.insert(
+                    "businessUnit".into(),
+                    json!({"typeId": "business-unit", "key": business_unit}),
+                );
+                obj.insert("permissions".into(), json!(permissions));
             }
             _ => {}
         }

@@ -49,6 +49,11 @@ pub async fn run(
     }
     let compiled = query_sql::compile(table, &call.project, call.store(), query)?;
     let (docs, total) = repository::query(&db, &compiled).await?;
+    let docs = if table.name == "business_units" {
+        crate::http::handlers::business_units::with_inherited(call, docs).await?
+    } else {
+        docs
+    };
     let docs = expand::page(call, docs).await?;
     Ok(respond::page(query.limit, query.offset, &docs, total))
 }

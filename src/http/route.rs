@@ -124,6 +124,23 @@ pub enum Route {
         target: Target,
         customer: String,
     },
+    /// `/{projectKey}/in-store/key={storeKey}/business-units[/{id} or /key={key}]`.
+    InStoreUnits {
+        project: String,
+        store: String,
+        target: Option<Target>,
+    },
+    /// `/{projectKey}/me/business-units[/{id} or /key={key}]`: the token's customer's units.
+    MyUnits {
+        project: String,
+        target: Option<Target>,
+    },
+    /// `/{projectKey}/as-associate/{associateId}/business-units[/{id} or /key={key}]`.
+    AsAssociate {
+        project: String,
+        associate: String,
+        target: Option<Target>,
+    },
 }
 
 impl Route {
@@ -145,8 +162,14 @@ impl Route {
             }
             Route::ApiClient { .. } => &["GET", "HEAD", "DELETE"],
             Route::Messages { .. } | Route::Message { .. } => &["GET", "HEAD"],
-            Route::Customers { .. } | Route::Resources { .. } => &["GET", "HEAD", "POST"],
-            Route::Customer { .. } | Route::Resource { .. } => &["GET", "HEAD", "POST", "DELETE"],
+            Route::Customers { .. }
+            | Route::Resources { .. }
+            | Route::AsAssociate { .. }
+            | Route::MyUnits { .. } => &["GET", "HEAD", "POST"],
+            Route::InStoreUnits { target: None, .. } => &["GET", "HEAD", "POST"],
+            Route::Customer { .. } | Route::Resource { .. } | Route::InStoreUnits { .. } => {
+                &["GET", "HEAD", "POST", "DELETE"]
+            }
             Route::Credentials {
                 endpoint: Credential::ByPasswordToken(_) | Credential::ByEmailToken(_),
                 ..
@@ -247,9 +270,34 @@ pub fn match_path(path: &str) -> Option<Route> {
                 id: id.to_string(),
             })
         }
+        [project, "as-associate", associate, "business-units", rest @ ..]
+            if !project.is_empty() && !associate.is_empty() =>
+        {
+            let target = match rest {
+                [] => None,
+                [target] => Some(target_of(target)?),
+                _ => return None,
+            };
+            Some(Route::AsAssociate {
+                project: project.to_string(),
+                associate: associate.to_string(),
+                target,
+            })
+        }
+        [project, "me", "business-units", rest @ ..] if !project.is_empty() => {
+            let target = match rest {
+                [] => None,
+                [target] => Some(target_of(target)?),
+                _ => return None,
+            };
+            Some(Route::MyUnits {
+                project: project.to_string(),
+                target,
+            })
+        }
         [project, "in-store", store, rest @ ..] => {
             let store = store.strip_prefix("key=").filter(|k| !k.is_empty())?;
-            customers(project, Some(store), rest)
+            customers(project, Some(store), rest).or_else(|| in_store_units(project, store, rest))
         }
         [project, rest @ ..] => customers(project, None, rest).or_else(|| resources(project, rest)),
         [] => None,
@@ -287,6 +335,20 @@ fn resources(project: &str, rest: &[&str]) -> Option<Route> {
         }
         _ => None,
     }
+}
+
+/// `in-store/key={storeKey}/business-units[/{id} or /key={key}]`.
+fn in_store_units(project: &str, store: &str, rest: &[&str]) -> Option<Route> {
+    let target = match rest {
+        ["business-units"] => None,
+        ["business-units", target] => Some(target_of(target)?),
+        _ => return None,
+    };
+    (!project.is_empty()).then(|| Route::InStoreUnits {
+        project: project.to_string(),
+        store: store.to_string(),
+        target,
+    })
 }
 
 /// `{id}` or `key={key}`.
@@ -559,6 +621,57 @@ mod tests {
         );
         assert_eq!(match_path("/p/types/t1/associates/c1"), None);
         assert_eq!(match_path("/p/in-store/key=s/customer-groups"), None);
+    }
+
+    #[test]
+    fn matches_the_as_associate_endpoints() {
+        let route = |target| {
+            Some(Route::AsAssociate {
+                project: "p".into(),
+                associate: "c1".into(),
+                target,
+            })
+        };
+        assert_eq!(match_path("/p/as-associate/c1/business-units"), route(None));
+        assert_eq!(
+            match_path("/p/as-associate/c1/business-units/key=b"),
+            route(Some(Target::Key("b".into())))
+        );
+        assert_eq!(
+            match_path("/p/as-associate/c1/business-units/u1"),
+            route(Some(Target::Id("u1".into())))
+        );
+        assert_eq!(match_path("/p/as-associate/c1/business-units/u1/x"), None);
+        assert_eq!(match_path("/p/as-associate//business-units"), None);
+        assert_eq!(
+            match_path("/p/me/business-units/key=b"),
+            Some(Route::MyUnits {
+                project: "p".into(),
+                target: Some(Target::Key("b".into()))
+            })
+        );
+        assert_eq!(match_path("/p/me/business-units/b/c"), None);
+    }
+
+    #[test]
+    fn matches_the_in_store_units() {
+        let route = |target| {
+            Some(Route::InStoreUnits {
+                project: "p".into(),
+                store: "s".into(),
+                target,
+            })
+        };
+        assert_eq!(match_path("/p/in-store/key=s/business-units"), route(None));
+        assert_eq!(
+            match_path("/p/in-store/key=s/business-units/key=b"),
+            route(Some(Target::Key("b".into())))
+        );
+        assert_eq!(match_path("/p/in-store/key=s/business-units/b/x"), None);
+        assert_eq!(
+            route(None).unwrap().allowed_methods(),
+            &["GET", "HEAD", "POST"]
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! refer to roles (`resource_references`), so a role an associate holds cannot be deleted.
 
 use super::kind::{Kind, Payload};
-use super::query_sql::QueryTable;
+use super::query_sql::{QueryTable, StoreRows};
 use super::sql::{Param, Statement};
 use super::table::{Referral, Table};
 use crate::domain::associate_role::{self, AssociateRole, AssociateRoleDraft};
@@ -71,7 +71,7 @@ impl Kind for AssociateRoles {
             (&["lastModifiedAt"], "last_modified_at"),
         ],
         selective: &["id", "key"],
-        stores: None,
+        stores: StoreRows::All,
     };
     const MAX_PER_PROJECT: Option<usize> = Some(associate_role::MAX_ROLES_PER_PROJECT);
 

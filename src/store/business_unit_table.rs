@@ -8,7 +8,7 @@
 //! cannot be deleted (400 `ReferenceExists`), and each of them must exist when it is written.
 
 use super::kind::{Kind, Payload};
-use super::query_sql::QueryTable;
+use super::query_sql::{QueryTable, StoreRows};
 use super::search_index;
 use super::sql::{Param, Statement};
 use super::table::{custom_type_referral, Referral, Table};
@@ -186,7 +186,7 @@ impl Kind for BusinessUnits {
             (&["lastModifiedAt"], "last_modified_at"),
         ],
         selective: &["id", "key"],
-        stores: None,
+        stores: StoreRows::UnitTree,
     };
 
     fn wanted(draft: &BusinessUnitDraft) -> Wanted {

@@ -2,7 +2,7 @@
 //! project) and what they offer queries; the `Kind` that gives them the shared endpoints.
 
 use super::kind::Kind;
-use super::query_sql::QueryTable;
+use super::query_sql::{QueryTable, StoreRows};
 use super::sql::{Param, Statement};
 use super::table::{Referral, Table};
 use crate::domain::customer_group::{self, CustomerGroup, CustomerGroupDraft};
@@ -79,7 +79,7 @@ impl Kind for CustomerGroups {
             (&["lastModifiedAt"], "last_modified_at"),
         ],
         selective: &["id", "key", "name"],
-        stores: None,
+        stores: StoreRows::All,
     };
     const MAX_PER_PROJECT: Option<usize> = Some(customer_group::MAX_GROUPS_PER_PROJECT);
 

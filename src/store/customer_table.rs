@@ -6,7 +6,7 @@
 
 use serde::Deserialize;
 
-use super::query_sql::QueryTable;
+use super::query_sql::{QueryTable, StoreRows};
 use super::search_index;
 use super::sql::{Param, Statement};
 use super::table::{Referral, Table};
@@ -216,7 +216,7 @@ pub const QUERY_TABLE: QueryTable = QueryTable {
         "last_name",
         "company_name",
     ],
-    stores: Some("stores"),
+    stores: StoreRows::OwnOrNone("stores"),
 };
 
 /// A unique value another customer holds, named as the API names it, from the constraint D1

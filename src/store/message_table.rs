@@ -3,7 +3,7 @@
 //! queries use, one message by id, and the retention's batched delete. Pure, so the query
 //! compiler's tests and the benchmark seeder share it.
 
-use super::query_sql::QueryTable;
+use super::query_sql::{QueryTable, StoreRows};
 use super::sql::{Param, Statement};
 use super::table::select_by;
 
@@ -23,7 +23,7 @@ pub const QUERY_TABLE: QueryTable = QueryTable {
     ],
     // One resource has few messages; a type may have most of them.
     selective: &["id", "resource_id"],
-    stores: None,
+    stores: StoreRows::All,
 };
 
 /// The stored representation of message `id` (column `doc`).

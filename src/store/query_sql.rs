@@ -26,9 +26,21 @@ pub struct QueryTable {
     pub columns: &'static [(&'static [&'static str], &'static str)],
     /// Columns whose equality narrows a query to a few rows (unique, or nearly).
     pub selective: &'static [&'static str],
-    /// The column listing a row's store keys (a JSON array), if the resource belongs to
-    /// stores: in-store queries see the store's rows and the rows without stores.
-    pub stores: Option<&'static str>,
+    /// Which rows an in-store query sees.
+    pub stores: StoreRows,
+}
+
+/// Which rows of a table an in-store query (`…/in-store/key={storeKey}/…`) sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreRows {
+    /// The resource does not belong to stores: every row.
+    All,
+    /// The column listing a row's store keys (a JSON array): the store's rows and the rows
+    /// without stores (customers).
+    OwnOrNone(&'static str),
+    /// Business units: those listing the store in `stores`, and the `FromParent` units below
+    /// them that inherit it (through units without stores), found by a recursive query.
+    UnitTree,
 }
 
 impl QueryTable {
@@ -354,17 +366,39 @@ impl<'t> Compiler<'t> {
             "{project_column} = {}",
             self.bind(Param::Text(project.into()))
         )];
-        if let (Some(store), Some(stores)) = (store, self.table.stores) {
-            let stores = self.qualified(stores);
-            clauses.push(format!(
-                "({stores} = '[]' OR EXISTS (SELECT 1 FROM json_each({stores}) AS js WHERE js.value = {}))",
-                self.bind(Param::Text(store.into()))
-            ));
+        if let Some(store) = store {
+            if let Some(clause) = self.store_clause(project, store) {
+                clauses.push(clause);
+            }
         }
         if let Some(cond) = cond {
             clauses.push(format!("({})", self.cond(cond, &Base::Row)));
         }
         clauses.join(" AND ")
+    }
+
+    /// The condition that keeps the rows `store` sees, if the table has stores.
+    fn store_clause(&mut self, project: &str, store: &str) -> Option<String> {
+        match self.table.stores {
+            StoreRows::All => None,
+            StoreRows::OwnOrNone(stores) => {
+                let stores = self.qualified(stores);
+                Some(format!(
+                    "({stores} = '[]' OR EXISTS (SELECT 1 FROM json_each({stores}) AS js WHERE js.value = {}))",
+                    self.bind(Param::Text(store.into()))
+                ))
+            }
+            StoreRows::UnitTree => {
+                let key = self.qualified("key");
+                // The placeholders in the order `unit_tree_sql` uses them.
+                let sql = unit_tree_sql(
+                    self.bind(Param::Text(project.into())),
+                    self.bind(Param::Text(store.into())),
+                    self.bind(Param::Text(project.into())),
+                );
+                Some(format!("{key} IN ({sql})"))
+            }
+        }
     }
 
     fn finish(self, sql: String) -> Result<Statement, ApiError> {
@@ -379,6 +413,23 @@ impl<'t> Compiler<'t> {
         }
         Ok(Statement::new(sql, self.params))
     }
+}
+
+/// The keys of the business units in a store (`project`, `store` and `project_again` are the
+/// placeholders of the bound values, in the order the SQL uses them):
+/// those listing it, and, walking down through units without stores of their own, the
+/// `FromParent` ones (which inherit from the nearest ancestor with stores). At most
+/// [`crate::domain::business_unit::MAX_DEPTH`] levels, with room to spare.
+pub fn unit_tree_sql(project: &str, store: &str, project_again: &str) -> String {
+    format!(
+        "WITH RECURSIVE in_store(key, member, n) AS ( \
+           SELECT u.key, 1, 0 FROM business_units u WHERE u.project = {project} \
+             AND EXISTS (SELECT 1 FROM json_each(u.stores) AS us WHERE us.value = {store}) \
+           UNION ALL SELECT b.key, json_extract(b.doc, '$.storeMode') = 'FromParent', in_store.n + 1 \
+             FROM business_units b JOIN in_store ON b.project = {project_again} AND b.parent_key = in_store.key \
+             WHERE b.stores = '[]' AND in_store.n < 7 \
+         ) SELECT key FROM in_store WHERE member = 1"
+    )
 }
 
 /// The page (and the total, if asked for) of `query` over `table` in `project`, seen from

@@ -2,7 +2,7 @@
 //! queries; the `Kind` that gives them the shared endpoints.
 
 use super::kind::Kind;
-use super::query_sql::QueryTable;
+use super::query_sql::{QueryTable, StoreRows};
 use super::sql::{Param, Statement};
 use super::table::Table;
 use crate::domain::custom_type::{self, Type, TypeDraft};
@@ -62,7 +62,7 @@ impl Kind for Types {
             (&["lastModifiedAt"], "last_modified_at"),
         ],
         selective: &["id", "key"],
-        stores: None,
+        stores: StoreRows::All,
     };
 
     fn wanted(_: &TypeDraft) -> Wanted {

@@ -27,19 +27,20 @@ tests!(business_units;
     a_move_racing_updates_of_a_child_keeps_the_tree_whole,
     two_opposite_moves_never_make_a_cycle,
     set_unit_type_turns_units_around,
+    inherited_fields_are_computed_when_read,
     ; serial: unit_messages_follow_every_change,
     a_move_says_so_in_messages,
 );
 
 /// Creates a unit as admin; panics unless 201.
 #[track_caller]
-fn create_unit(app: &App, draft: &Value) -> Value {
+pub(crate) fn create_unit(app: &App, draft: &Value) -> Value {
     let reply = app.post("/demo/business-units", app.admin(), draft);
     assert_eq!(reply.status, 201, "{}", reply.text);
     reply.json
 }
 
-fn company(app: &App, prefix: &str) -> Value {
+pub(crate) fn company(app: &App, prefix: &str) -> Value {
     let key = unique(prefix);
     create_unit(
         app,
@@ -47,7 +48,7 @@ fn company(app: &App, prefix: &str) -> Value {
     )
 }
 
-fn division(app: &App, parent: &Value, extra: Value) -> Value {
+pub(crate) fn division(app: &App, parent: &Value, extra: Value) -> Value {
     let key = unique("div");
     let mut draft = json!({"key": key, "name": key, "unitType": "Division",
                            "parentUnit": {"key": parent["key"], "typeId": "business-unit"}});
@@ -57,22 +58,22 @@ fn division(app: &App, parent: &Value, extra: Value) -> Value {
     create_unit(app, &draft)
 }
 
-fn unit_path(unit: &Value) -> String {
+pub(crate) fn unit_path(unit: &Value) -> String {
     format!("/demo/business-units/{}", id_of(unit))
 }
 
-fn customer(app: &App) -> String {
+pub(crate) fn customer(app: &App) -> String {
     let c = app.create_customer(&json!({"email": unique_email("assoc"), "password": "x"}));
     id_of(&c).to_string()
 }
 
-fn role(app: &App, permissions: Value) -> String {
+pub(crate) fn role(app: &App, permissions: Value) -> String {
     let key = unique("burole");
     create_role(app, &json!({"key": key, "permissions": permissions}));
     key
 }
 
-fn associate(customer: &str, roles: &[(&str, &str)]) -> Value {
+pub(crate) fn associate(customer: &str, roles: &[(&str, &str)]) -> Value {
     let assignments: Vec<Value> = roles
         .iter()
         .map(
@@ -1255,4 +1256,64 @@ fn set_unit_type_turns_units_around(app: &App) {
     assert_eq!(get(app, &d2)["topLevelUnit"]["key"], co2["key"]);
     app.delete(&format!("{}?version=1", unit_path(&co2)), app.admin())
         .assert_error(400, "ReferenceExists");
+}
+
+fn inherited_fields_are_computed_when_read(app: &App) {
+    let c = customer(app);
+    let (shared, own) = (
+        role(app, json!(["ViewMyCarts"])),
+        role(app, json!(["ViewMyOrders"])),
+    );
+    let store = unique("inh");
+    let key = unique("inh");
+    let co = create_unit(
+        app,
+        &json!({"key": key, "name": key, "unitType": "Company", "stores": [{"key": store}],
+                "associates": [associate(&c, &[(&shared, "Enabled"), (&own, "Disabled")])]}),
+    );
+    assert!(co.get("inheritedStores").is_none(), "{co}");
+    assert!(co.get("inheritedAssociates").is_none(), "{co}");
+    let div = division(app, &co, json!({}));
+    let leaf = division(app, &div, json!({}));
+    let expected_associates = json!([{
+        "associateRoleAssignments": [{
+            "associateRole": {"typeId": "associate-role", "key": shared},
+            "source": {"typeId": "business-unit", "key": co["key"]}
+        }],
+        "customer": {"typeId": "customer", "id": c}
+    }]);
+    let stores = json!([{"typeId": "store", "key": store}]);
+    for unit in [&div, &leaf] {
+        assert_eq!(unit["inheritedStores"], stores, "{unit}");
+        let got = get(app, unit);
+        assert_eq!(got["inheritedStores"], stores);
+        assert_eq!(got["inheritedAssociates"], expected_associates);
+    }
+    let page = app.get(
+        &format!(
+            "/demo/business-units?where=key%3D%22{}%22",
+            leaf["key"].as_str().unwrap()
+        ),
+        app.admin(),
+    );
+    assert_eq!(
+        page.json["results"][0]["inheritedAssociates"],
+        expected_associates
+    );
+    // A mode switch in the middle cuts the leaf off; the reply of the update shows it too.
+    let changed = step(
+        app,
+        &div,
+        1,
+        json!([
+            {"action": "changeAssociateMode", "associateMode": "Explicit"},
+            {"action": "setStoreMode", "storeMode": "Explicit", "stores": []}
+        ]),
+    );
+    assert!(changed.get("inheritedAssociates").is_none(), "{changed}");
+    assert!(changed.get("inheritedStores").is_none(), "{changed}");
+    let got = get(app, &leaf);
+    assert_eq!(got["inheritedAssociates"], json!([]));
+    // The nearest ancestor *with* stores: the Company, past the storeless Division.
+    assert_eq!(got["inheritedStores"], stores);
 }

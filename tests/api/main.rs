@@ -29,6 +29,7 @@ macro_rules! tests {
     };
 }
 
+mod as_associate;
 mod associate_roles;
 mod auth;
 mod business_unit_search;
@@ -39,6 +40,7 @@ mod errors;
 mod fuzz;
 mod groups;
 mod hardening;
+mod in_store_units;
 mod mcp;
 mod me;
 mod messages;
@@ -68,6 +70,8 @@ fn main() {
         associate_roles::tests(),
         business_units::tests(),
         business_unit_search::tests(),
+        as_associate::tests(),
+        in_store_units::tests(),
         me::tests(),
         messages::tests(),
         search::tests(),

@@ -1263,8 +1263,69 @@ fn every_route_checks_every_kind_of_token(app: &App) {
             format!("/demo/business-units/{missing}/associates/{missing}"),
             "",
         ),
+        (
+            "GET",
+            "/demo/in-store/key=store-a/business-units".into(),
+            "",
+        ),
+        (
+            "POST",
+            "/demo/in-store/key=store-a/business-units".into(),
+            "{}",
+        ),
+        (
+            "GET",
+            "/demo/in-store/key=store-a/business-units/key=nothing".into(),
+            "",
+        ),
+        (
+            "POST",
+            format!("/demo/in-store/key=store-a/business-units/{missing}"),
+            "{}",
+        ),
+        (
+            "DELETE",
+            format!("/demo/in-store/key=store-a/business-units/{missing}?version=1"),
+            "",
+        ),
+        (
+            "GET",
+            format!("/demo/as-associate/{missing}/business-units"),
+            "",
+        ),
+        (
+            "POST",
+            format!("/demo/as-associate/{missing}/business-units"),
+            "{}",
+        ),
+        (
+            "GET",
+            format!("/demo/as-associate/{missing}/business-units/key=nothing"),
+            "",
+        ),
+        (
+            "POST",
+            format!("/demo/as-associate/{missing}/business-units/{missing}"),
+            "{}",
+        ),
     ] {
         routes.push((method, path, body, only_project));
+    }
+    // /me/business-units needs manage_my_business_units and a customer in the token: the
+    // storefront's customer token lacks the scope and the project token the customer (the
+    // allowed case is as_associate::my_business_units).
+    let nobody = [F, F, F, F, F, F, F, F, F, U, U];
+    for (method, path, body) in [
+        ("GET", "/demo/me/business-units".to_string(), ""),
+        ("POST", "/demo/me/business-units".to_string(), "{}"),
+        ("GET", format!("/demo/me/business-units/{missing}"), ""),
+        (
+            "POST",
+            "/demo/me/business-units/key=nothing".to_string(),
+            "{}",
+        ),
+    ] {
+        routes.push((method, path, body, nobody));
     }
     let mut mismatches = Vec::new();
     for (method, path, body, expected) in &routes {

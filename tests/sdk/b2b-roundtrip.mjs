@@ -172,8 +172,36 @@ assert.deepEqual(
 );
 assert.deepEqual(access.permissions, ['ViewMyCarts', 'CreateMyCarts', 'UpdateAssociates']);
 
+// As the associate: the inherited role lets it read the Division and change its associates
+// (UpdateAssociates), not its details.
+const asAssociate = api.asAssociate().withAssociateIdValue({ associateId: customer.id }).businessUnits();
+assert.equal((await asAssociate.withId({ ID: division.id }).get().execute()).body.key, division.key);
+assert.deepEqual(
+  (await asAssociate.get({ queryArgs: { where: `key = "${companyKey}"` } }).execute()).body.results.map(
+    (u) => u.key,
+  ),
+  [companyKey],
+);
+await assert.rejects(
+  asAssociate
+    .withKey({ key: division.key })
+    .post({ body: { version: 2, actions: [{ action: 'changeName', name: 'Mine' }] } })
+    .execute(),
+  (e) =>
+    e.statusCode === 403 &&
+    e.body.errors[0].code === 'AssociateMissingPermission' &&
+    e.body.errors[0].permissions[0] === 'UpdateBusinessUnitDetails',
+);
+const explicitNow = (
+  await asAssociate
+    .withKey({ key: division.key })
+    .post({ body: { version: 2, actions: [{ action: 'changeAssociateMode', associateMode: 'Explicit' }] } })
+    .execute()
+).body;
+assert.equal(explicitNow.associateMode, 'Explicit');
+
 // Deletes: the Division, then the Company (which then holds nobody), then the role.
-await api.businessUnits().withId({ ID: division.id }).delete({ queryArgs: { version: 2 } }).execute();
+await api.businessUnits().withId({ ID: division.id }).delete({ queryArgs: { version: 3 } }).execute();
 await api
   .businessUnits()
   .withKey({ key: companyKey })

@@ -17,6 +17,8 @@ pub mod actions;
 pub mod addresses;
 pub mod associates;
 pub mod draft;
+pub mod inherited;
+pub mod permissions;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

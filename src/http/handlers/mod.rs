@@ -2,9 +2,11 @@
 //! to the resource's handler, and turn every failure into the commercetools error envelope.
 
 mod api_clients;
-mod business_units;
+mod as_associate;
+pub(crate) mod business_units;
 mod credentials;
 mod customers;
+mod in_store;
 mod mcp;
 mod me;
 mod messages;
@@ -164,6 +166,23 @@ async fn dispatch(req: Request, env: Env, ctx: Rc<Context>) -> ApiResult<Respons
             target,
             customer,
         } => business_units::associate(call(project, None)?, &target, &customer).await,
+        Route::InStoreUnits {
+            project,
+            store,
+            target,
+        } => in_store::handle(call(project, Some(store))?, target.as_ref()).await,
+        Route::AsAssociate {
+            project,
+            associate,
+            target,
+        } => {
+            let actor = as_associate::Actor::Associate(&associate);
+            as_associate::handle(call(project, None)?, actor, target.as_ref()).await
+        }
+        Route::MyUnits { project, target } => {
+            let actor = as_associate::Actor::Me;
+            as_associate::handle(call(project, None)?, actor, target.as_ref()).await
+        }
         Route::Resource {
             project,
             segment,

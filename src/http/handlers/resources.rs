@@ -78,6 +78,15 @@ async fn query<K: Kind>(mut call: Call, head: bool) -> ApiResult<Response> {
 async fn create<K: Kind>(mut call: Call) -> ApiResult<Response> {
     let by = authorize::<K>(&mut call, true).await?;
     let draft: K::Draft = call.json().await?;
+    insert::<K>(&call, by, draft).await
+}
+
+/// Creates the resource `draft` describes (the caller is authorized): 201 with it.
+pub(crate) async fn insert<K: Kind>(
+    call: &Call,
+    by: ClientLogging,
+    draft: K::Draft,
+) -> ApiResult<Response> {
     let db = call.db()?;
     let refs = references::load(&db, &call.project, &K::wanted(&draft)).await?;
     let state = K::create(draft, (call.now_ms, &by), &refs, &mut CryptoRandom)?;
@@ -98,8 +107,17 @@ async fn create<K: Kind>(mut call: Call) -> ApiResult<Response> {
     db.batch(&batch)
         .await
         .map_err(|e| refusal::<K>(e, &state))?;
-    let body = expand::single(&call, serde_json::to_string(&state)?, false).await?;
+    let doc = shown::<K>(call, serde_json::to_string(&state)?).await?;
+    let body = expand::single(call, doc, false).await?;
     Ok(respond::json(201, body))
+}
+
+/// A resource document as answered: business units gain their inherited fields.
+async fn shown<K: Kind>(call: &Call, doc: String) -> ApiResult<String> {
+    if K::SEGMENT == BusinessUnits::SEGMENT {
+        return super::business_units::one_with_inherited(call, doc).await;
+    }
+    Ok(doc)
 }
 
 fn lookup(target: &Target) -> Lookup<'_> {
@@ -121,14 +139,12 @@ async fn get<K: Kind>(mut call: Call, target: &Target) -> ApiResult<Response> {
     let view = repository::view::<K::Table>(&call.db()?, &call.project, lookup(target))
         .await?
         .ok_or_else(|| not_found(target))?;
-    Ok(respond::json(
-        200,
-        expand::single(&call, view.doc, false).await?,
-    ))
+    let doc = shown::<K>(&call, view.doc).await?;
+    Ok(respond::json(200, expand::single(&call, doc, false).await?))
 }
 
 /// Sends a write to the resource's writer object.
-async fn write<K: Kind>(
+pub(crate) async fn write<K: Kind>(
     call: &Call,
     target: &Target,
     client_id: String,
@@ -155,7 +171,7 @@ where
         return Err(not_found(target).into());
     }
     let body = match reply.status {
-        200 => expand::single(call, reply.body, false).await?,
+        200 => expand::single(call, shown::<K>(call, reply.body).await?, false).await?,
         _ => reply.body,
     };
     Ok(respond::json(reply.status, body))

@@ -1,0 +1,207 @@
+//! `/{projectKey}/as-associate/{associateId}/business-units…`: a business customer's
+//! associate (a customer id) working on the units it belongs to, under an API client's token
+//! (`view_business_units` to read, `manage_business_units` to write). The associate's
+//! permissions in the unit (explicit and inherited roles, as in the associate lookup) decide
+//! each write (`domain::business_unit::permissions`); there is no delete.
+//!
+//! - get/HEAD by id or key: the unit, if the customer is an associate of it (else 404);
+//! - query: the units where the customer is an explicit associate (inherited membership is
+//!   not queryable; see the README);
+//! - update: each action's permission in the unit, and `AddChildUnits` in a new parent;
+//! - create: a Division, with `AddChildUnits` in its parent (a Company: 400).
+//!
+//! The permissions are read before the write goes to the unit's writer object, so a role
+//! removed in between is not seen by that write.
+//!
+//! `/{projectKey}/me/business-units…` is the same with the token's customer as the associate
+//! (scope `manage_my_business_units`, for reads too): the 18 MyBusinessUnit actions only, a
+//! `changeParentUnit` within the unit's tree, and no create (it needs the project's
+//! `myBusinessUnitAssociateRoleOnCreation`, and project settings are not built: 400
+//! `InvalidOperation`, as commercetools answers when none is configured).
+
+use worker::{Method, Response};
+
+use crate::domain::auth::Scope;
+use crate::domain::business_unit::actions::BusinessUnitAction;
+use crate::domain::business_unit::draft::BusinessUnitDraft;
+use crate::domain::business_unit::permissions::{self, ADD_CHILD_UNITS};
+use crate::domain::business_unit::{BusinessUnit, UnitType};
+use crate::domain::error::{ApiError, ApiResult};
+use crate::domain::query;
+use crate::domain::references::Wanted;
+use crate::domain::refs::{ClientLogging, ResourceIdentifier};
+use crate::domain::resource::parse_request;
+use crate::http::context::Call;
+use crate::http::handlers::business_units::{access_in, identifier, one_with_inherited};
+use crate::http::handlers::resources;
+use crate::http::route::Target;
+use crate::http::{expand, respond};
+use crate::store::business_unit_table::BusinessUnits;
+use crate::store::kind::Kind;
+use crate::store::references;
+use crate::store::resources::ResourceWrite;
+
+/// Who acts: the associate a path names (`as-associate`), or the token's customer (`/me`).
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    Associate(&'a str),
+    Me,
+}
+
+/// The authorized caller: the associate's customer id and who writes.
+struct Acting {
+    associate: String,
+    by: ClientLogging,
+    me: bool,
+}
+
+/// Every `as-associate` and `/me` business-unit endpoint.
+pub async fn handle(call: Call, actor: Actor<'_>, target: Option<&Target>) -> ApiResult<Response> {
+    let method = call.req.method();
+    match (target, method) {
+        (None, Method::Post) => create(call, actor).await,
+        (None, method) => query(call, actor, method == Method::Head).await,
+        (Some(target), Method::Post) => update(call, actor, target).await,
+        (Some(target), _) => get(call, actor, target).await,
+    }
+}
+
+async fn authorize(call: &mut Call, actor: Actor<'_>, manage: bool) -> ApiResult<Acting> {
+    let name = match (actor, manage) {
+        (Actor::Me, _) => "manage_my_business_units",
+        (_, true) => "manage_business_units",
+        (_, false) => "view_business_units",
+    };
+    let grant = call
+        .authorize(&[Scope::new(name, &call.project, None)])
+        .await?;
+    let by = ClientLogging::client(&grant.client_id);
+    let associate = match actor {
+        Actor::Associate(id) => id.to_string(),
+        Actor::Me => grant
+            .customer_id
+            .clone()
+            .ok_or(ApiError::NoCustomerInToken)?,
+    };
+    Ok(Acting {
+        associate,
+        by,
+        me: matches!(actor, Actor::Me),
+    })
+}
+
+async fn get(mut call: Call, actor: Actor<'_>, target: &Target) -> ApiResult<Response> {
+    let Acting { associate, .. } = authorize(&mut call, actor, false).await?;
+    let associate = associate.as_str();
+    let (unit, _) = access_in(&call, &identifier(target), associate).await?;
+    let doc = one_with_inherited(&call, serde_json::to_string(&unit)?).await?;
+    let body = expand::single(&call, doc, false).await?;
+    Ok(respond::json(200, body))
+}
+
+async fn query(mut call: Call, actor: Actor<'_>, head: bool) -> ApiResult<Response> {
+    let Acting { associate, .. } = authorize(&mut call, actor, false).await?;
+    if associate.contains(['"', '\\']) {
+        return Err(ApiError::InvalidInput {
+            message: format!("'{associate}' is not a customer id."),
+        }
+        .into());
+    }
+    let mut pairs = call.query_pairs()?;
+    pairs.push((
+        "where".into(),
+        format!("associates(customer(id = \"{associate}\"))"),
+    ));
+    let parsed = query::from_params(&pairs, BusinessUnits::FIELDS)?;
+    crate::http::query::run(&call, &parsed, &BusinessUnits::QUERY_TABLE, head).await
+}
+
+async fn update(mut call: Call, actor: Actor<'_>, target: &Target) -> ApiResult<Response> {
+    let acting = authorize(&mut call, actor, true).await?;
+    let associate = acting.associate.as_str();
+    let request = parse_request::<BusinessUnitAction>(&call.body().await?)?;
+    if acting.me {
+        permissions::check_my_actions(&request.actions)?;
+    }
+    let (unit, access) = access_in(&call, &identifier(target), associate).await?;
+    permissions::check_update(associate, &unit, &access.permissions, &request.actions)?;
+    buyer_assignable(&call, &request.actions).await?;
+    for action in &request.actions {
+        if let Some(parent) = permissions::new_parent(action) {
+            let doing = permissions::action_name(action);
+            let parent = may_add_child(&call, associate, parent, &doing).await?;
+            if acting.me {
+                permissions::check_my_move(&unit, &parent)?;
+            }
+        }
+    }
+    let client_id = acting.by.client_id.unwrap_or_default();
+    let target = Target::Id(unit.meta.id.clone());
+    let write = ResourceWrite::Update { request };
+    resources::write::<BusinessUnits>(&call, &target, client_id, write).await
+}
+
+async fn create(mut call: Call, actor: Actor<'_>) -> ApiResult<Response> {
+    let Acting { associate, by, me } = authorize(&mut call, actor, true).await?;
+    if me {
+        return Err(ApiError::InvalidOperation {
+            message: "No myBusinessUnitAssociateRoleOnCreation is configured for the project."
+                .into(),
+        }
+        .into());
+    }
+    let draft: BusinessUnitDraft = call.json().await?;
+    match (&draft.unit_type, &draft.parent_unit) {
+        (UnitType::Division, Some(parent)) => {
+            may_add_child(&call, &associate, parent, "create a Division").await?;
+        }
+        _ => {
+            return Err(ApiError::InvalidOperation {
+                message: "An associate can create only a Division (with a parentUnit).".into(),
+            }
+            .into())
+        }
+    }
+    resources::insert::<BusinessUnits>(&call, by, draft).await
+}
+
+/// 400 if an action assigns a role that is not `buyerAssignable` (unknown roles are left to
+/// the write to report).
+async fn buyer_assignable(call: &Call, actions: &[BusinessUnitAction]) -> ApiResult<()> {
+    let mut wanted = Wanted::default();
+    for role in permissions::assigned_roles(actions) {
+        wanted.role(role);
+    }
+    if wanted.roles.is_empty() {
+        return Ok(());
+    }
+    let found = references::load(&call.db()?, &call.project, &wanted).await?;
+    Ok(permissions::check_buyer_assignable(&found.roles)?)
+}
+
+/// The unit `parent` if the associate holds `AddChildUnits` there; 403 if it does not, or
+/// is not an associate there at all (or the unit does not exist).
+async fn may_add_child(
+    call: &Call,
+    associate: &str,
+    parent: &ResourceIdentifier,
+    doing: &str,
+) -> ApiResult<BusinessUnit> {
+    match access_in(call, parent, associate).await {
+        Ok((unit, access)) => {
+            let key = unit.key.as_str();
+            permissions::require(associate, key, &access.permissions, ADD_CHILD_UNITS, doing)?;
+            Ok(unit)
+        }
+        Err(e) if e.0.first().is_some_and(|e| e.status() == 404) => {
+            let label = parent.key.clone().or_else(|| parent.id.clone());
+            let label = label.unwrap_or_default();
+            Err(
+                permissions::require(associate, &label, &[], ADD_CHILD_UNITS, doing)
+                    .unwrap_err()
+                    .into(),
+            )
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,380 @@
+//! `/{projectKey}/as-associate/{associateId}/business-units…`: the associate's permissions in
+//! the unit (explicit and inherited roles) decide every write — allowed and refused
+//! (`AssociateMissingPermission` naming the permission) on get, query, update and create;
+//! `/{projectKey}/me/business-units…`, the same for the customer of the token, with the
+//! MyBusinessUnit actions only.
+
+use serde_json::{json, Value};
+
+use crate::business_units::{associate, create_unit, customer, division, role};
+use crate::support::{form, id_of, unique, unique_email, App, ADMIN};
+
+tests!(as_associate;
+    reads_need_membership,
+    updates_need_the_action_permission,
+    creating_and_moving_need_add_child_units,
+    scopes_and_methods,
+    my_business_units,
+);
+
+fn base(associate: &str) -> String {
+    format!("/demo/as-associate/{associate}/business-units")
+}
+
+/// A Company where `members` are associates with the given roles.
+fn company_with(app: &App, members: &[(&str, &[(&str, &str)])]) -> Value {
+    let key = unique("aa");
+    let associates: Vec<Value> = members.iter().map(|(c, r)| associate(c, r)).collect();
+    create_unit(
+        app,
+        &json!({"key": key, "name": key, "unitType": "Company", "associates": associates}),
+    )
+}
+
+#[track_caller]
+fn refused(reply: &crate::support::Reply, associate: &str, unit: &Value, permission: &str) {
+    let error = reply.assert_error(403, "AssociateMissingPermission");
+    assert_eq!(error["permissions"], json!([permission]), "{}", reply.text);
+    assert_eq!(
+        error["associate"],
+        json!({"typeId": "customer", "id": associate})
+    );
+    if !unit.is_null() {
+        assert_eq!(error["businessUnit"]["key"], unit["key"]);
+    }
+    assert!(
+        error["message"].as_str().unwrap().contains(permission),
+        "{}",
+        reply.text
+    );
+}
+
+fn reads_need_membership(app: &App) {
+    let (boss, outsider) = (customer(app), customer(app));
+    let viewer = role(app, json!(["ViewMyCarts"]));
+    let co = company_with(app, &[(&boss, &[(&viewer, "Enabled")])]);
+    let div = division(app, &co, json!({}));
+    let path = |c: &str, unit: &Value| format!("{}/{}", base(c), id_of(unit));
+    for unit in [&co, &div] {
+        let reply = app.get(&path(&boss, unit), app.admin());
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        assert_eq!(reply.json["key"], unit["key"]);
+        app.get(&path(&outsider, unit), app.admin())
+            .assert_error(404, "ResourceNotFound");
+    }
+    let by_key = format!("{}/key={}", base(&boss), div["key"].as_str().unwrap());
+    assert_eq!(app.get(&by_key, app.admin()).status, 200);
+    assert_eq!(app.head(&by_key, app.admin()).status, 200);
+    let by_key = format!("{}/key={}", base(&outsider), div["key"].as_str().unwrap());
+    assert_eq!(app.head(&by_key, app.admin()).status, 404);
+    let page = app.get(&format!("{}?withTotal=true", base(&boss)), app.admin());
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert_eq!(page.json["total"], 1, "{}", page.text);
+    assert_eq!(page.json["results"][0]["key"], co["key"]);
+    let filtered = format!("{}?where=key%3D%22nothing%22", base(&boss));
+    assert_eq!(app.get(&filtered, app.admin()).json["count"], 0);
+    assert_eq!(app.get(&base(&outsider), app.admin()).json["count"], 0);
+    assert_eq!(app.head(&base(&outsider), app.admin()).status, 404);
+    assert_eq!(app.head(&base(&boss), app.admin()).status, 200);
+}
+
+fn updates_need_the_action_permission(app: &App) {
+    let (editor, hr, clerk, newcomer) =
+        (customer(app), customer(app), customer(app), customer(app));
+    let details = role(app, json!(["UpdateBusinessUnitDetails"]));
+    let people = role(app, json!(["UpdateAssociates"]));
+    let carts = role(app, json!(["ViewMyCarts"]));
+    let co = company_with(
+        app,
+        &[
+            (&editor, &[(&details, "Enabled")]),
+            (&hr, &[(&people, "Disabled")]),
+            (&clerk, &[(&carts, "Enabled")]),
+        ],
+    );
+    let div = division(app, &co, json!({}));
+    let update = |c: &str, unit: &Value, version: u64, actions: Value| {
+        app.update(
+            &format!("{}/{}", base(c), id_of(unit)),
+            app.admin(),
+            version,
+            actions,
+        )
+    };
+    let rename = json!([{"action": "changeName", "name": "renamed"}]);
+    let reply = update(&editor, &co, 1, rename.clone());
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.json["name"], "renamed");
+    refused(
+        &update(&clerk, &co, 2, rename.clone()),
+        &clerk,
+        &co,
+        "UpdateBusinessUnitDetails",
+    );
+    refused(
+        &update(&hr, &co, 2, rename.clone()),
+        &hr,
+        &co,
+        "UpdateBusinessUnitDetails",
+    );
+    // Inherited: the editor's role passes down; hr's does not (inheritance Disabled).
+    let reply = update(&editor, &div, 1, rename.clone());
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let add = json!([{"action": "addAssociate", "associate": associate(&newcomer, &[(&carts, "Disabled")])}]);
+    refused(
+        &update(&editor, &co, 2, add.clone()),
+        &editor,
+        &co,
+        "UpdateAssociates",
+    );
+    // A role that is not buyerAssignable cannot be given here.
+    let admin_only = unique("adminonly");
+    crate::associate_roles::create_role(
+        app,
+        &json!({"key": admin_only, "buyerAssignable": false, "permissions": []}),
+    );
+    let privileged = json!([{"action": "addAssociate",
+                             "associate": associate(&newcomer, &[(&admin_only, "Disabled")])}]);
+    update(&hr, &co, 2, privileged).assert_error(400, "InvalidOperation");
+    let reply = update(&hr, &co, 2, add);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let mode = json!([{"action": "changeAssociateMode", "associateMode": "Explicit"}]);
+    refused(
+        &update(&editor, &div, 2, mode),
+        &editor,
+        &div,
+        "UpdateAssociates",
+    );
+    // A mixed update is refused whole.
+    let mixed = json!([{"action": "changeName", "name": "n"},
+                       {"action": "removeAssociate", "customer": {"id": newcomer}}]);
+    refused(
+        &update(&editor, &co, 3, mixed),
+        &editor,
+        &co,
+        "UpdateAssociates",
+    );
+    assert_eq!(
+        app.get(&format!("/demo/business-units/{}", id_of(&co)), app.admin())
+            .json["version"],
+        3
+    );
+    // By key, and an Inactive unit is changed only through the general endpoints.
+    let key_path = format!("{}/key={}", base(&editor), co["key"].as_str().unwrap());
+    let reply = app.update(
+        &key_path,
+        app.admin(),
+        3,
+        json!([{"action": "setContactEmail", "contactEmail": "a@b.c"}]),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let inactive = division(app, &co, json!({"status": "Inactive"}));
+    update(&editor, &inactive, 1, rename).assert_error(400, "InvalidOperation");
+    // Not an associate at all: 404.
+    update(
+        &newcomer,
+        &div,
+        2,
+        json!([{"action": "changeName", "name": "x"}]),
+    )
+    .assert_error(404, "ResourceNotFound");
+}
+
+fn creating_and_moving_need_add_child_units(app: &App) {
+    let (founder, clerk, mover, lonely) =
+        (customer(app), customer(app), customer(app), customer(app));
+    let children = role(app, json!(["AddChildUnits"]));
+    let carts = role(app, json!(["ViewMyCarts"]));
+    let moves = role(app, json!(["UpdateParentUnit", "AddChildUnits"]));
+    let moves_only = role(app, json!(["UpdateParentUnit"]));
+    let co = company_with(
+        app,
+        &[
+            (&founder, &[(&children, "Enabled")]),
+            (&clerk, &[(&carts, "Enabled")]),
+            (&mover, &[(&moves, "Enabled")]),
+            (&lonely, &[(&moves_only, "Enabled")]),
+        ],
+    );
+    let draft = |parent: &Value| {
+        let key = unique("aadiv");
+        json!({"key": key, "name": key, "unitType": "Division",
+               "parentUnit": {"key": parent["key"], "typeId": "business-unit"}})
+    };
+    let reply = app.post(&base(&founder), app.admin(), &draft(&co));
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let child = reply.json;
+    // Inherited AddChildUnits lets the founder create below the Division too.
+    let reply = app.post(&base(&founder), app.admin(), &draft(&child));
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let grandchild = reply.json;
+    refused(
+        &app.post(&base(&clerk), app.admin(), &draft(&co)),
+        &clerk,
+        &co,
+        "AddChildUnits",
+    );
+    let company_draft = json!({"key": unique("aaco"), "name": "n", "unitType": "Company"});
+    app.post(&base(&founder), app.admin(), &company_draft)
+        .assert_error(400, "InvalidOperation");
+    // Moving: UpdateParentUnit in the unit, AddChildUnits in the new parent.
+    let other = division(app, &co, json!({}));
+    let move_to = |parent: &Value| json!([{"action": "changeParentUnit", "parentUnit": {"key": parent["key"]}}]);
+    let path = |c: &str| format!("{}/{}", base(c), id_of(&grandchild));
+    let version = grandchild["version"].as_u64().unwrap();
+    refused(
+        &app.update(&path(&founder), app.admin(), version, move_to(&other)),
+        &founder,
+        &grandchild,
+        "UpdateParentUnit",
+    );
+    refused(
+        &app.update(&path(&lonely), app.admin(), version, move_to(&other)),
+        &lonely,
+        &other,
+        "AddChildUnits",
+    );
+    let reply = app.update(&path(&mover), app.admin(), version, move_to(&other));
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.json["parentUnit"]["key"], other["key"]);
+}
+
+fn scopes_and_methods(app: &App) {
+    let boss = customer(app);
+    let all = role(app, json!(["UpdateBusinessUnitDetails", "AddChildUnits"]));
+    let co = company_with(app, &[(&boss, &[(&all, "Enabled")])]);
+    let path = format!("{}/{}", base(&boss), id_of(&co));
+    let viewer = app.token(ADMIN, Some("view_business_units:demo"));
+    assert_eq!(app.get(&path, &viewer).status, 200);
+    assert_eq!(app.get(&base(&boss), &viewer).status, 200);
+    app.update(
+        &path,
+        &viewer,
+        1,
+        json!([{"action": "changeName", "name": "x"}]),
+    )
+    .assert_error(403, "insufficient_scope");
+    let key = unique("aadiv");
+    let draft =
+        json!({"key": key, "name": key, "unitType": "Division", "parentUnit": {"key": co["key"]}});
+    app.post(&base(&boss), &viewer, &draft)
+        .assert_error(403, "insufficient_scope");
+    let manager = app.token(ADMIN, Some("manage_business_units:demo"));
+    let reply = app.update(
+        &path,
+        &manager,
+        1,
+        json!([{"action": "changeName", "name": "x"}]),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    for scope in ["view_associate_roles:demo", "manage_customers:demo"] {
+        let token = app.token(ADMIN, Some(scope));
+        app.get(&path, &token)
+            .assert_error(403, "insufficient_scope");
+    }
+    app.delete(&format!("{path}?version=2"), app.admin())
+        .assert_error(405, "MethodNotAllowed");
+}
+
+/// A client with `manage_my_business_units`, and a token of a new customer through it;
+/// (customer id, token).
+fn buyer(app: &App) -> (String, String) {
+    let created = app.post(
+        "/demo/api-clients",
+        app.admin(),
+        &json!({"name": unique("buyers"), "scope": "manage_my_business_units:demo manage_my_profile:demo"}),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let client = (
+        created.json["id"].as_str().unwrap(),
+        created.json["secret"].as_str().unwrap(),
+    );
+    let email = unique_email("buyer");
+    let c = app.create_customer(&json!({"email": email, "password": "pw"}));
+    let body = format!(
+        "grant_type=password&username={}&password=pw",
+        crate::support::encode(&email)
+    );
+    let reply = form(app, client, "/oauth/demo/customers/token", &body, &[]);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    (
+        id_of(&c).to_string(),
+        reply.json["access_token"].as_str().unwrap().to_string(),
+    )
+}
+
+fn my_business_units(app: &App) {
+    let (me, token) = buyer(app);
+    let all = role(
+        app,
+        json!([
+            "UpdateBusinessUnitDetails",
+            "UpdateAssociates",
+            "UpdateParentUnit",
+            "AddChildUnits"
+        ]),
+    );
+    let co = company_with(app, &[(&me, &[(&all, "Enabled")])]);
+    let (a, b) = (division(app, &co, json!({})), division(app, &co, json!({})));
+    let foreign = company_with(app, &[(&me, &[(&all, "Enabled")])]);
+    let stranger = crate::business_units::company(app, "stranger");
+    let page = app.get("/demo/me/business-units", &token);
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert_eq!(page.json["count"], 2, "{}", page.text);
+    let path = |unit: &Value| format!("/demo/me/business-units/{}", id_of(unit));
+    assert_eq!(app.get(&path(&a), &token).status, 200);
+    let by_key = format!(
+        "/demo/me/business-units/key={}",
+        co["key"].as_str().unwrap()
+    );
+    assert_eq!(app.get(&by_key, &token).json["key"], co["key"]);
+    app.get(&path(&stranger), &token)
+        .assert_error(404, "ResourceNotFound");
+    let reply = app.update(
+        &path(&co),
+        &token,
+        1,
+        json!([{"action": "changeName", "name": "mine"}]),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    // Not a MyBusinessUnit action.
+    app.update(
+        &path(&co),
+        &token,
+        2,
+        json!([{"action": "changeStatus", "status": "Inactive"}]),
+    )
+    .assert_error(400, "InvalidInput");
+    // Moves stay within the tree.
+    let move_to = |parent: &Value| json!([{"action": "changeParentUnit", "parentUnit": {"key": parent["key"]}}]);
+    app.update(&path(&b), &token, 1, move_to(&foreign))
+        .assert_error(400, "InvalidOperation");
+    let reply = app.update(&path(&b), &token, 1, move_to(&a));
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    // Permissions decide as for as-associate.
+    let (other, other_token) = buyer(app);
+    let carts = role(app, json!(["ViewMyCarts"]));
+    let theirs = company_with(app, &[(&other, &[(&carts, "Enabled")])]);
+    let reply = app.update(
+        &path(&theirs),
+        &other_token,
+        1,
+        json!([{"action": "changeName", "name": "x"}]),
+    );
+    refused(&reply, &other, &theirs, "UpdateBusinessUnitDetails");
+    // No create (no role on creation is configured), no delete, no admin or client token.
+    let k = unique("mine");
+    app.post(
+        "/demo/me/business-units",
+        &token,
+        &json!({"key": k, "name": k, "unitType": "Company"}),
+    )
+    .assert_error(400, "InvalidOperation");
+    app.delete(&format!("{}?version=2", path(&co)), &token)
+        .assert_error(405, "MethodNotAllowed");
+    app.get("/demo/me/business-units", app.admin())
+        .assert_error(403, "insufficient_scope");
+    let units = app.token(ADMIN, Some("manage_business_units:demo"));
+    app.get("/demo/me/business-units", &units)
+        .assert_error(403, "insufficient_scope");
+}
