@@ -4,14 +4,13 @@
 //! token finds only its stores' units).
 //!
 //! The `demo` project's Business Unit Search is activated before the tests run
-//! ([`activate_demo`]); the lifecycle runs in the `other` project, serially (it updates the
+//! (`search::activate_demo`); the lifecycle runs in the `other` project, serially (it updates the
 //! project, as the customer search lifecycle does).
-
-use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::support::{id_of, unique, App, ADMIN, OTHER_ADMIN};
+use crate::search::{tag, wait_ready, BUSINESS_UNITS};
+use crate::support::{id_of, App, ADMIN, OTHER_ADMIN};
 
 tests!(business_unit_search;
     each_expression_finds_the_expected_units,
@@ -22,55 +21,6 @@ tests!(business_unit_search;
 );
 
 const SEARCH: &str = "/demo/business-units/search";
-
-/// Switches the demo project's Business Unit Search on and waits until it is Ready.
-pub fn activate_demo(app: &App) {
-    let project = app.get("/demo", app.admin());
-    assert_eq!(project.status, 200, "{}", project.text);
-    if project.json["searchIndexing"]["businessUnits"]["status"] != "Activated" {
-        let version = project.json["version"].as_u64().unwrap();
-        let reply = app.update(
-            "/demo",
-            app.admin(),
-            version,
-            json!([{"action": "changeBusinessUnitSearchStatus", "status": "Activated"}]),
-        );
-        assert_eq!(reply.status, 200, "{}", reply.text);
-    }
-    wait_ready(app, "demo", app.admin());
-}
-
-/// Polls the indexing status until Ready; returns every status seen, in order.
-fn wait_ready(app: &App, project: &str, token: &str) -> Vec<Value> {
-    let started = Instant::now();
-    let mut seen: Vec<Value> = Vec::new();
-    loop {
-        let reply = app.get(
-            &format!("/{project}/business-units/search/indexing-status"),
-            token,
-        );
-        assert_eq!(reply.status, 200, "{}", reply.text);
-        if seen.last().map(|s| &s["status"]) != Some(&reply.json["status"]) {
-            seen.push(reply.json.clone());
-        }
-        if reply.json["status"] == "Ready" {
-            return seen;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "not Ready: {seen:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// A letters-and-digits tag no other test uses: one search term.
-fn tag() -> String {
-    unique("u")
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect()
-}
 
 fn ids(result: &Value) -> Vec<String> {
     result["results"]
@@ -382,7 +332,7 @@ fn activation_indexes_existing_units_and_deactivation_stops_search(app: &App) {
     let activate = json!([{"action": "changeBusinessUnitSearchStatus", "status": "Activated"}]);
     let reply = app.update("/other", &token, version, activate.clone());
     assert_eq!(reply.status, 200, "{}", reply.text);
-    let seen = wait_ready(app, "other", &token);
+    let seen = wait_ready(app, "other", &token, &BUSINESS_UNITS);
     let statuses: Vec<&Value> = seen.iter().map(|s| &s["status"]).collect();
     assert!(statuses.contains(&&json!("Indexing")), "{seen:?}");
     let reply = app.post(search, &token, &body);
@@ -414,7 +364,7 @@ fn activation_indexes_existing_units_and_deactivation_stops_search(app: &App) {
         .assert_error(409, "SearchNotReady");
     let reply = app.update("/other", &token, version + 1, activate);
     assert_eq!(reply.status, 200, "{}", reply.text);
-    wait_ready(app, "other", &token);
+    wait_ready(app, "other", &token, &BUSINESS_UNITS);
     let reply = app.post(search, &token, &body);
     assert_eq!(reply.json["total"], 12, "{}", reply.text);
 }

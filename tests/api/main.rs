@@ -111,8 +111,8 @@ fn main() {
     };
     if server.is_some() {
         // Customer search is on in the demo project from the start: every write indexes.
-        search::activate_demo(&app);
-        business_unit_search::activate_demo(&app);
+        search::activate_demo(&app, &search::CUSTOMERS);
+        search::activate_demo(&app, &search::BUSINESS_UNITS);
     }
     let first = libtest_mimic::run(&args, trials(parallel));
     let mut one_at_a_time = args.clone();

@@ -27,30 +27,50 @@ tests!(search;
 
 const SEARCH: &str = "/demo/customers/search";
 
-/// Switches the demo project's customer search on and waits until it is Ready.
-pub fn activate_demo(app: &App) {
+/// One of the project's searches: its path below `/{project}`, its entry in the project's
+/// `searchIndexing`, the project action that switches it.
+pub struct Index {
+    pub path: &'static str,
+    pub entry: &'static str,
+    pub action: &'static str,
+}
+
+pub const CUSTOMERS: Index = Index {
+    path: "customers",
+    entry: "customers",
+    action: "changeCustomerSearchStatus",
+};
+
+pub const BUSINESS_UNITS: Index = Index {
+    path: "business-units",
+    entry: "businessUnits",
+    action: "changeBusinessUnitSearchStatus",
+};
+
+/// Switches one of the demo project's searches on and waits until it is Ready.
+pub fn activate_demo(app: &App, index: &Index) {
     let project = app.get("/demo", app.admin());
     assert_eq!(project.status, 200, "{}", project.text);
-    if project.json["searchIndexing"]["customers"]["status"] != "Activated" {
+    if project.json["searchIndexing"][index.entry]["status"] != "Activated" {
         let version = project.json["version"].as_u64().unwrap();
         let reply = app.update(
             "/demo",
             app.admin(),
             version,
-            json!([{"action": "changeCustomerSearchStatus", "status": "Activated"}]),
+            json!([{"action": index.action, "status": "Activated"}]),
         );
         assert_eq!(reply.status, 200, "{}", reply.text);
     }
-    wait_ready(app, "demo", app.admin());
+    wait_ready(app, "demo", app.admin(), index);
 }
 
-/// Polls the indexing status until Ready; returns every status seen, in order.
-fn wait_ready(app: &App, project: &str, token: &str) -> Vec<Value> {
+/// Polls an index's status until Ready; returns every status seen, in order.
+pub fn wait_ready(app: &App, project: &str, token: &str, index: &Index) -> Vec<Value> {
     let started = Instant::now();
     let mut seen: Vec<Value> = Vec::new();
     loop {
         let reply = app.get(
-            &format!("/{project}/customers/search/indexing-status"),
+            &format!("/{project}/{}/search/indexing-status", index.path),
             token,
         );
         assert_eq!(reply.status, 200, "{}", reply.text);
@@ -69,7 +89,7 @@ fn wait_ready(app: &App, project: &str, token: &str) -> Vec<Value> {
 }
 
 /// A letters-and-digits tag no other test uses: one search term.
-fn tag() -> String {
+pub fn tag() -> String {
     unique("t")
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -169,7 +189,7 @@ fn activation_indexes_existing_customers_and_deactivation_stops_search(app: &App
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(reply.json["version"], version + 1);
     assert_eq!(reply.json["key"], "other");
-    let seen = wait_ready(app, "other", &token);
+    let seen = wait_ready(app, "other", &token, &CUSTOMERS);
     let statuses: Vec<&Value> = seen.iter().map(|s| &s["status"]).collect();
     assert!(statuses.contains(&&json!("Indexing")), "{seen:?}");
     let indexing = seen.iter().find(|s| s["status"] == "Indexing").unwrap();
@@ -219,7 +239,7 @@ fn activation_indexes_existing_customers_and_deactivation_stops_search(app: &App
         .assert_error(409, "SearchNotReady");
     let reply = app.update("/other", &token, version + 1, activate);
     assert_eq!(reply.status, 200, "{}", reply.text);
-    wait_ready(app, "other", &token);
+    wait_ready(app, "other", &token, &CUSTOMERS);
     let reply = app.post("/other/customers/search", &token, &body);
     assert_eq!(reply.json["total"], 12, "{}", reply.text);
 }
