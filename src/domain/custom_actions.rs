@@ -1,5 +1,5 @@
 //! `setCustomType` and `setCustomField`, written once for the resources that hold custom
-//! fields (associate roles, business units and their addresses): what they change and what
+//! fields (customer groups, associate roles, business units and their addresses): what they change and what
 //! changed ([`CustomChange`]), which each resource turns into its own messages (or none).
 
 use serde_json::{Map, Value};

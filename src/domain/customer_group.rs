@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::domain::custom_actions::{self, CustomChange};
 use crate::domain::error::{ApiError, ApiResult, Rejection};
 use crate::domain::ids::{new_uuid, Random};
 use crate::domain::limits;
@@ -228,10 +229,15 @@ impl Updatable for CustomerGroup {
             CustomerGroupAction::SetCustomType {
                 type_identifier,
                 fields,
-            } => self.set_custom_type(type_identifier, fields, ctx.refs),
-            CustomerGroupAction::SetCustomField { name, value } => {
-                self.set_custom_field(name, value, ctx.refs)
-            }
+            } => Ok(custom_effect(custom_actions::set_type(
+                &mut self.custom,
+                (type_identifier, fields),
+                ("custom", CustomerGroup::TYPE_ID),
+                ctx.refs,
+            )?)),
+            CustomerGroupAction::SetCustomField { name, value } => Ok(custom_effect(
+                custom_actions::set_field(&mut self.custom, (name, value), "custom", ctx.refs)?,
+            )),
         }
     }
 
@@ -240,83 +246,36 @@ impl Updatable for CustomerGroup {
     }
 }
 
-impl CustomerGroup {
-    fn set_custom_type(
-        &mut self,
-        type_identifier: &Option<ResourceIdentifier>,
-        fields: &Option<Map<String, Value>>,
-        refs: &Referenced,
-    ) -> ApiResult<Effect<Payload>> {
-        let custom = match type_identifier {
-            Some(identifier) => {
-                let draft = CustomFieldsDraft {
-                    type_identifier: identifier.clone(),
-                    fields: fields.clone(),
-                };
-                Some(
-                    refs.custom_fields(&draft, "custom", CustomerGroup::TYPE_ID)
-                        .map_err(Rejection)?,
-                )
-            }
-            None => None,
-        };
-        if self.custom == custom {
-            return Ok(Effect::Unchanged);
+/// A change of the group's custom fields as the group's message (none if nothing changed).
+fn custom_effect(change: Option<CustomChange>) -> Effect<Payload> {
+    let Some(change) = change else {
+        return Effect::Unchanged;
+    };
+    Effect::Changed(vec![match change {
+        CustomChange::TypeSet {
+            custom_fields,
+            old_type_id,
+        } => Payload::CustomerGroupCustomTypeSet {
+            custom_fields,
+            old_type_id,
+        },
+        CustomChange::TypeRemoved { old_type_id } => {
+            Payload::CustomerGroupCustomTypeRemoved { old_type_id }
         }
-        let old_type_id = self.custom.as_ref().and_then(|c| c.type_ref.id.clone());
-        self.custom.clone_from(&custom);
-        Ok(Effect::Changed(vec![match custom {
-            Some(custom_fields) => Payload::CustomerGroupCustomTypeSet {
-                custom_fields,
-                old_type_id,
-            },
-            None => Payload::CustomerGroupCustomTypeRemoved { old_type_id },
-        }]))
-    }
-
-    fn set_custom_field(
-        &mut self,
-        name: &str,
-        value: &Option<Value>,
-        refs: &Referenced,
-    ) -> ApiResult<Effect<Payload>> {
-        let Some(custom) = self.custom.as_mut() else {
-            return Err(ApiError::InvalidOperation {
-                message: "There is no custom type set: set one with setCustomType first.".into(),
-            }
-            .into());
-        };
-        let name_owned = name.to_string();
-        let Some(value) = value else {
-            refs.removable(custom, "custom", name)?;
-            return match custom.fields.shift_remove(name) {
-                Some(_) => Ok(Effect::Changed(vec![
-                    Payload::CustomerGroupCustomFieldRemoved { name: name_owned },
-                ])),
-                None => Err(ApiError::InvalidOperation {
-                    message: format!(
-                        "The custom field '{name}' cannot be removed: it does not exist."
-                    ),
-                }
-                .into()),
-            };
-        };
-        let value = refs.custom_field(custom, "custom", name, value)?;
-        Ok(
-            match custom.fields.insert(name_owned.clone(), value.clone()) {
-                None => Effect::Changed(vec![Payload::CustomerGroupCustomFieldAdded {
-                    name: name_owned,
-                    value,
-                }]),
-                Some(previous) if previous == value => Effect::Unchanged,
-                Some(previous) => Effect::Changed(vec![Payload::CustomerGroupCustomFieldChanged {
-                    name: name_owned,
-                    value,
-                    old_value: Some(previous),
-                }]),
-            },
-        )
-    }
+        CustomChange::FieldAdded { name, value } => {
+            Payload::CustomerGroupCustomFieldAdded { name, value }
+        }
+        CustomChange::FieldChanged {
+            name,
+            value,
+            old_value,
+        } => Payload::CustomerGroupCustomFieldChanged {
+            name,
+            value,
+            old_value: Some(old_value),
+        },
+        CustomChange::FieldRemoved { name } => Payload::CustomerGroupCustomFieldRemoved { name },
+    }])
 }
 
 /// The fields queries on customer groups may name.
