@@ -72,6 +72,7 @@ impl Table for BusinessUnits {
             (Some(before), Some(after)) if before.parent_unit != after.parent_unit => {
                 moved(project, before, after)
             }
+            (None, Some(created)) => placed(project, created).into_iter().collect(),
             _ => Vec::new(),
         };
         let id = before
@@ -122,6 +123,29 @@ impl Table for BusinessUnits {
         }
         all
     }
+}
+
+/// A new Division's place, guarded against a move of its parent or an ancestor landing
+/// between the read of the parent and this batch: the parent still has the top-level unit the
+/// Division was given, and the Division is at most on the fifth level. Else the batch fails
+/// its version check and the create is decided again on a fresh read. (A move that lands
+/// after this batch finds the Division in the subtree it rewrites.)
+fn placed(project: &str, unit: &BusinessUnit) -> Option<Statement> {
+    let parent = unit.parent_unit.as_ref()?;
+    Some(Statement::new(
+        "WITH RECURSIVE up(key, parent_key, n) AS ( \
+           SELECT key, parent_key, 1 FROM business_units WHERE project = ?1 AND key = ?2 \
+           UNION ALL SELECT b.key, b.parent_key, up.n + 1 FROM business_units b JOIN up ON b.project = ?1 AND b.key = up.parent_key WHERE up.n < 7 \
+         ) INSERT INTO version_guards (ok) \
+         SELECT coalesce((SELECT top_level_key FROM business_units WHERE project = ?1 AND key = ?2) = ?3, 0) \
+           AND (SELECT COUNT(*) FROM up WHERE parent_key IS NULL) = 1 AND (SELECT MAX(n) FROM up) + 1 <= ?4",
+        vec![
+            Param::text(project),
+            Param::text(&parent.key),
+            Param::text(&unit.top_level_unit.key),
+            Param::uint(business_unit::MAX_DEPTH as u64),
+        ],
+    ))
 }
 
 /// A move (`changeParentUnit`): the subtree's `topLevelUnit` follows the unit's, each
