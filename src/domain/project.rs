@@ -5,7 +5,30 @@
 use serde_json::{json, Value};
 
 use crate::domain::error::ApiError;
+use crate::domain::time::{iso_millis, parse_iso_millis};
 use crate::domain::version::Version;
+
+/// Days without a search after which a search index is switched off (commercetools': "a
+/// feature with no search calls for 30 days is deactivated automatically").
+pub const UNUSED_DAYS: i64 = 30;
+
+/// How stale the recorded last use of an index may get before a search records it again (so
+/// a busy index is not written on every search; far below [`UNUSED_DAYS`]).
+pub const USE_RECORDED_EVERY_MS: i64 = 60 * 60 * 1000;
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The time before which an index's last use makes it unused at `now_ms`.
+pub fn unused_before(now_ms: i64) -> String {
+    iso_millis(now_ms - UNUSED_DAYS * DAY_MS)
+}
+
+/// Whether a search at `now_ms` should record itself as the index's last use.
+pub fn use_to_record(last_used_at: Option<&str>, now_ms: i64) -> bool {
+    last_used_at
+        .and_then(parse_iso_millis)
+        .is_none_or(|last| now_ms - last >= USE_RECORDED_EVERY_MS)
+}
 
 /// A search feature of the project.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +126,8 @@ pub struct IndexState {
     pub retry_count: Option<u64>,
     pub started_at: Option<String>,
     pub last_modified_at: String,
+    /// When a search last used the index (recorded at most every [`USE_RECORDED_EVERY_MS`]).
+    pub last_used_at: Option<String>,
 }
 
 impl IndexState {
@@ -194,6 +219,16 @@ mod tests {
         )
         .is_err());
         assert!(parse_update(br#"{"actions":[]}"#).is_err());
+    }
+
+    #[test]
+    fn an_index_is_unused_after_thirty_days_and_its_use_recorded_hourly() {
+        let now = parse_iso_millis("2026-12-31T00:00:00.000Z").unwrap();
+        assert_eq!(unused_before(now), "2026-12-01T00:00:00.000Z");
+        assert!(use_to_record(None, now));
+        assert!(!use_to_record(Some("2026-12-30T23:30:00.000Z"), now));
+        assert!(use_to_record(Some("2026-12-30T23:00:00.000Z"), now));
+        assert!(use_to_record(Some("not a time"), now));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use super::search_index;
 use super::search_sql::{self, Expansions, Index};
 use super::sql::{Param, Statement};
 use super::StoreError;
-use crate::domain::project::IndexState;
+use crate::domain::project::{self, IndexState};
 use crate::domain::search::{text, SearchRequest};
 use crate::domain::time::iso_millis;
 
@@ -39,6 +39,7 @@ struct StateRow {
     retry_count: Option<u64>,
     started_at: Option<String>,
     last_modified_at: String,
+    last_used_at: Option<String>,
 }
 
 impl StateRow {
@@ -52,13 +53,14 @@ impl StateRow {
             retry_count: self.retry_count,
             started_at: self.started_at.clone(),
             last_modified_at: self.last_modified_at.clone(),
+            last_used_at: self.last_used_at.clone(),
         }
     }
 }
 
 async fn state_row(db: &Db, project: &str, resource: &str) -> Result<Option<StateRow>, StoreError> {
     db.first(&Statement::new(
-        "SELECT activated, status, generation, indexed, failed, estimated_total, cursor, retry_count, started_at, last_modified_at \
+        "SELECT activated, status, generation, indexed, failed, estimated_total, cursor, retry_count, started_at, last_modified_at, last_used_at \
          FROM search_indexes WHERE project = ?1 AND resource = ?2",
         vec![Param::text(project), Param::text(resource)],
     ))
@@ -120,6 +122,55 @@ pub async fn update_project(
     ];
     batch.extend(also);
     db.batch(&batch).await.map(|_| ())
+}
+
+/// Records that a search used the project's index of `resource` at `now`.
+pub async fn record_use(
+    db: &Db,
+    project: &str,
+    resource: &str,
+    now: &str,
+) -> Result<(), StoreError> {
+    let def = search_index::Def::of(resource)
+        .ok_or_else(|| StoreError::Other(format!("no search index of {resource}")))?;
+    db.batch(&[search_index::record_use(def, project, now)])
+        .await
+        .map(|_| ())
+}
+
+/// Switches off every index (of every project and database) that no search used for
+/// `domain::project::UNUSED_DAYS` at `now_ms`; returns how many. An index searched meanwhile
+/// stays on (the batch's guard).
+pub async fn deactivate_unused(env: &Env, now_ms: i64) -> Result<usize, StoreError> {
+    #[derive(Deserialize)]
+    struct Unused {
+        project: String,
+        resource: String,
+    }
+    let (before, now) = (project::unused_before(now_ms), iso_millis(now_ms));
+    let mut switched_off = 0;
+    for db in Db::every(env)? {
+        let unused: Vec<Unused> = db.all(&search_index::unused(&before)).await?;
+        for index in unused {
+            let Some(def) = search_index::Def::of(&index.resource) else {
+                continue;
+            };
+            match db
+                .batch(&search_index::deactivate_unused(
+                    def,
+                    &index.project,
+                    &before,
+                    &now,
+                ))
+                .await
+            {
+                Ok(_) => switched_off += 1,
+                Err(StoreError::VersionConflict) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(switched_off)
 }
 
 /// One result row of a search page.

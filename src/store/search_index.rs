@@ -340,16 +340,17 @@ pub fn remember_terms(def: Def, terms: &[String]) -> Statement {
     )
 }
 
-/// Activation: the index Scheduled for a new build (a new generation), every customer to do.
+/// Activation: the index Scheduled for a new build (a new generation), every resource to do;
+/// it counts as used from now (for the automatic deactivation).
 pub fn activate(def: Def, project: &str, now: &str) -> Statement {
     let (resource, count_table) = (def.resource, def.table);
     Statement::new(
         format!(
-            "INSERT INTO search_indexes (project, resource, activated, status, generation, indexed, failed, estimated_total, cursor, started_at, last_modified_at) \
-             VALUES (?1, ?2, 1, 'Scheduled', 1, 0, 0, (SELECT COUNT(*) FROM {count_table} WHERE project = ?1), '', ?3, ?3) \
+            "INSERT INTO search_indexes (project, resource, activated, status, generation, indexed, failed, estimated_total, cursor, started_at, last_modified_at, last_used_at) \
+             VALUES (?1, ?2, 1, 'Scheduled', 1, 0, 0, (SELECT COUNT(*) FROM {count_table} WHERE project = ?1), '', ?3, ?3, ?3) \
              ON CONFLICT (project, resource) DO UPDATE SET activated = 1, status = 'Scheduled', generation = generation + 1, \
              indexed = 0, failed = 0, estimated_total = excluded.estimated_total, cursor = '', retry_count = NULL, \
-             started_at = excluded.started_at, last_modified_at = excluded.last_modified_at"
+             started_at = excluded.started_at, last_modified_at = excluded.last_modified_at, last_used_at = excluded.last_used_at"
         ),
         vec![Param::text(project), Param::text(resource), Param::text(now)],
     )
@@ -374,4 +375,44 @@ pub fn deactivate(def: Def, project: &str, now: &str) -> Vec<Statement> {
             p(),
         ),
     ]
+}
+
+/// A search used the index at `now` (see `domain::project::use_to_record`).
+pub fn record_use(def: Def, project: &str, now: &str) -> Statement {
+    Statement::new(
+        "UPDATE search_indexes SET last_used_at = ?3 WHERE project = ?1 AND resource = ?2 AND activated = 1",
+        vec![Param::text(project), Param::text(def.resource), Param::text(now)],
+    )
+}
+
+/// The active indexes no search used since `before`: `(project, resource)` rows.
+pub fn unused(before: &str) -> Statement {
+    Statement::new(
+        "SELECT project, resource FROM search_indexes WHERE activated = 1 \
+         AND coalesce(last_used_at, last_modified_at) < ?1 ORDER BY project, resource",
+        vec![Param::text(before)],
+    )
+}
+
+/// The automatic deactivation of an index no search used since `before`: a guard that it is
+/// still unused (a search landing first keeps it), the deactivation, and the project one
+/// version on (its `searchIndexing` changes), in one batch.
+pub fn deactivate_unused(def: Def, project: &str, before: &str, now: &str) -> Vec<Statement> {
+    let mut batch = vec![
+        Statement::new(
+            "INSERT INTO version_guards (ok) SELECT COUNT(*) FROM search_indexes WHERE project = ?1 AND resource = ?2 \
+             AND activated = 1 AND coalesce(last_used_at, last_modified_at) < ?3",
+            vec![Param::text(project), Param::text(def.resource), Param::text(before)],
+        ),
+        Statement::new(
+            "INSERT OR IGNORE INTO projects (project, version, created_at, last_modified_at) VALUES (?1, 1, ?2, ?2)",
+            vec![Param::text(project), Param::text(now)],
+        ),
+        Statement::new(
+            "UPDATE projects SET version = version + 1, last_modified_at = ?2 WHERE project = ?1",
+            vec![Param::text(project), Param::text(now)],
+        ),
+    ];
+    batch.extend(deactivate(def, project, now));
+    batch
 }

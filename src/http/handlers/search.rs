@@ -73,19 +73,22 @@ async fn search(
     stores: Option<Vec<String>>,
 ) -> ApiResult<Response> {
     let db = call.db()?;
-    let ready = search_store::state(&db, &call.project, index.resource)
+    let state = search_store::state(&db, &call.project, index.resource)
         .await?
-        .is_some_and(|s| s.ready());
-    if !ready {
+        .filter(IndexState::ready);
+    let Some(state) = state else {
         let feature = if index.resource == "customer" {
             "Customer Search"
         } else {
             "Business Unit Search"
         };
         return Err(not_ready(feature).into());
-    }
+    };
     if call.req.method() == Method::Head {
         return Ok(respond::json(200, String::new()));
+    }
+    if project::use_to_record(state.last_used_at.as_deref(), call.now_ms) {
+        record_use_later(&call, index.resource);
     }
     let mut request = parse_search(&call.body().await?, schema)?;
     if let Some(stores) = stores {
@@ -112,6 +115,26 @@ async fn search(
         .collect();
     let body = json!({"total": total, "limit": request.limit, "offset": request.offset, "results": results});
     Ok(respond::json(200, body.to_string()))
+}
+
+/// Records, once the response is on its way, that a search used the index (a `POST`; `HEAD`
+/// only asks whether the index is ready): an index no search uses for 30 days is switched off
+/// by the scheduled handler.
+fn record_use_later(call: &Call, resource: &'static str) {
+    let (env, project, now) = (
+        call.env.clone(),
+        call.project.to_string(),
+        iso_millis(call.now_ms),
+    );
+    call.ctx.wait_until(async move {
+        let recorded = match crate::store::d1::Db::for_project(&env, &project) {
+            Ok(db) => search_store::record_use(&db, &project, resource, &now).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = recorded {
+            worker::console_error!("search use of {project} not recorded: {e}");
+        }
+    });
 }
 
 /// `GET …/customers/search/indexing-status`.
