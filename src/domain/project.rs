@@ -18,6 +18,29 @@ pub const USE_RECORDED_EVERY_MS: i64 = 60 * 60 * 1000;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
+/// How often the index builder attempts one step (one batch of resources) before the build
+/// is given up as `Failed`.
+pub const BUILD_ATTEMPTS: u64 = 3;
+
+/// What the builder does after its `attempts`-th failed attempt at a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// Tries the step again after this many milliseconds.
+    RetryIn(i64),
+    /// Stops: the index is `Failed`, the step's resources count as failed.
+    GiveUp,
+}
+
+/// The builder's rule for a failed step: retry with a growing pause (1 s, 2 s, …) until
+/// [`BUILD_ATTEMPTS`] attempts failed.
+pub fn after_failed_attempt(attempts: u64) -> AfterFailure {
+    if attempts >= BUILD_ATTEMPTS {
+        AfterFailure::GiveUp
+    } else {
+        AfterFailure::RetryIn(1_000 * attempts.max(1) as i64)
+    }
+}
+
 /// The time before which an index's last use makes it unused at `now_ms`.
 pub fn unused_before(now_ms: i64) -> String {
     iso_millis(now_ms - UNUSED_DAYS * DAY_MS)
@@ -151,7 +174,13 @@ impl IndexState {
         }
     }
 
-    /// `GET …/search/indexing-status`: `states` only while indexing. Never activated or
+    /// Whether the build was given up (activating again starts a new one).
+    pub fn failed(&self) -> bool {
+        self.activated && self.status == "Failed"
+    }
+
+    /// `GET …/search/indexing-status`: `states` only while indexing, and after a build failed
+    /// (so `states.failed` says how many resources it could not index). Never activated or
     /// switched off: `{status: "Deactivated"}` (our choice; commercetools documents none).
     pub fn indexing_status(state: Option<&IndexState>) -> Value {
         let Some(s) = state.filter(|s| s.activated) else {
@@ -164,7 +193,7 @@ impl IndexState {
         if let Some(retries) = s.retry_count {
             body["retryCount"] = json!(retries);
         }
-        if s.status == "Indexing" || s.status == "Scheduled" {
+        if matches!(s.status.as_str(), "Indexing" | "Scheduled" | "Failed") {
             body["states"] = json!({
                 "indexed": s.indexed, "failed": s.failed, "estimatedTotal": s.estimated_total
             });
@@ -219,6 +248,29 @@ mod tests {
         )
         .is_err());
         assert!(parse_update(br#"{"actions":[]}"#).is_err());
+    }
+
+    #[test]
+    fn a_failing_step_is_retried_twice_then_given_up() {
+        assert_eq!(after_failed_attempt(1), AfterFailure::RetryIn(1_000));
+        assert_eq!(after_failed_attempt(2), AfterFailure::RetryIn(2_000));
+        assert_eq!(after_failed_attempt(BUILD_ATTEMPTS), AfterFailure::GiveUp);
+        assert_eq!(
+            after_failed_attempt(BUILD_ATTEMPTS + 1),
+            AfterFailure::GiveUp
+        );
+        let failed = IndexState {
+            activated: true,
+            status: "Failed".into(),
+            failed: 7,
+            retry_count: Some(BUILD_ATTEMPTS),
+            ..IndexState::default()
+        };
+        let shown = IndexState::indexing_status(Some(&failed));
+        assert_eq!(shown["status"], "Failed");
+        assert_eq!(shown["states"]["failed"], 7);
+        assert_eq!(shown["retryCount"], BUILD_ATTEMPTS);
+        assert!(failed.failed() && !failed.ready());
     }
 
     #[test]

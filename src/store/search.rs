@@ -7,7 +7,9 @@
 //! an alarm is retried by the platform if its handler fails, and one object per index keeps a
 //! single builder per index. Each alarm runs steps (one D1 batch of `SEARCH_INDEX_BATCH`
 //! customers each) for up to [`SLICE_MS`], then sets the next alarm at once (or after
-//! `SEARCH_INDEX_PAUSE_MS`, one step per alarm).
+//! `SEARCH_INDEX_PAUSE_MS`, one step per alarm). A failing step is tried again after a pause
+//! and, after `domain::project::BUILD_ATTEMPTS` failed attempts, the build is given up: the
+//! index is `Failed` (activating again starts a new build).
 
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State};
@@ -19,7 +21,7 @@ use super::search_index;
 use super::search_sql::{self, Expansions, Index};
 use super::sql::{Param, Statement};
 use super::StoreError;
-use crate::domain::project::{self, IndexState};
+use crate::domain::project::{self, AfterFailure, IndexState};
 use crate::domain::search::{text, SearchRequest};
 use crate::domain::time::iso_millis;
 
@@ -282,8 +284,7 @@ impl DurableObject for SearchIndexer {
             }
             Err(e) => {
                 worker::console_error!("search index build of {}: {e}", job.project);
-                self.count_retry(&job).await;
-                Err(worker::Error::RustError(e.to_string()))
+                self.failed_attempt(&job).await
             }
         }
     }
@@ -313,14 +314,40 @@ impl SearchIndexer {
         }
     }
 
-    async fn count_retry(&self, job: &Job) {
-        if let Ok(db) = Db::for_project(&self.env, &job.project) {
-            let _ = db
-                .batch(&[Statement::new(
-                    "UPDATE search_indexes SET retry_count = coalesce(retry_count, 0) + 1 WHERE project = ?1 AND resource = ?2",
-                    vec![Param::text(&job.project), Param::text(&job.resource)],
-                )])
-                .await;
+    /// After a failed step: counts the attempt and retries after a pause, or gives the build
+    /// up as `Failed` (`domain::project::after_failed_attempt`). If even that cannot be
+    /// written, the alarm fails and the platform retries it.
+    async fn failed_attempt(&self, job: &Job) -> worker::Result<Response> {
+        let stored = |e: StoreError| worker::Error::RustError(e.to_string());
+        let db = Db::for_project(&self.env, &job.project).map_err(stored)?;
+        let row = state_row(&db, &job.project, &job.resource)
+            .await
+            .map_err(stored)?;
+        let (Some(row), Some(def)) = (row, search_index::Def::of(&job.resource)) else {
+            self.state.storage().delete("job").await?;
+            return Response::ok("no index");
+        };
+        let attempts = row.retry_count.unwrap_or(0) + 1;
+        match project::after_failed_attempt(attempts) {
+            AfterFailure::RetryIn(pause) => {
+                let counted =
+                    search_index::attempt_failed(def, &job.project, row.generation, attempts);
+                db.batch(&[counted]).await.map_err(stored)?;
+                self.state.storage().set_alarm(pause).await?;
+                Response::ok("retry")
+            }
+            AfterFailure::GiveUp => {
+                let step = (
+                    row.generation,
+                    row.cursor.as_str(),
+                    config::search_index_batch(&self.env),
+                );
+                let now = iso_millis(now_ms());
+                let failed = search_index::build_failed(def, &job.project, step, attempts, &now);
+                db.batch(&[failed]).await.map_err(stored)?;
+                self.state.storage().delete("job").await?;
+                Response::ok("failed")
+            }
         }
     }
 }

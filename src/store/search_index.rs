@@ -283,7 +283,7 @@ pub fn build_step(
         (&guard, &[Param::Int(generation)]),
     );
     statements.push(Statement::new(
-        "UPDATE search_indexes SET status = 'Indexing', indexed = indexed + ?3, cursor = ?4, last_modified_at = ?5 \
+        "UPDATE search_indexes SET status = 'Indexing', indexed = indexed + ?3, cursor = ?4, last_modified_at = ?5, retry_count = NULL \
          WHERE project = ?1 AND resource = ?6 AND generation = ?2 AND activated = 1",
         vec![
             Param::text(project),
@@ -295,6 +295,48 @@ pub fn build_step(
         ],
     ));
     statements
+}
+
+/// A failed attempt at the next step counted (`retryCount`), while activation `generation`
+/// stands.
+pub fn attempt_failed(def: Def, project: &str, generation: i64, attempts: u64) -> Statement {
+    Statement::new(
+        "UPDATE search_indexes SET retry_count = ?3 WHERE project = ?1 AND resource = ?4 AND generation = ?2 AND activated = 1",
+        vec![
+            Param::text(project),
+            Param::Int(generation),
+            Param::uint(attempts),
+            Param::text(def.resource),
+        ],
+    )
+}
+
+/// A build given up after `attempts` failed attempts at its next step: the index `Failed`,
+/// the resources of that step (the next `batch` after `cursor`) counted in `failed`.
+pub fn build_failed(
+    def: Def,
+    project: &str,
+    (generation, cursor, batch): (i64, &str, u32),
+    attempts: u64,
+    now: &str,
+) -> Statement {
+    Statement::new(
+        format!(
+            "UPDATE search_indexes SET status = 'Failed', retry_count = ?3, last_modified_at = ?4, \
+             failed = failed + (SELECT COUNT(*) FROM (SELECT id FROM {} WHERE project = ?1 AND id > ?5 ORDER BY id LIMIT ?6)) \
+             WHERE project = ?1 AND resource = ?7 AND generation = ?2 AND activated = 1",
+            def.table
+        ),
+        vec![
+            Param::text(project),
+            Param::Int(generation),
+            Param::uint(attempts),
+            Param::text(now),
+            Param::text(cursor),
+            Param::Int(i64::from(batch)),
+            Param::text(def.resource),
+        ],
+    )
 }
 
 /// The end of a build: the index Ready.

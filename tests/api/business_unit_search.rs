@@ -18,6 +18,7 @@ tests!(business_unit_search;
     bad_input_is_a_400_naming_the_problem,
     search_needs_its_scopes_and_store_tokens_see_their_stores,
     ; serial: activation_indexes_existing_units_and_deactivation_stops_search,
+    a_build_that_keeps_failing_is_reported_failed,
 );
 
 const SEARCH: &str = "/demo/business-units/search";
@@ -367,4 +368,68 @@ fn activation_indexes_existing_units_and_deactivation_stops_search(app: &App) {
     wait_ready(app, "other", &token, &BUSINESS_UNITS);
     let reply = app.post(search, &token, &body);
     assert_eq!(reply.json["total"], 12, "{}", reply.text);
+}
+
+/// A unit whose stored document D1 cannot read as JSON (written from outside) makes every
+/// attempt at its build step fail: after three attempts the indexing status is `Failed`, with
+/// `states.failed` counting the step's units and `retryCount` 3, and searches answer 409.
+/// Once the document is whole again, activating again builds the index. Serial: it writes D1
+/// from outside.
+fn a_build_that_keeps_failing_is_reported_failed(app: &App) {
+    let token = app.token(OTHER_ADMIN, None);
+    let t = tag();
+    let unit = create(
+        app,
+        "other",
+        &token,
+        json!({"key": t, "name": format!("{t} broken"), "unitType": "Company"}),
+    );
+    let id = id_of(&unit).to_string();
+    let doc = app.d1_query(&format!(
+        "SELECT doc FROM business_units WHERE project = 'other' AND id = '{id}'"
+    ))[0]["doc"]
+        .as_str()
+        .unwrap()
+        .replace('\'', "''");
+    app.d1_query(&format!(
+        "UPDATE business_units SET doc = '{{not json' WHERE project = 'other' AND id = '{id}'"
+    ));
+    let switch = |status: &str| {
+        let project = app.get("/other", &token).json;
+        let version = project["version"].as_u64().unwrap();
+        let action = json!([{"action": "changeBusinessUnitSearchStatus", "status": status}]);
+        let reply = app.update("/other", &token, version, action);
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    };
+    switch("Deactivated");
+    switch("Activated");
+    let started = std::time::Instant::now();
+    let failed = loop {
+        let status = app.get("/other/business-units/search/indexing-status", &token);
+        assert_ne!(status.json["status"], "Ready", "{}", status.text);
+        if status.json["status"] == "Failed" {
+            break status.json;
+        }
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "not Failed: {}",
+            status.text
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert!(
+        failed["states"]["failed"].as_u64().unwrap() >= 1,
+        "{failed}"
+    );
+    assert_eq!(failed["retryCount"], 3, "{failed}");
+    let body = json!({"query": {"exact": {"field": "key", "value": t}}});
+    app.post("/other/business-units/search", &token, &body)
+        .assert_error(409, "SearchNotReady");
+    app.d1_query(&format!(
+        "UPDATE business_units SET doc = '{doc}' WHERE project = 'other' AND id = '{id}'"
+    ));
+    switch("Activated");
+    wait_ready(app, "other", &token, &BUSINESS_UNITS);
+    let found = app.post("/other/business-units/search", &token, &body);
+    assert_eq!(found.json["results"][0]["id"], id, "{}", found.text);
 }

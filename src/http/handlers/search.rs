@@ -209,11 +209,13 @@ async fn update_project(call: &mut Call) -> ApiResult<()> {
         };
         let state = search_store::state(&db, &call.project, feature.resource()).await?;
         let on = state.as_ref().is_some_and(|s| s.activated);
-        if *activate && on && !state.as_ref().is_some_and(IndexState::ready) {
+        let failed = state.as_ref().is_some_and(IndexState::failed);
+        if *activate && on && !failed && !state.as_ref().is_some_and(IndexState::ready) {
             // Activated but not built: the builder is asked again (a lost start is resumed).
             start_later(call, feature.resource());
         }
-        if *activate && !on {
+        if *activate && (!on || failed) {
+            // Off, or a build given up: a new build.
             statements.push(search_index::activate(def, &call.project, &now));
             start.push(feature.resource());
         } else if !*activate && on {
