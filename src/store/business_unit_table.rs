@@ -79,8 +79,7 @@ impl Table for BusinessUnits {
             .or(after)
             .map(|u| u.meta.id.as_str())
             .unwrap_or_default();
-        let subtree =
-            matches!((before, after), (Some(b), Some(a)) if b.top_level_unit != a.top_level_unit);
+        let subtree = matches!((before, after), (Some(b), Some(a)) if passed_down_changed(b, a));
         statements.extend(search_index::business_unit_write(
             project, id, after, subtree,
         ));
@@ -123,6 +122,15 @@ impl Table for BusinessUnits {
         }
         all
     }
+}
+
+/// Whether a write changes what a unit's descendants take from it in the search index: their
+/// top-level unit, or the stores they inherit (its stores, store mode or place in the tree).
+fn passed_down_changed(before: &BusinessUnit, after: &BusinessUnit) -> bool {
+    before.top_level_unit != after.top_level_unit
+        || before.parent_unit != after.parent_unit
+        || before.stores != after.stores
+        || before.store_mode != after.store_mode
 }
 
 /// A new Division's place, guarded against a move of its parent or an ancestor landing

@@ -172,20 +172,23 @@ pub fn customer_write(project: &str, id: &str, after: Option<&Customer>) -> Vec<
 
 /// What a write to a business unit does to the index (after the unit's row and, for a move,
 /// its subtree's rows are written, in the same batch): the unit's rows re-derived (or
-/// removed with it) and, when `moved`, those of every unit of its (new) tree, whose
-/// `topLevelUnit.key` may have changed.
+/// removed with it) and, when `subtree` (its top-level unit, stores, store mode or parent
+/// changed), those of every unit below it, whose `topLevelUnit.key` and
+/// `inheritedStores.key` may have changed.
 pub fn business_unit_write(
     project: &str,
     id: &str,
     after: Option<&BusinessUnit>,
-    moved: bool,
+    subtree: bool,
 ) -> Vec<Statement> {
     let mut statements = BUSINESS_UNITS.write(project, id, after.map(business_unit_terms));
-    if let (Some(unit), true) = (after, moved) {
-        let params = [Param::text(project), Param::text(&unit.top_level_unit.key)];
+    if let (Some(unit), true) = (after, subtree) {
+        let params = [Param::text(project), Param::text(unit.key.as_str())];
         let active = BUSINESS_UNITS.active();
         statements.extend(BUSINESS_UNITS.reindex(
-            "{id} IN (SELECT b.id FROM business_units b WHERE b.project = ?1 AND b.top_level_key = ?2)",
+            "{id} IN (WITH RECURSIVE down(key, n) AS (SELECT ?2, 0 \
+               UNION ALL SELECT c.key, down.n + 1 FROM business_units c JOIN down ON c.project = ?1 AND c.parent_key = down.key WHERE down.n < 7) \
+             SELECT c.id FROM business_units c JOIN down ON c.project = ?1 AND c.key = down.key WHERE down.n > 0)",
             &params,
             (&active, &[]),
         ));

@@ -17,6 +17,7 @@ tests!(business_unit_search;
     writes_and_moves_are_visible_at_once,
     bad_input_is_a_400_naming_the_problem,
     search_needs_its_scopes_and_store_tokens_see_their_stores,
+    store_tokens_find_units_that_inherit_their_stores,
     ; serial: activation_indexes_existing_units_and_deactivation_stops_search,
     a_build_that_keeps_failing_is_reported_failed,
 );
@@ -279,10 +280,9 @@ fn search_needs_its_scopes_and_store_tokens_see_their_stores(app: &App) {
         for hit in reply.json["results"].as_array().unwrap() {
             let id = hit["id"].as_str().unwrap();
             let unit = app.get(&format!("/demo/business-units/{id}"), app.admin());
-            let stores: Vec<&str> = unit.json["stores"]
-                .as_array()
-                .into_iter()
-                .flatten()
+            let stores: Vec<&str> = ["stores", "inheritedStores"]
+                .iter()
+                .flat_map(|field| unit.json[field].as_array().into_iter().flatten())
                 .filter_map(|s| s["key"].as_str())
                 .collect();
             assert!(stores.contains(&"s1"), "{}", unit.text);
@@ -303,6 +303,80 @@ fn search_needs_its_scopes_and_store_tokens_see_their_stores(app: &App) {
         .assert_error(403, "insufficient_scope");
     app.post(SEARCH, "nope", &json!({}))
         .assert_error(401, "invalid_token");
+}
+
+/// A Division in `storeMode` FromParent is found by a token of the store it inherits, and stays
+/// so through every change that changes what it inherits: its ancestor's stores, a unit
+/// between switching its store mode, a move to another tree.
+fn store_tokens_find_units_that_inherit_their_stores(app: &App) {
+    let t = tag();
+    let [s1, s2, s3, s4] = ["a", "b", "c", "d"].map(|n| format!("{t}{n}"));
+    let store = |key: &str| json!([{"key": key, "typeId": "store"}]);
+    let unit = |name: &str, extra: Value| {
+        let mut draft = json!({"key": format!("{t}-{name}"), "name": format!("{t} {name}")});
+        draft
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        create(app, "demo", app.admin(), draft)
+    };
+    let below =
+        |parent: &Value| json!({"unitType": "Division", "parentUnit": {"key": parent["key"]}});
+    let company = unit("co", json!({"unitType": "Company", "stores": store(&s1)}));
+    let d1 = unit("d1", below(&company));
+    let d2 = unit("d2", below(&d1));
+    let mut d3_draft = below(&d1);
+    d3_draft["storeMode"] = json!("Explicit");
+    d3_draft["stores"] = store(&s2);
+    let d3 = unit("d3", d3_draft);
+    let d4 = unit("d4", below(&d3));
+    let other = unit(
+        "other",
+        json!({"unitType": "Company", "stores": store(&s4)}),
+    );
+    let in_store = |key: &str| {
+        let token = app.token(ADMIN, Some(&format!("view_business_units:demo:{key}")));
+        found_as(app, &token, &t, json!({"exists": {"field": "key"}}))
+    };
+    assert_eq!(in_store(&s1), sorted(&[&company, &d1, &d2]));
+    assert_eq!(in_store(&s2), sorted(&[&d3, &d4]));
+    let inherited = found_as(
+        app,
+        app.admin(),
+        &t,
+        json!({"exact": {"field": "inheritedStores.key", "value": s1}}),
+    );
+    assert_eq!(inherited, sorted(&[&d1, &d2]));
+    // The Company's stores change: what its Divisions inherit follows.
+    let version = |u: &Value| {
+        app.get(&path(u), app.admin()).json["version"]
+            .as_u64()
+            .unwrap()
+    };
+    let step = |u: &Value, actions: Value| {
+        let reply = app.update(&path(u), app.admin(), version(u), actions);
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    };
+    step(
+        &company,
+        json!([{"action": "setStores", "stores": store(&s3)}]),
+    );
+    assert_eq!(in_store(&s1), Vec::<String>::new());
+    assert_eq!(in_store(&s3), sorted(&[&company, &d1, &d2]));
+    // d3 switches to FromParent: it and d4 now inherit the Company's store.
+    step(
+        &d3,
+        json!([{"action": "setStoreMode", "storeMode": "FromParent"}]),
+    );
+    assert_eq!(in_store(&s2), Vec::<String>::new());
+    assert_eq!(in_store(&s3), sorted(&[&company, &d1, &d2, &d3, &d4]));
+    // d3 moves to the other Company: its subtree inherits that one's store.
+    step(
+        &d3,
+        json!([{"action": "changeParentUnit", "parentUnit": {"key": other["key"]}}]),
+    );
+    assert_eq!(in_store(&s3), sorted(&[&company, &d1, &d2]));
+    assert_eq!(in_store(&s4), sorted(&[&other, &d3, &d4]));
 }
 
 fn activation_indexes_existing_units_and_deactivation_stops_search(app: &App) {

@@ -35,7 +35,7 @@ pub async fn customers(mut call: Call) -> ApiResult<Response> {
 
 /// `POST`/`HEAD …/business-units/search`. A token with `view_business_units` only for some
 /// stores (`view_business_units:{pk}:{store}`, or `manage_…`) finds only the units of those
-/// stores (the unit's own `stores`).
+/// stores (the unit's own `stores` or, in `storeMode` FromParent, its `inheritedStores`).
 pub async fn business_units(mut call: Call) -> ApiResult<Response> {
     let project = call.project.to_string();
     let everywhere = Scope::new("view_business_units", &project, None);
@@ -92,17 +92,10 @@ async fn search(
     }
     let mut request = parse_search(&call.body().await?, schema)?;
     if let Some(stores) = stores {
-        let field = schema
-            .field("stores.key", None)
-            .map_err(|message| ApiError::InvalidInput { message })?;
-        let only = Query::Filter(vec![Query::Simple(Simple {
-            field,
-            boost: 0.0,
-            test: Test::Exact {
-                values: stores.into_iter().map(Scalar::Text).collect(),
-                case_insensitive: false,
-            },
-        })]);
+        let only = Query::Filter(vec![Query::Or(vec![
+            in_stores(schema, "stores.key", &stores)?,
+            in_stores(schema, "inheritedStores.key", &stores)?,
+        ])]);
         request.query = Some(match request.query.take() {
             None => only,
             Some(query) => Query::And(vec![only, query]),
@@ -135,6 +128,21 @@ fn record_use_later(call: &Call, resource: &'static str) {
             worker::console_error!("search use of {project} not recorded: {e}");
         }
     });
+}
+
+/// An unscored `exact` of `field` on any of `stores`.
+fn in_stores(schema: &fields::Schema, field: &str, stores: &[String]) -> ApiResult<Query> {
+    let field = schema
+        .field(field, None)
+        .map_err(|message| ApiError::InvalidInput { message })?;
+    Ok(Query::Simple(Simple {
+        field,
+        boost: 0.0,
+        test: Test::Exact {
+            values: stores.iter().cloned().map(Scalar::Text).collect(),
+            case_insensitive: false,
+        },
+    }))
 }
 
 /// `GET …/customers/search/indexing-status`.
