@@ -156,6 +156,37 @@ fn placed(project: &str, unit: &BusinessUnit) -> Option<Statement> {
     ))
 }
 
+/// The most units an associate's query takes as inherited memberships (the `in` list of a
+/// query holds at most 1 000 values).
+pub const MAX_INHERITED_MEMBERSHIPS: u32 = 1_000;
+
+/// The keys of the units where `customer` is an associate only by inheritance, as the
+/// associate lookup computes it: below a unit holding an `Enabled` assignment of the
+/// customer, while every unit on the way is in `associateMode` `ExplicitAndFromParent` (at
+/// most [`MAX_INHERITED_MEMBERSHIPS`] + 1, so a caller sees when there are more).
+pub fn inherited_memberships(project: &str, customer: &str) -> Statement {
+    Statement::new(
+        "WITH RECURSIVE reached(key, n) AS ( \
+           SELECT c.key, 1 FROM business_units s \
+             JOIN business_units c ON c.project = s.project AND c.parent_key = s.key \
+           WHERE s.project = ?1 AND s.id IN (SELECT from_id FROM resource_references \
+               WHERE project = ?1 AND to_type = 'customer' AND to_id = ?2 AND from_type = 'business-unit') \
+             AND EXISTS (SELECT 1 FROM json_each(s.doc, '$.associates') a, \
+                 json_each(a.value, '$.associateRoleAssignments') r \
+               WHERE json_extract(a.value, '$.customer.id') = ?2 AND json_extract(r.value, '$.inheritance') = 'Enabled') \
+             AND json_extract(c.doc, '$.associateMode') = 'ExplicitAndFromParent' \
+           UNION SELECT c.key, reached.n + 1 FROM reached \
+             JOIN business_units c ON c.project = ?1 AND c.parent_key = reached.key \
+           WHERE reached.n < 5 AND json_extract(c.doc, '$.associateMode') = 'ExplicitAndFromParent' \
+         ) SELECT DISTINCT key FROM reached ORDER BY key LIMIT ?3",
+        vec![
+            Param::text(project),
+            Param::text(customer),
+            Param::uint(u64::from(MAX_INHERITED_MEMBERSHIPS) + 1),
+        ],
+    )
+}
+
 /// A move (`changeParentUnit`): the subtree's `topLevelUnit` follows the unit's, each
 /// descendant one version on (so a writer object holding an older copy reads again), and a
 /// guard that the tree still has no cycle and at most five levels. A concurrent move that

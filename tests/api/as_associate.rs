@@ -67,10 +67,42 @@ fn reads_need_membership(app: &App) {
     assert_eq!(app.head(&by_key, app.admin()).status, 200);
     let by_key = format!("{}/key={}", base(&outsider), div["key"].as_str().unwrap());
     assert_eq!(app.head(&by_key, app.admin()).status, 404);
-    let page = app.get(&format!("{}?withTotal=true", base(&boss)), app.admin());
+    // The query lists the units the customer belongs to explicitly or by inheritance (the
+    // Division inherits the Company's Enabled assignment; an Explicit-mode Division, and
+    // anything below a Disabled assignment, does not).
+    let explicit = division(app, &co, json!({"associateMode": "Explicit"}));
+    let below = division(app, &div, json!({}));
+    let page = app.get(
+        &format!("{}?withTotal=true&sort=createdAt+asc", base(&boss)),
+        app.admin(),
+    );
     assert_eq!(page.status, 200, "{}", page.text);
-    assert_eq!(page.json["total"], 1, "{}", page.text);
-    assert_eq!(page.json["results"][0]["key"], co["key"]);
+    assert_eq!(page.json["total"], 3, "{}", page.text);
+    let listed: Vec<&Value> = page.json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| &u["key"])
+        .collect();
+    assert_eq!(listed, [&co["key"], &div["key"], &below["key"]]);
+    let disabled_member = customer(app);
+    let step = app.update(
+        &format!("/demo/business-units/{}", id_of(&explicit)),
+        app.admin(),
+        1,
+        json!([{"action": "addAssociate", "associate": associate(&disabled_member, &[(&viewer, "Disabled")])}]),
+    );
+    assert_eq!(step.status, 200, "{}", step.text);
+    let _below_disabled = division(app, &explicit, json!({}));
+    let page = app.get(&base(&disabled_member), app.admin());
+    assert_eq!(page.json["count"], 1, "{}", page.text);
+    // A variable of the request's own cannot widen the inherited units.
+    let sneaky = format!(
+        "{}?var.asAssociateInheritedUnits={}",
+        base(&boss),
+        explicit["key"].as_str().unwrap()
+    );
+    assert_eq!(app.get(&sneaky, app.admin()).json["count"], 3);
     let filtered = format!("{}?where=key%3D%22nothing%22", base(&boss));
     assert_eq!(app.get(&filtered, app.admin()).json["count"], 0);
     assert_eq!(app.get(&base(&outsider), app.admin()).json["count"], 0);
@@ -320,7 +352,37 @@ fn my_business_units(app: &App) {
     let stranger = crate::business_units::company(app, "stranger");
     let page = app.get("/demo/me/business-units", &token);
     assert_eq!(page.status, 200, "{}", page.text);
-    assert_eq!(page.json["count"], 2, "{}", page.text);
+    assert_eq!(page.json["count"], 4, "{}", page.text);
+    // Customers are not expanded here (401 Unauthorized); other references are.
+    for expand in ["associates[*].customer", "inheritedAssociates[*].customer"] {
+        let reply = app.get(
+            &format!(
+                "/demo/me/business-units/{}?expand={}",
+                id_of(&a),
+                crate::support::encode(expand)
+            ),
+            &token,
+        );
+        let error = reply.assert_error(401, "Unauthorized");
+        assert_eq!(
+            error["message"],
+            "Customer reference expansion not permitted on my business unit"
+        );
+        app.get(
+            &format!(
+                "/demo/me/business-units?expand={}",
+                crate::support::encode(expand)
+            ),
+            &token,
+        )
+        .assert_error(401, "Unauthorized");
+    }
+    let roles = crate::support::encode("associates[*].associateRoleAssignments[*].associateRole");
+    let reply = app.get(
+        &format!("/demo/me/business-units/{}?expand={roles}", id_of(&co)),
+        &token,
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
     let path = |unit: &Value| format!("/demo/me/business-units/{}", id_of(unit));
     assert_eq!(app.get(&path(&a), &token).status, 200);
     let by_key = format!(

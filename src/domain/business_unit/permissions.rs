@@ -14,6 +14,7 @@ use super::actions::BusinessUnitAction;
 use super::{BusinessUnit, Status};
 use crate::domain::associate_role::{AssociateRole, Permission};
 use crate::domain::error::ApiError;
+use crate::domain::expand;
 use crate::domain::refs::ResourceIdentifier;
 
 /// Change a unit's name, addresses, stores, custom fields, ….
@@ -186,6 +187,21 @@ pub fn check_my_actions(actions: &[BusinessUnitAction]) -> Result<(), ApiError> 
     }
 }
 
+/// `/me/business-units` does not expand customers (`expand=associates[*].customer` or
+/// `inheritedAssociates[*].customer`): 401 `Unauthorized`, as commercetools answers.
+pub fn check_my_expansion(expand: &[String]) -> Result<(), ApiError> {
+    let customers = expand::paths(expand).iter().any(|p| {
+        p.reaches_each("associates", "customer")
+            || p.reaches_each("inheritedAssociates", "customer")
+    });
+    if customers {
+        return Err(ApiError::Unauthorized {
+            message: "Customer reference expansion not permitted on my business unit".into(),
+        });
+    }
+    Ok(())
+}
+
 /// A `/me` move keeps the unit in its tree: the new parent must have the unit's top-level
 /// unit (400 `InvalidOperation` otherwise).
 pub fn check_my_move(unit: &BusinessUnit, new_parent: &BusinessUnit) -> Result<(), ApiError> {
@@ -204,6 +220,19 @@ pub fn check_my_move(unit: &BusinessUnit, new_parent: &BusinessUnit) -> Result<(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn my_units_expand_no_customers() {
+        let refused = |p: &str| super::check_my_expansion(&[p.to_string()]).is_err();
+        assert!(refused("associates[*].customer"));
+        assert!(refused("inheritedAssociates[*].customer"));
+        assert!(refused("associates[*].customer.customerGroup"));
+        assert!(!refused(
+            "associates[*].associateRoleAssignments[*].associateRole"
+        ));
+        assert!(!refused("custom.type"));
+        assert!(!refused("customer"));
+    }
+
     use super::*;
 
     fn action(json: &str) -> BusinessUnitAction {
