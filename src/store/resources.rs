@@ -24,7 +24,8 @@ use crate::store::platform::CryptoRandom;
 pub struct ResourceCommand<A> {
     pub project: String,
     pub id: String,
-    pub client_id: String,
+    /// Who writes (`lastModifiedBy`).
+    pub by: ClientLogging,
     pub now_ms: i64,
     pub write: ResourceWrite<A>,
 }
@@ -82,7 +83,7 @@ where
     ) -> Result<(Reply, Option<K::State>), Attempt> {
         let db = Db::for_project(object.env, &command.project)?;
         let place = (command.project.as_str(), Self::TYPE_ID);
-        let by = ClientLogging::client(&command.client_id);
+        let by = command.by.clone();
         match &command.write {
             ResourceWrite::Update { request } => {
                 let refs =

@@ -236,6 +236,10 @@ fn creating_and_moving_need_add_child_units(app: &App) {
     let reply = app.post(&base(&founder), app.admin(), &draft(&co));
     assert_eq!(reply.status, 201, "{}", reply.text);
     let child = reply.json;
+    // Who created it says as which associate (`createdBy.associate`).
+    let founder_ref = json!({"typeId": "customer", "id": founder});
+    assert_eq!(child["createdBy"]["associate"], founder_ref, "{child}");
+    assert_eq!(child["createdBy"]["clientId"], "demo-admin");
     // Inherited AddChildUnits lets the founder create below the Division too.
     let reply = app.post(&base(&founder), app.admin(), &draft(&child));
     assert_eq!(reply.status, 201, "{}", reply.text);
@@ -399,6 +403,17 @@ fn my_business_units(app: &App) {
         json!([{"action": "changeName", "name": "mine"}]),
     );
     assert_eq!(reply.status, 200, "{}", reply.text);
+    let me_ref = json!({"typeId": "customer", "id": me});
+    assert_eq!(
+        reply.json["lastModifiedBy"]["associate"], me_ref,
+        "{}",
+        reply.text
+    );
+    assert_eq!(
+        reply.json["lastModifiedBy"]["customer"], me_ref,
+        "{}",
+        reply.text
+    );
     // Not a MyBusinessUnit action.
     app.update(
         &path(&co),

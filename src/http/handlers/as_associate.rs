@@ -77,7 +77,6 @@ async fn authorize(call: &mut Call, actor: Actor<'_>, manage: bool) -> ApiResult
     let grant = call
         .authorize(&[Scope::new(name, &call.project, None)])
         .await?;
-    let by = ClientLogging::client(&grant.client_id);
     let associate = match actor {
         Actor::Associate(id) => id.to_string(),
         Actor::Me => grant
@@ -85,6 +84,8 @@ async fn authorize(call: &mut Call, actor: Actor<'_>, manage: bool) -> ApiResult
             .clone()
             .ok_or(ApiError::NoCustomerInToken)?,
     };
+    let me = matches!(actor, Actor::Me);
+    let by = ClientLogging::client(&grant.client_id).as_associate(&associate, me);
     if matches!(actor, Actor::Me) {
         let expand: Vec<String> = call
             .query_pairs()?
@@ -185,10 +186,9 @@ async fn update(mut call: Call, actor: Actor<'_>, target: &Target) -> ApiResult<
             }
         }
     }
-    let client_id = acting.by.client_id.unwrap_or_default();
     let target = Target::Id(unit.meta.id.clone());
     let write = ResourceWrite::Update { request };
-    resources::write::<BusinessUnits>(&call, &target, client_id, write).await
+    resources::write::<BusinessUnits>(&call, &target, acting.by, write).await
 }
 
 async fn create(mut call: Call, actor: Actor<'_>) -> ApiResult<Response> {

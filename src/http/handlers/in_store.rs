@@ -108,9 +108,8 @@ async fn update(mut call: Call, target: &Target) -> ApiResult<Response> {
     let request = parse_request(&call.body().await?)?;
     let unit = unit_in_store(&call, target).await?;
     let target = Target::Id(unit.meta.id);
-    let client_id = by.client_id.unwrap_or_default();
     let write = ResourceWrite::Update { request };
-    resources::write::<BusinessUnits>(&call, &target, client_id, write).await
+    resources::write::<BusinessUnits>(&call, &target, by, write).await
 }
 
 async fn delete(mut call: Call, target: &Target) -> ApiResult<Response> {
@@ -118,9 +117,8 @@ async fn delete(mut call: Call, target: &Target) -> ApiResult<Response> {
     let (version, _) = call.delete_params()?;
     let unit = unit_in_store(&call, target).await?;
     let target = Target::Id(unit.meta.id);
-    let client_id = by.client_id.unwrap_or_default();
     let write = ResourceWrite::Delete { version };
-    resources::write::<BusinessUnits>(&call, &target, client_id, write).await
+    resources::write::<BusinessUnits>(&call, &target, by, write).await
 }
 
 async fn create(mut call: Call) -> ApiResult<Response> {

@@ -167,7 +167,7 @@ async fn get<K: Kind>(mut call: Call, target: &Target) -> ApiResult<Response> {
 pub(crate) async fn write<K: Kind>(
     call: &Call,
     target: &Target,
-    client_id: String,
+    by: ClientLogging,
     write: ResourceWrite<<K::State as Updatable>::Action>,
 ) -> ApiResult<Response>
 where
@@ -182,7 +182,7 @@ where
     let command: CommandOf<K> = ResourceCommand {
         project: call.project.to_string(),
         id,
-        client_id,
+        by,
         now_ms: call.now_ms,
         write,
     };
@@ -203,8 +203,7 @@ where
 {
     let by = authorize::<K>(&mut call, true).await?;
     let request = parse_request(&call.body().await?)?;
-    let client_id = by.client_id.unwrap_or_default();
-    write::<K>(&call, target, client_id, ResourceWrite::Update { request }).await
+    write::<K>(&call, target, by, ResourceWrite::Update { request }).await
 }
 
 async fn delete<K: Kind>(mut call: Call, target: &Target) -> ApiResult<Response>
@@ -213,6 +212,5 @@ where
 {
     let by = authorize::<K>(&mut call, true).await?;
     let (version, _) = call.delete_params()?;
-    let client_id = by.client_id.unwrap_or_default();
-    write::<K>(&call, target, client_id, ResourceWrite::Delete { version }).await
+    write::<K>(&call, target, by, ResourceWrite::Delete { version }).await
 }
