@@ -1,6 +1,7 @@
-//! The project resource, minimal: its key, version and search-indexing state, and the two
-//! update actions that switch Customer Search and Business Unit Search on and off. Other
-//! project update actions are refused (400 naming them).
+//! The project resource, minimal: its key, version, search-indexing state and the settings of
+//! business units created on `/me`; the update actions that switch Customer Search and
+//! Business Unit Search on and off and set those settings. Other project update actions are
+//! refused (400 naming them).
 
 use serde_json::{json, Value};
 
@@ -70,18 +71,59 @@ impl SearchFeature {
     }
 }
 
-/// One accepted project update action.
+/// One accepted search action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeSearchStatus {
     pub feature: SearchFeature,
     pub activate: bool,
 }
 
+/// One accepted project update action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProjectAction {
+    /// `changeCustomerSearchStatus`, `changeBusinessUnitSearchStatus`.
+    Search(ChangeSearchStatus),
+    /// `changeMyBusinessUnitStatusOnCreation` `{status: Active|Inactive}`.
+    MyUnitStatus(String),
+    /// `setMyBusinessUnitAssociateRoleOnCreation` `{associateRole: {id|key}}`.
+    MyUnitRole(crate::domain::refs::ResourceIdentifier),
+}
+
 /// A project update: `{version, actions}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProjectUpdate {
     pub version: u64,
-    pub actions: Vec<ChangeSearchStatus>,
+    pub actions: Vec<ProjectAction>,
+}
+
+/// What `POST /me/business-units` takes from the project (`Project.businessUnits`): the
+/// status of a unit created there (default `Inactive`) and the role its creator gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MyUnitSettings {
+    pub status: String,
+    /// The key of the associate role (`myBusinessUnitAssociateRoleOnCreation`).
+    pub role: Option<String>,
+}
+
+impl Default for MyUnitSettings {
+    fn default() -> Self {
+        MyUnitSettings {
+            status: "Inactive".into(),
+            role: None,
+        }
+    }
+}
+
+impl MyUnitSettings {
+    /// `Project.businessUnits`.
+    pub fn representation(&self) -> Value {
+        let mut value = json!({"myBusinessUnitStatusOnCreation": self.status});
+        if let Some(role) = &self.role {
+            value["myBusinessUnitAssociateRoleOnCreation"] =
+                json!({"typeId": "associate-role", "key": role});
+        }
+        value
+    }
 }
 
 fn bad(message: String) -> ApiError {
@@ -113,28 +155,51 @@ pub fn parse_update(body: &[u8]) -> Result<ProjectUpdate, ApiError> {
     Ok(ProjectUpdate { version, actions })
 }
 
-fn action(value: &Value, i: usize) -> Result<ChangeSearchStatus, ApiError> {
+const SUPPORTED: &str = "changeCustomerSearchStatus, changeBusinessUnitSearchStatus, \
+     changeMyBusinessUnitStatusOnCreation, setMyBusinessUnitAssociateRoleOnCreation";
+
+fn action(value: &Value, i: usize) -> Result<ProjectAction, ApiError> {
     let name = value.get("action").and_then(Value::as_str).unwrap_or("");
+    let field = |name: &str, rule: &str| ApiError::InvalidJsonInput {
+        detail: format!("actions[{i}] -> {name}: {rule}"),
+    };
     let feature = match name {
         "changeCustomerSearchStatus" => SearchFeature::Customers,
         "changeBusinessUnitSearchStatus" => SearchFeature::BusinessUnits,
+        "changeMyBusinessUnitStatusOnCreation" => {
+            return match value.get("status").and_then(Value::as_str) {
+                Some(status @ ("Active" | "Inactive")) => {
+                    Ok(ProjectAction::MyUnitStatus(status.into()))
+                }
+                _ => Err(field("status", "must be Active or Inactive")),
+            }
+        }
+        "setMyBusinessUnitAssociateRoleOnCreation" => {
+            let role = value
+                .get("associateRole")
+                .cloned()
+                .and_then(|r| serde_json::from_value(r).ok())
+                .filter(|r: &crate::domain::refs::ResourceIdentifier| {
+                    r.id.is_some() != r.key.is_some()
+                })
+                .ok_or_else(|| field("associateRole", "an id or a key is required"))?;
+            return Ok(ProjectAction::MyUnitRole(role));
+        }
         other => {
             return Err(bad(format!(
-                "actions[{i}]: the project update action '{other}' is not supported; \
-                 supported: changeCustomerSearchStatus, changeBusinessUnitSearchStatus."
+                "actions[{i}]: the project update action '{other}' is not supported; supported: {SUPPORTED}."
             )))
         }
     };
     let activate = match value.get("status").and_then(Value::as_str) {
         Some("Activated") => true,
         Some("Deactivated") => false,
-        _ => {
-            return Err(ApiError::InvalidJsonInput {
-                detail: format!("actions[{i}] -> status: must be Activated or Deactivated"),
-            })
-        }
+        _ => return Err(field("status", "must be Activated or Deactivated")),
     };
-    Ok(ChangeSearchStatus { feature, activate })
+    Ok(ProjectAction::Search(ChangeSearchStatus {
+        feature,
+        activate,
+    }))
 }
 
 /// The state of one search index as stored.
@@ -207,10 +272,11 @@ pub fn representation(
     key: &str,
     version: u64,
     (created_at, last_modified_at): (&str, &str),
-    customers: Option<&IndexState>,
-    business_units: Option<&IndexState>,
+    (customers, business_units): (Option<&IndexState>, Option<&IndexState>),
+    my_units: &MyUnitSettings,
 ) -> Value {
     json!({
+        "businessUnits": my_units.representation(),
         "key": key, "name": key, "version": version,
         "createdAt": created_at, "lastModifiedAt": last_modified_at,
         "countries": [], "currencies": [], "languages": [],
@@ -235,10 +301,44 @@ mod tests {
         assert_eq!(u.version, 1);
         assert_eq!(
             u.actions,
-            [ChangeSearchStatus {
+            [ProjectAction::Search(ChangeSearchStatus {
                 feature: SearchFeature::Customers,
                 activate: true
-            }]
+            })]
+        );
+        let u = parse_update(
+            br#"{"version":2,"actions":[{"action":"changeMyBusinessUnitStatusOnCreation","status":"Active"},
+                {"action":"setMyBusinessUnitAssociateRoleOnCreation","associateRole":{"key":"buyer"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(u.actions[0], ProjectAction::MyUnitStatus("Active".into()));
+        assert!(
+            matches!(&u.actions[1], ProjectAction::MyUnitRole(r) if r.key.as_deref() == Some("buyer"))
+        );
+        for bad in [
+            r#"{"action":"changeMyBusinessUnitStatusOnCreation","status":"Closed"}"#,
+            r#"{"action":"setMyBusinessUnitAssociateRoleOnCreation"}"#,
+            r#"{"action":"setMyBusinessUnitAssociateRoleOnCreation","associateRole":{"id":"a","key":"b"}}"#,
+        ] {
+            let body = format!(r#"{{"version":1,"actions":[{bad}]}}"#);
+            assert_eq!(
+                parse_update(body.as_bytes()).unwrap_err().code(),
+                "InvalidJsonInput",
+                "{bad}"
+            );
+        }
+        let shown = MyUnitSettings {
+            status: "Active".into(),
+            role: Some("buyer".into()),
+        }
+        .representation();
+        assert_eq!(
+            shown["myBusinessUnitAssociateRoleOnCreation"]["key"],
+            "buyer"
+        );
+        assert_eq!(
+            MyUnitSettings::default().representation()["myBusinessUnitStatusOnCreation"],
+            "Inactive"
         );
         let e = parse_update(br#"{"version":1,"actions":[{"action":"changeName","name":"x"}]}"#)
             .unwrap_err();

@@ -21,7 +21,7 @@ use super::search_index;
 use super::search_sql::{self, Expansions, Index};
 use super::sql::{Param, Statement};
 use super::StoreError;
-use crate::domain::project::{self, AfterFailure, IndexState};
+use crate::domain::project::{self, AfterFailure, IndexState, MyUnitSettings};
 use crate::domain::search::{text, SearchRequest};
 use crate::domain::time::iso_millis;
 
@@ -83,19 +83,61 @@ pub async fn project_row(
     db: &Db,
     project: &str,
 ) -> Result<Option<(u64, String, String)>, StoreError> {
+    Ok(project_settings(db, project)
+        .await?
+        .map(|(version, created, modified, _)| (version, created, modified)))
+}
+
+/// The project row with the settings of units created on `/me`.
+pub async fn project_settings(
+    db: &Db,
+    project: &str,
+) -> Result<Option<(u64, String, String, MyUnitSettings)>, StoreError> {
     #[derive(Deserialize)]
     struct Row {
         version: u64,
         created_at: String,
         last_modified_at: String,
+        my_business_unit_status: String,
+        my_business_unit_role: Option<String>,
     }
     let row: Option<Row> = db
         .first(&Statement::new(
-            "SELECT version, created_at, last_modified_at FROM projects WHERE project = ?1",
+            "SELECT version, created_at, last_modified_at, my_business_unit_status, my_business_unit_role \
+             FROM projects WHERE project = ?1",
             vec![Param::text(project)],
         ))
         .await?;
-    Ok(row.map(|r| (r.version, r.created_at, r.last_modified_at)))
+    Ok(row.map(|r| {
+        let settings = MyUnitSettings {
+            status: r.my_business_unit_status,
+            role: r.my_business_unit_role,
+        };
+        (r.version, r.created_at, r.last_modified_at, settings)
+    }))
+}
+
+/// Sets the status of units created on `/me` (in a project update's batch).
+pub fn set_my_unit_status(project: &str, status: &str) -> Statement {
+    Statement::new(
+        "UPDATE projects SET my_business_unit_status = ?2 WHERE project = ?1",
+        vec![Param::text(project), Param::text(status)],
+    )
+}
+
+/// Sets the role the creator of a unit on `/me` gets (in a project update's batch), with a
+/// guard that the role still exists.
+pub fn set_my_unit_role(project: &str, role_key: &str) -> Vec<Statement> {
+    vec![
+        Statement::new(
+            "INSERT INTO reference_guards (ok) SELECT COUNT(*) FROM associate_roles WHERE project = ?1 AND key = ?2",
+            vec![Param::text(project), Param::text(role_key)],
+        ),
+        Statement::new(
+            "UPDATE projects SET my_business_unit_role = ?2 WHERE project = ?1",
+            vec![Param::text(project), Param::text(role_key)],
+        ),
+    ]
 }
 
 /// Writes a project update at `version` (the batch aborts with `VersionConflict` if the

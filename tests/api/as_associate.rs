@@ -15,6 +15,7 @@ tests!(as_associate;
     creating_and_moving_need_add_child_units,
     scopes_and_methods,
     my_business_units,
+    creating_my_business_units_follows_the_project_settings,
 );
 
 fn base(associate: &str) -> String {
@@ -439,14 +440,7 @@ fn my_business_units(app: &App) {
         json!([{"action": "changeName", "name": "x"}]),
     );
     refused(&reply, &other, &theirs, "UpdateBusinessUnitDetails");
-    // No create (no role on creation is configured), no delete, no admin or client token.
-    let k = unique("mine");
-    app.post(
-        "/demo/me/business-units",
-        &token,
-        &json!({"key": k, "name": k, "unitType": "Company"}),
-    )
-    .assert_error(400, "InvalidOperation");
+    // No delete, no admin or client token.
     app.delete(&format!("{}?version=2", path(&co)), &token)
         .assert_error(405, "MethodNotAllowed");
     app.get("/demo/me/business-units", app.admin())
@@ -454,4 +448,73 @@ fn my_business_units(app: &App) {
     let units = app.token(ADMIN, Some("manage_business_units:demo"));
     app.get("/demo/me/business-units", &units)
         .assert_error(403, "insufficient_scope");
+}
+
+/// `POST /me/business-units`: refused (400 `InvalidOperation`) until the project names the
+/// role a creator gets (`setMyBusinessUnitAssociateRoleOnCreation`); then a Company is created
+/// with the customer as its associate with that role and the project's
+/// `myBusinessUnitStatusOnCreation`; a Division needs `AddChildUnits` in its parent; the
+/// fields MyBusinessUnitDraft lacks are refused. The only test changing these demo settings.
+fn creating_my_business_units_follows_the_project_settings(app: &App) {
+    let (me, token) = buyer(app);
+    let draft = |extra: Value| {
+        let k = unique("mine");
+        let mut d = json!({"key": k, "name": k, "unitType": "Company"});
+        d.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        d
+    };
+    let project = app.get("/demo", app.admin()).json;
+    if project["businessUnits"]["myBusinessUnitAssociateRoleOnCreation"].is_null() {
+        app.post("/demo/me/business-units", &token, &draft(json!({})))
+            .assert_error(400, "InvalidOperation");
+    }
+    let settings = |actions: Value| {
+        let version = app.get("/demo", app.admin()).json["version"]
+            .as_u64()
+            .unwrap();
+        app.update("/demo", app.admin(), version, actions)
+    };
+    let founder = role(app, json!(["AddChildUnits", "UpdateBusinessUnitDetails"]));
+    settings(json!([{"action": "setMyBusinessUnitAssociateRoleOnCreation", "associateRole": {"key": "no-such-role"}}]))
+        .assert_error(400, "ReferencedResourceNotFound");
+    let reply = settings(json!([
+        {"action": "setMyBusinessUnitAssociateRoleOnCreation", "associateRole": {"key": founder}},
+        {"action": "changeMyBusinessUnitStatusOnCreation", "status": "Active"}
+    ]));
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(
+        reply.json["businessUnits"],
+        json!({"myBusinessUnitStatusOnCreation": "Active",
+               "myBusinessUnitAssociateRoleOnCreation": {"typeId": "associate-role", "key": founder}})
+    );
+    let reply = app.post("/demo/me/business-units", &token, &draft(json!({})));
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let co = reply.json;
+    assert_eq!(co["status"], "Active");
+    assert_eq!(co["associates"][0]["customer"]["id"], me.as_str());
+    assert_eq!(
+        co["associates"][0]["associateRoleAssignments"][0],
+        json!({"associateRole": {"typeId": "associate-role", "key": founder}, "inheritance": "Enabled"})
+    );
+    assert_eq!(co["createdBy"]["associate"]["id"], me.as_str());
+    // A Division below a unit where the creator may add children; not elsewhere.
+    let below = |parent: &Value| {
+        draft(json!({"unitType": "Division", "parentUnit": {"key": parent["key"]}}))
+    };
+    let reply = app.post("/demo/me/business-units", &token, &below(&co));
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let stranger = crate::business_units::company(app, "notmine");
+    let reply = app.post("/demo/me/business-units", &token, &below(&stranger));
+    refused(&reply, &me, &Value::Null, "AddChildUnits");
+    for extra in [
+        json!({"stores": []}),
+        json!({"status": "Active"}),
+        json!({"associates": []}),
+    ] {
+        app.post("/demo/me/business-units", &token, &draft(extra))
+            .assert_error(400, "InvalidJsonInput");
+    }
+    assert_eq!(app.get("/demo/me/business-units", &token).json["count"], 2);
 }

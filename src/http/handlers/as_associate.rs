@@ -15,9 +15,11 @@
 //!
 //! `/{projectKey}/me/business-units…` is the same with the token's customer as the associate
 //! (scope `manage_my_business_units`, for reads too): the 18 MyBusinessUnit actions only, a
-//! `changeParentUnit` within the unit's tree, and no create (it needs the project's
-//! `myBusinessUnitAssociateRoleOnCreation`, and project settings are not built: 400
-//! `InvalidOperation`, as commercetools answers when none is configured).
+//! `changeParentUnit` within the unit's tree, no expansion of associates' customers (401), and
+//! a create of a MyBusinessUnitDraft (a Company, or a Division with `AddChildUnits` in its
+//! parent) whose creator becomes its associate with the project's
+//! `myBusinessUnitAssociateRoleOnCreation` (none configured: 400 `InvalidOperation`) and
+//! whose status is the project's `myBusinessUnitStatusOnCreation`.
 
 use worker::{Method, Response};
 
@@ -193,18 +195,21 @@ async fn update(mut call: Call, actor: Actor<'_>, target: &Target) -> ApiResult<
 
 async fn create(mut call: Call, actor: Actor<'_>) -> ApiResult<Response> {
     let Acting { associate, by, me } = authorize(&mut call, actor, true).await?;
-    if me {
-        return Err(ApiError::InvalidOperation {
-            message: "No myBusinessUnitAssociateRoleOnCreation is configured for the project."
-                .into(),
-        }
-        .into());
-    }
-    let draft: BusinessUnitDraft = call.json().await?;
+    let draft: BusinessUnitDraft = if me {
+        let settings = crate::store::search::project_settings(&call.db()?, &call.project)
+            .await?
+            .map(|row| row.3)
+            .unwrap_or_default();
+        permissions::my_draft(&call.body().await?, &associate, &settings)?
+    } else {
+        call.json().await?
+    };
     match (&draft.unit_type, &draft.parent_unit) {
         (UnitType::Division, Some(parent)) => {
             may_add_child(&call, &associate, parent, "create a Division").await?;
         }
+        // A customer founds a Company on /me.
+        (UnitType::Company, _) if me => {}
         _ => {
             return Err(ApiError::InvalidOperation {
                 message: "An associate can create only a Division (with a parentUnit).".into(),

@@ -7,13 +7,19 @@ use worker::{Method, Response};
 
 use crate::domain::auth::Scope;
 use crate::domain::error::{ApiError, ApiResult};
-use crate::domain::project::{self, ChangeSearchStatus, IndexState, SearchFeature};
+use crate::domain::project::{
+    self, ChangeSearchStatus, IndexState, MyUnitSettings, ProjectAction, SearchFeature,
+};
+use crate::domain::references::Wanted;
+use crate::domain::refs::ResourceIdentifier;
 use crate::domain::search::{fields, parse as parse_search, Query, Scalar, Simple, Test};
 use crate::domain::time::iso_millis;
 use crate::http::context::Call;
 use crate::http::respond;
+use crate::store::references;
 use crate::store::search_index;
 use crate::store::search_sql;
+use crate::store::sql::Statement;
 use crate::store::{search as search_store, StoreError};
 
 fn not_ready(feature: &str) -> ApiError {
@@ -179,27 +185,28 @@ pub async fn project(mut call: Call) -> ApiResult<Response> {
 
 async fn representation(call: &Call) -> ApiResult<String> {
     let db = call.db()?;
-    let row = search_store::project_row(&db, &call.project).await?;
-    let (version, created, modified) = row.unwrap_or((1, iso_millis(0), iso_millis(0)));
+    let row = search_store::project_settings(&db, &call.project).await?;
+    let (version, created, modified, my_units) =
+        row.unwrap_or((1, iso_millis(0), iso_millis(0), MyUnitSettings::default()));
     let customers = search_store::state(&db, &call.project, "customer").await?;
     let units = search_store::state(&db, &call.project, "business-unit").await?;
     let body = project::representation(
         &call.project,
         version,
         (&created, &modified),
-        customers.as_ref(),
-        units.as_ref(),
+        (customers.as_ref(), units.as_ref()),
+        &my_units,
     );
     Ok(body.to_string())
 }
 
-/// Applies `{version, actions}`; an activation starts the index builder after the write.
+/// Applies `{version, actions}`; an activation starts the index builder after the write. An
+/// update that changes nothing keeps the version.
 async fn update_project(call: &mut Call) -> ApiResult<()> {
     let update = project::parse_update(&call.body().await?)?;
     let db = call.db()?;
-    let current = search_store::project_row(&db, &call.project)
-        .await?
-        .map_or(1, |(v, ..)| v);
+    let row = search_store::project_settings(&db, &call.project).await?;
+    let (current, settings) = row.map_or((1, MyUnitSettings::default()), |r| (r.0, r.3));
     if update.version != current {
         return Err(ApiError::ConcurrentModification {
             expected: update.version,
@@ -210,24 +217,21 @@ async fn update_project(call: &mut Call) -> ApiResult<()> {
     let now = iso_millis(call.now_ms);
     let mut statements = Vec::new();
     let mut start = Vec::new();
-    for ChangeSearchStatus { feature, activate } in &update.actions {
-        let def = match feature {
-            SearchFeature::Customers => search_index::CUSTOMERS,
-            SearchFeature::BusinessUnits => search_index::BUSINESS_UNITS,
-        };
-        let state = search_store::state(&db, &call.project, feature.resource()).await?;
-        let on = state.as_ref().is_some_and(|s| s.activated);
-        let failed = state.as_ref().is_some_and(IndexState::failed);
-        if *activate && on && !failed && !state.as_ref().is_some_and(IndexState::ready) {
-            // Activated but not built: the builder is asked again (a lost start is resumed).
-            start_later(call, feature.resource());
-        }
-        if *activate && (!on || failed) {
-            // Off, or a build given up: a new build.
-            statements.push(search_index::activate(def, &call.project, &now));
-            start.push(feature.resource());
-        } else if !*activate && on {
-            statements.extend(search_index::deactivate(def, &call.project, &now));
+    for action in &update.actions {
+        match action {
+            ProjectAction::Search(change) => {
+                search_statements(call, change, &now, (&mut statements, &mut start)).await?
+            }
+            ProjectAction::MyUnitStatus(status) if *status != settings.status => {
+                statements.push(search_store::set_my_unit_status(&call.project, status));
+            }
+            ProjectAction::MyUnitRole(role) => {
+                let key = role_key(call, role).await?;
+                if settings.role.as_deref() != Some(key.as_str()) {
+                    statements.extend(search_store::set_my_unit_role(&call.project, &key));
+                }
+            }
+            ProjectAction::MyUnitStatus(_) => {}
         }
     }
     if statements.is_empty() {
@@ -244,12 +248,62 @@ async fn update_project(call: &mut Call) -> ApiResult<()> {
             }
             .into());
         }
+        Err(StoreError::ReferenceMissing) => return Err(missing_role(None).into()),
         other => other?,
     }
     for resource in start {
         start_later(call, resource);
     }
     Ok(())
+}
+
+/// The statements of a search action (and the builders to start after them).
+async fn search_statements(
+    call: &Call,
+    change: &ChangeSearchStatus,
+    now: &str,
+    (statements, start): (&mut Vec<Statement>, &mut Vec<&'static str>),
+) -> ApiResult<()> {
+    let ChangeSearchStatus { feature, activate } = change;
+    let def = match feature {
+        SearchFeature::Customers => search_index::CUSTOMERS,
+        SearchFeature::BusinessUnits => search_index::BUSINESS_UNITS,
+    };
+    let state = search_store::state(&call.db()?, &call.project, feature.resource()).await?;
+    let on = state.as_ref().is_some_and(|s| s.activated);
+    let failed = state.as_ref().is_some_and(IndexState::failed);
+    if *activate && on && !failed && !state.as_ref().is_some_and(IndexState::ready) {
+        // Activated but not built: the builder is asked again (a lost start is resumed).
+        start_later(call, feature.resource());
+    }
+    if *activate && (!on || failed) {
+        // Off, or a build given up: a new build.
+        statements.push(search_index::activate(def, &call.project, now));
+        start.push(feature.resource());
+    } else if !*activate && on {
+        statements.extend(search_index::deactivate(def, &call.project, now));
+    }
+    Ok(())
+}
+
+/// The key of the associate role `role` names (400 `ReferencedResourceNotFound` if none).
+async fn role_key(call: &Call, role: &ResourceIdentifier) -> ApiResult<String> {
+    let mut wanted = Wanted::default();
+    wanted.role(role);
+    let found = references::load(&call.db()?, &call.project, &wanted).await?;
+    found
+        .roles
+        .first()
+        .map(|r| r.key.as_str().to_string())
+        .ok_or_else(|| missing_role(Some(role)).into())
+}
+
+fn missing_role(role: Option<&ResourceIdentifier>) -> ApiError {
+    ApiError::ReferencedResourceNotFound {
+        type_id: "associate-role".into(),
+        id: role.and_then(|r| r.id.clone()),
+        key: role.and_then(|r| r.key.clone()),
+    }
 }
 
 /// Asks the index builder to start once the response is on its way: the update answers at

@@ -51,3 +51,9 @@ UNION ALL SELECT b.project, b.id,
   CASE WHEN t.type IN ('true', 'false') THEN t.type WHEN t.type = 'text' THEN t.value END,
   CASE WHEN t.type IN ('integer', 'real') THEN t.value END
   FROM business_units b, json_tree(b.doc, '$.custom.fields') t WHERE t.type NOT IN ('object', 'array');
+
+-- The project's settings for business units created on /me (`Project.businessUnits`): the
+-- status they get and the key of the associate role their creator gets (none: such a create
+-- is refused).
+ALTER TABLE projects ADD COLUMN my_business_unit_status TEXT NOT NULL DEFAULT 'Inactive';
+ALTER TABLE projects ADD COLUMN my_business_unit_role TEXT;
