@@ -457,7 +457,7 @@ mod tests {
         );
         assert!(roles_of_query(None).is_err());
         assert!(roles_of_query(Some(" , ")).is_err());
-        assert_eq!(roles_of_query(Some("BILLING")).unwrap().billing, true);
+        assert!(roles_of_query(Some("BILLING")).unwrap().billing);
     }
 
     #[test]
