@@ -25,6 +25,7 @@ tests!(emporix;
     password_reset_answers_the_same_for_unknown_emails,
     the_saas_token_is_verified,
     logout_revokes_only_the_customers_own_token,
+    sign_ins_are_throttled,
 );
 
 const CLIENT: &str = "demo-storefront";
@@ -824,7 +825,10 @@ fn a_commercetools_customer_logs_in_through_emporix(app: &App) {
 }
 
 fn an_emporix_customer_is_a_commercetools_customer(app: &App) {
-    let (number, email, _) = shopper(app);
+    let (number, email, token) = shopper(app);
+    // An Emporix customer token is a token of the commercetools /me too.
+    let own = app.get("/demo/me", &token);
+    assert_eq!(own.json["customerNumber"], number.as_str(), "{}", own.text);
     let ct = by_number(app, &number);
     assert_eq!(ct["email"], email.as_str());
     assert_eq!(ct["firstName"], "John");
@@ -1147,4 +1151,28 @@ fn logout_revokes_only_the_customers_own_token(app: &App) {
     let unknown = get(app, "/customer/demo/logout?accessToken=unknown", &token);
     assert_eq!(unknown.status, 204);
     assert_eq!(get(app, "/customer/demo/me", &token).status, 200);
+}
+
+fn sign_ins_are_throttled(app: &App) {
+    let anon = anonymous(app);
+    let email = unique_email("throttled");
+    sign_up(app, "demo", &anon, &email, "secret-1");
+    let address = format!("198.51.100.{}", std::process::id() % 250);
+    let attempt = |password: &str| {
+        let body = json!({"email": email, "password": password}).to_string();
+        app.send(
+            "POST",
+            "/customer/demo/login",
+            &[
+                ("Authorization", &format!("Bearer {anon}")),
+                ("Content-Type", "application/json"),
+                ("CF-Connecting-IP", &address),
+            ],
+            Some(body.as_bytes()),
+        )
+    };
+    let statuses: Vec<u16> = (0..11).map(|_| attempt("wrong").status).collect();
+    assert_eq!(statuses[..10], [401; 10], "{statuses:?}");
+    let throttled = attempt("secret-1");
+    assert_error(&throttled, 429, "too_many_requests");
 }

@@ -851,7 +851,8 @@ impl<'a> Fuzz<'a> {
             ),
         ];
         if self.chance(5) {
-            headers.push(("saas-token".into(), self.text()));
+            let saas = self.pick(&["a.b.c", "not-a-jwt", "eyJhbGciOiJub25lIn0.e30."]);
+            headers.push(("saas-token".into(), saas.to_string()));
         }
         Request {
             method,
