@@ -32,15 +32,15 @@ use crate::domain::customer::{Customer, StoredCustomer};
 use crate::domain::emporix::errors::Failure;
 use crate::domain::emporix::scopes::EmporixScope;
 use crate::domain::emporix::tenant::TenantConfig;
-use crate::domain::error::Rejection;
+use crate::domain::error::{ApiError, Rejection};
 use crate::domain::json;
 use crate::domain::resource::UpdateRequest;
 use crate::domain::version::Version;
-use crate::http::context::{session_is_live, Call};
+use crate::http::context::Call;
 use crate::http::emporix_route::{EmporixRoute, Endpoint};
 use crate::http::respond;
 use crate::store::customer_writes::CustomerWrites;
-use crate::store::{api_clients, customers, emporix, tokens, writer, StoreError};
+use crate::store::{customers, emporix, tokens, writer, StoreError};
 
 use super::customers::own_profile_command;
 
@@ -186,30 +186,36 @@ impl Emporix {
         Ok(json::parse(&bytes)?)
     }
 
-    /// The bearer token's grant: a storefront token (anonymous session or customer) of the
-    /// tenant's project whose session and client still stand; else the gateway fault.
+    /// The bearer token's grant: a live token (the shared check: expiry, the customer's
+    /// session, the client) that is a storefront token (an anonymous session's or a
+    /// customer's) of the tenant's project; else the gateway fault.
     pub async fn bearer(&mut self) -> Result<AccessGrant, Failure> {
-        let header = self.call.header("Authorization");
-        let token = auth::bearer(header.as_deref()).ok_or_else(Failure::invalid_token)?;
-        let grant = tokens::load(&self.call.env, token)
-            .await?
-            .ok_or_else(Failure::invalid_token)?;
-        if self.call.now_ms >= grant.expires_at_ms {
-            return Err(Failure::Fault { expired: true });
-        }
+        let grant = match self.call.authenticate().await {
+            Ok(grant) => grant.clone(),
+            Err(rejection) if matches!(rejection.first(), Some(ApiError::InvalidToken { .. })) => {
+                return Err(self.refused().await)
+            }
+            Err(rejection) => return Err(rejection.into()),
+        };
         let storefront = grant.customer_id.is_some() || grant.anonymous_id.is_some();
         if grant.project_key != self.project() || !storefront {
             return Err(Failure::invalid_token());
         }
-        let env = &self.call.env;
-        let customer = grant.customer_id.as_deref();
-        let live = session_is_live(env, &grant.project_key, customer, grant.issued_at_ms).await?
-            && api_clients::is_live(env, &grant.client_id, self.call.now_ms).await?;
-        if !live {
-            return Err(Failure::invalid_token());
-        }
-        self.call.grant = Some(grant.clone());
         Ok(grant)
+    }
+
+    /// Which fault a refused token gets: "expired" for a known token past its expiry.
+    async fn refused(&self) -> Failure {
+        let header = self.call.header("Authorization");
+        let Some(token) = auth::bearer(header.as_deref()) else {
+            return Failure::invalid_token();
+        };
+        match tokens::load(&self.call.env, token).await {
+            Ok(Some(grant)) if self.call.now_ms >= grant.expires_at_ms => {
+                Failure::Fault { expired: true }
+            }
+            _ => Failure::invalid_token(),
+        }
     }
 
     /// A customer's token holding `scope`: its grant and customer id (403 for an anonymous
