@@ -1,5 +1,6 @@
 //! What the Emporix dialect keeps beside the shared customer data: the counter of customer
-//! numbers (D1), the pending email changes (KV, under the SHA-256 of their token, with a TTL),
+//! numbers (D1), the pending email changes and the refresh token of each customer access token
+//! (KV, under the SHA-256 of their token, with a TTL; a logout revokes both tokens),
 //! its configuration (`EMPORIX_TENANTS`, `EMPORIX_SAAS_TOKEN_SECRET`), and the lookup of a
 //! storefront client by its public id.
 
@@ -8,7 +9,7 @@ use worker::Env;
 
 use super::d1::Db;
 use super::sql::{Param, Statement};
-use super::{api_clients, config, StoreError};
+use super::{api_clients, config, tokens, StoreError};
 use crate::domain::auth::ApiClient;
 use crate::domain::emporix::tenant::Tenants;
 use crate::domain::error::ApiResult;
@@ -89,4 +90,33 @@ pub async fn save_pending_email(
 
 pub async fn load_pending_email(env: &Env, token: &str) -> worker::Result<Option<PendingEmail>> {
     Ok(env.kv("TOKENS")?.get(&pending_key(token)).json().await?)
+}
+
+fn session_key(access_token: &str) -> String {
+    format!("emporix-refresh-of:{}", sha256_hex(access_token))
+}
+
+/// Remembers which refresh token (by digest) an access token came with, for the logout.
+pub async fn link_refresh(
+    env: &Env,
+    access_token: &str,
+    refresh_token: &str,
+    ttl_seconds: u64,
+) -> worker::Result<()> {
+    env.kv("TOKENS")?
+        .put(&session_key(access_token), sha256_hex(refresh_token))?
+        .expiration_ttl(ttl_seconds.max(60))
+        .execute()
+        .await?;
+    Ok(())
+}
+
+/// Revokes the refresh token an access token came with, if any.
+pub async fn revoke_linked_refresh(env: &Env, access_token: &str) -> worker::Result<()> {
+    let kv = env.kv("TOKENS")?;
+    if let Some(digest) = kv.get(&session_key(access_token)).text().await? {
+        tokens::revoke_refresh_digest(env, &digest).await?;
+        kv.delete(&session_key(access_token)).await?;
+    }
+    Ok(())
 }

@@ -24,7 +24,7 @@ tests!(emporix;
     double_opt_in,
     password_reset_answers_the_same_for_unknown_emails,
     the_saas_token_is_verified,
-    logout_revokes_only_the_customers_own_token,
+    logout_revokes_only_the_customers_own_token_and_its_refresh_token,
     sign_ins_are_throttled,
 );
 
@@ -1133,7 +1133,7 @@ fn the_saas_token_is_verified(app: &App) {
     assert_fault(&validate(&other_saas), "oauth.v2.InvalidAccessToken");
 }
 
-fn logout_revokes_only_the_customers_own_token(app: &App) {
+fn logout_revokes_only_the_customers_own_token_and_its_refresh_token(app: &App) {
     let (_, _, token) = shopper(app);
     let (_, _, other) = shopper(app);
     let refused = get(
@@ -1151,6 +1151,28 @@ fn logout_revokes_only_the_customers_own_token(app: &App) {
     let unknown = get(app, "/customer/demo/logout?accessToken=unknown", &token);
     assert_eq!(unknown.status, 204);
     assert_eq!(get(app, "/customer/demo/me", &token).status, 200);
+    // A logout ends the refresh token the access token came with, also after a refresh.
+    let anon = anonymous(app);
+    let email = unique_email("logout");
+    sign_up(app, "demo", &anon, &email, "secret-1");
+    let session = login(app, &anon, &email, "secret-1");
+    let refresh_token = session["refresh_token"].as_str().unwrap();
+    let refresh_path = format!("/customer/demo/refreshauthtoken?refreshToken={refresh_token}");
+    let refreshed = get(app, &refresh_path, &anon);
+    assert_eq!(refreshed.status, 200, "{}", refreshed.text);
+    let fresh = token_of(&refreshed.json);
+    let out = get(
+        app,
+        &format!("/customer/demo/logout?accessToken={fresh}"),
+        &fresh,
+    );
+    assert_eq!(out.status, 204, "{}", out.text);
+    assert_error(&get(app, &refresh_path, &anon), 400, "bad_request");
+    // The first access token of that session was not the one logged out.
+    assert_eq!(
+        get(app, "/customer/demo/me", &token_of(&session)).status,
+        200
+    );
 }
 
 fn sign_ins_are_throttled(app: &App) {

@@ -18,7 +18,8 @@ use crate::http::handlers::credentials::{check_credentials, Checked};
 use crate::store::platform::CryptoRandom;
 use crate::store::{emporix, tokens};
 
-/// Stores an access token and, if it has a new or renewed one, its refresh token.
+/// Stores an access token and, if it has a new or renewed one, its refresh token; a
+/// customer's access token is linked to its refresh token, so a logout ends both.
 async fn store(x: &Emporix, issued: &Issued) -> Result<(), Failure> {
     let env = &x.call.env;
     let now = x.call.now_ms;
@@ -26,6 +27,9 @@ async fn store(x: &Emporix, issued: &Issued) -> Result<(), Failure> {
     tokens::save(env, &issued.access_token, &issued.access, ttl).await?;
     if let Some((refresh_token, grant)) = &issued.refresh {
         tokens::save_refresh(env, refresh_token, grant, now).await?;
+        if issued.access.customer_id.is_some() {
+            emporix::link_refresh(env, &issued.access_token, refresh_token, ttl).await?;
+        }
     }
     Ok(())
 }
@@ -164,7 +168,8 @@ pub async fn customer_token(x: &Emporix, with: &AccessGrant, customer: Customer)
 }
 
 /// `GET …/logout?accessToken=`: the customer's access token stops working (at once here,
-/// within the grant cache's 5 s in other isolates).
+/// within the grant cache's 5 s in other isolates), and so does the refresh token it came
+/// with.
 pub async fn logout(mut x: Emporix) -> Answer {
     let (_, id) = x.customer(None).await?;
     let token = required(&x, "accessToken")?;
@@ -177,6 +182,7 @@ pub async fn logout(mut x: Emporix) -> Answer {
             ));
         }
         tokens::revoke(&x.call.env, &token).await?;
+        emporix::revoke_linked_refresh(&x.call.env, &token).await?;
     }
     empty(204)
 }
