@@ -109,6 +109,7 @@ struct EmailChangeBody {
     email: String,
     password: String,
     new_email: String,
+    /// Type-checked only: the contact email is the login email here, so it always follows.
     #[serde(default)]
     #[allow(dead_code)]
     sync_contact_email: Option<bool>,
