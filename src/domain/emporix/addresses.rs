@@ -278,8 +278,9 @@ fn remove_role(id: &str, shipping: bool) -> UpdateAction {
     }
 }
 
-fn set_default(id: &str, shipping: bool) -> UpdateAction {
-    let (address_id, address_key) = sel(id);
+/// `setDefault{Shipping,Billing}Address` for address `id`, or, with none, unsetting the default.
+fn set_default(id: Option<&str>, shipping: bool) -> UpdateAction {
+    let (address_id, address_key) = (id.map(str::to_string), None);
     if shipping {
         UpdateAction::SetDefaultShippingAddress {
             address_id,
@@ -315,11 +316,11 @@ pub fn role_actions(
         }
     }
     match default {
-        Some(true) if !wanted.any() => actions.push(set_default(id, true)),
+        Some(true) if !wanted.any() => actions.push(set_default(Some(id), true)),
         Some(true) => {
             for (shipping, want) in [(false, wanted.billing), (true, wanted.shipping)] {
                 if want {
-                    actions.push(set_default(id, shipping));
+                    actions.push(set_default(Some(id), shipping));
                 }
             }
         }
@@ -330,9 +331,7 @@ pub fn role_actions(
             ];
             for (shipping, want, current) in defaults {
                 if want && current.as_deref() == Some(id) {
-                    // Unsetting a default while keeping the role: out of the role and back in.
-                    actions.push(remove_role(id, shipping));
-                    actions.push(add_role(id, shipping));
+                    actions.push(set_default(None, shipping));
                 }
             }
         }
@@ -487,10 +486,10 @@ mod tests {
         let actions = role_actions(&c, &first, shipping, Some(false));
         assert!(matches!(
             &actions[..],
-            [
-                UpdateAction::RemoveShippingAddressId { .. },
-                UpdateAction::AddShippingAddressId { .. }
-            ]
+            [UpdateAction::SetDefaultShippingAddress {
+                address_id: None,
+                address_key: None
+            }]
         ));
         // Dropping a tag drops the role (and its default with it).
         let actions = role_actions(&c, &first, Roles::default(), None);
