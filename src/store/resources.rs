@@ -218,6 +218,12 @@ pub fn refusal<K: Kind>(err: StoreError, state: &K::State) -> Rejection {
             limit: K::MAX_PER_PROJECT.unwrap_or_default(),
         }
         .into(),
+        // A create whose guards kept failing (its business unit's tree kept moving).
+        StoreError::VersionConflict => ApiError::ConcurrentModification {
+            expected: 0,
+            current: None,
+        }
+        .into(),
         _ => err.into(),
     }
 }
