@@ -48,6 +48,7 @@ mod oauth;
 mod queries;
 mod sdk;
 mod search;
+mod shards;
 mod support;
 mod types;
 mod updates;
@@ -75,6 +76,7 @@ fn main() {
         me::tests(),
         messages::tests(),
         search::tests(),
+        shards::tests(),
     ]
     .concat();
     let serial = [
