@@ -139,8 +139,9 @@ pub fn undo(opposite_catalog_part: Vec<Statement>) -> Vec<Statement> {
         .collect()
 }
 
-/// The columns of a stub row: what uniqueness and lookups by key or email need.
-const STUB_COLUMNS: &[&str] = &[
+/// The columns of a stub row after `project` and `id` (and before its empty `doc`): what
+/// uniqueness and lookups by key or email need.
+pub const STUB_COLUMNS: &[&str] = &[
     "version",
     "key",
     "customer_number",
@@ -151,7 +152,8 @@ const STUB_COLUMNS: &[&str] = &[
     "last_modified_at",
 ];
 
-fn stub_values(stored: &StoredCustomer) -> Vec<Param> {
+/// The values of [`STUB_COLUMNS`].
+pub fn stub_values(stored: &StoredCustomer) -> Vec<Param> {
     let c = &stored.customer;
     let stores = serde_json::to_string(&c.store_keys()).expect("store keys always serialize");
     vec![

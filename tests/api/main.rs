@@ -40,6 +40,7 @@ mod errors;
 mod fuzz;
 mod groups;
 mod hardening;
+mod import;
 mod in_store_units;
 mod mcp;
 mod me;
@@ -77,6 +78,7 @@ fn main() {
         messages::tests(),
         search::tests(),
         shards::tests(),
+        import::tests(),
     ]
     .concat();
     let serial = [

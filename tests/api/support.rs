@@ -408,10 +408,14 @@ impl App {
     }
 
     /// Runs SQL against the server's local D1 database, from outside the Worker: only in
-    /// serial tests, while no request is in flight.
+    /// serial tests, while no request is in flight. With shards, in every database (the
+    /// rows of all, concatenated).
     pub fn d1_query(&self, sql: &str) -> Vec<Value> {
+        // With shards, the shards answer first: a customer's full row comes before the
+        // catalog's stub row of it.
         databases()
             .iter()
+            .rev()
             .flat_map(|database| self.d1_query_in(database, sql))
             .collect()
     }
