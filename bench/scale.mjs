@@ -33,7 +33,7 @@ const files = {};
 for (const database of DATABASES) {
   const before = new Set(safeList(d1Dir));
   execFileSync('node', [wrangler, 'd1', 'migrations', 'apply', database, '--local', '-c', CONFIG, '--persist-to', state], { cwd: root, env, stdio: 'ignore' });
-  const added = safeList(d1Dir).filter((f) => f.endsWith('.sqlite') && !before.has(f));
+  const added = safeList(d1Dir).filter((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite' && !before.has(f));
   if (added.length !== 1) throw new Error(`cannot tell the SQLite file of ${database}: ${added}`);
   files[database] = join(d1Dir, added[0]);
 }
@@ -130,6 +130,9 @@ for (const size of sizes) {
     const body = JSON.stringify({ email: `scale-${size}-${created++}@example.com`, authenticationMode: 'ExternalAuth' });
     return call('/demo/customers', { method: 'POST', body });
   });
+  for (const row of rows.filter((r) => r.customers === size)) {
+    console.error(`${size}\t${row.label}\t${row.p50.toFixed(1)}\t${row.p95.toFixed(1)}`);
+  }
 }
 await stopWorkers();
 

@@ -226,21 +226,30 @@ pub async fn write_batch(
     let catalog_db = Db::for_project(env, project)?;
     catalog_db.batch(&catalog).await?;
     if let Err(e) = write_shard(env, &shard_db, &shard).await {
-        let opposite = opposite_batch(project, change);
-        let (undo, _) = shards::split(project, after, before, &opposite);
-        let undo: Vec<Statement> = shards::undo(undo)
-            .into_iter()
-            .filter(|s| !s.sql.contains("customer_anonymous_ids") || before.is_none())
-            .collect();
-        if let Err(u) = catalog_db.batch(&undo).await {
-            worker::console_error!("customer {id}: undoing its catalog claims failed: {u}");
-        }
+        undo_catalog_part(&catalog_db, project, change).await;
         return Err(e);
     }
     if !freed.is_empty() {
         catalog_db.batch(&freed).await?;
     }
     Ok(())
+}
+
+/// Undoes the catalog part of `change` after its shard part failed: writes the catalog part
+/// of the opposite change without guards (a create's anonymous id goes with it; other writes
+/// never touched theirs). A failure to undo is logged: the claims then only block values.
+async fn undo_catalog_part(catalog: &Db, project: &str, change: Change<'_>) {
+    let (before, after) = change;
+    let opposite = opposite_batch(project, change);
+    let (undo, _) = shards::split(project, after, before, &opposite);
+    let undo: Vec<Statement> = shards::undo(undo)
+        .into_iter()
+        .filter(|s| !s.sql.contains("customer_anonymous_ids") || before.is_none())
+        .collect();
+    if let Err(e) = catalog.batch(&undo).await {
+        let id = before.or(after).map_or("", |s| s.customer.meta.id.as_str());
+        worker::console_error!("customer {id}: undoing its catalog claims failed: {e}");
+    }
 }
 
 /// The batch of the opposite change (after → before), whose catalog part undoes this one's.
