@@ -9,8 +9,9 @@
 //! [`repository`] (reads for any resource), [`customers`] (customer lookups), [`writer`] and
 //! [`customer_writes`] (the writer Durable Object), [`email_lock`], [`throttle`] (Durable
 //! Objects), [`tokens`] (KV), [`api_clients`], [`passwords`] (WebCrypto), [`retention`] (the
-//! scheduled deletion of old messages), [`scatter`] (reads over several databases), [`search`] (running searches, the index builder),
-//! [`config`], [`platform`], [`error`].
+//! scheduled deletion of old messages), [`scatter`] (reads over several databases), [`search`]
+//! (running searches, the index builder), [`config`], [`platform`], [`error`], [`emporix`] (the
+//! Emporix dialect's counter, pending email changes and configuration).
 
 pub mod associate_role_table;
 pub mod business_unit_table;
@@ -38,6 +39,8 @@ pub mod customers;
 pub mod d1;
 #[cfg(target_arch = "wasm32")]
 pub mod email_lock;
+#[cfg(target_arch = "wasm32")]
+pub mod emporix;
 #[cfg(target_arch = "wasm32")]
 pub mod error;
 #[cfg(target_arch = "wasm32")]

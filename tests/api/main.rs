@@ -36,6 +36,7 @@ mod business_unit_search;
 mod business_units;
 mod credentials;
 mod customers;
+mod emporix;
 mod errors;
 mod fuzz;
 mod groups;
@@ -79,6 +80,7 @@ fn main() {
         search::tests(),
         shards::tests(),
         import::tests(),
+        emporix::tests(),
     ]
     .concat();
     let serial = [

@@ -6,6 +6,7 @@ mod as_associate;
 pub(crate) mod business_units;
 mod credentials;
 mod customers;
+mod emporix;
 mod in_store;
 mod mcp;
 mod me;
@@ -52,8 +53,15 @@ fn cors() -> Cors {
             Method::Post,
             Method::Delete,
             Method::Options,
+            Method::Patch,
         ])
-        .with_allowed_headers(["Authorization", "Content-Type", "X-Correlation-ID"])
+        .with_allowed_headers([
+            "Authorization",
+            "Content-Type",
+            "X-Correlation-ID",
+            "saas-token",
+            "session-id",
+        ])
         .with_exposed_headers(["X-Correlation-ID"])
         .with_max_age(86_400)
 }
@@ -104,6 +112,11 @@ async fn dispatch(req: Request, env: Env, ctx: Rc<Context>) -> ApiResult<Respons
             return Err(no_endpoint(url.path()));
         }
         return unknown_path(Call::new(req, env, ctx, String::new(), None)?, url.path()).await;
+    };
+    let route = match route {
+        // The Emporix dialect answers every failure (405 included) in its own shapes.
+        Route::Emporix(route) => return Ok(emporix::handle(req, env, ctx, route).await),
+        route => route,
     };
     let method = req.method();
     // The MCP endpoint answers other methods itself (after its Origin check, as MCP asks).
@@ -191,5 +204,6 @@ async fn dispatch(req: Request, env: Env, ctx: Rc<Context>) -> ApiResult<Respons
             Ok(answer) => answer,
             Err(call) => unknown_path(call, url.path()).await,
         },
+        Route::Emporix(_) => unreachable!("answered above"),
     }
 }
