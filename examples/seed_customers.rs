@@ -5,6 +5,12 @@
 //! messages of `updates` further updates (one `setFirstName` each), made by the domain core.
 //!
 //! Usage: `cargo run --release --example seed_customers -- <from> <to> [updates] > seed.sql`
+//!
+//! `SEED_PROFILE` chooses the customers: `bench` (default; the query benchmark's), `small`
+//! (email and password only) or `typical` (names, key, customer number, 5 addresses, custom
+//! fields, a group). `SEED_SHARDS` (binding names, as `CUSTOMER_DATABASES`) lays them out over
+//! shards as `store::shards` does: every line then starts with its database's binding and a
+//! tab (the catalog `DB` gets the types, groups, stub rows and email claims).
 
 use edge_customer_api::domain::auth::StoreReach;
 use edge_customer_api::domain::custom_type::{self, Type, TypeDraft};
@@ -19,6 +25,7 @@ use edge_customer_api::domain::refs::ClientLogging;
 use edge_customer_api::domain::resource::{parse_request, update, UpdateContext};
 use edge_customer_api::store::customer_group_table::CustomerGroups;
 use edge_customer_api::store::customer_table::Customers;
+use edge_customer_api::store::shards::{self, Layout, CATALOG};
 use edge_customer_api::store::sql::Param;
 use edge_customer_api::store::table::{message_values, Table, MESSAGE_COLUMNS};
 use edge_customer_api::store::type_table::Types;
@@ -181,6 +188,93 @@ fn write_insert(out: &mut impl Write, into: &str, rows: &[String]) {
     writeln!(out, "INSERT INTO {into} VALUES {};", rows.join(", ")).unwrap();
 }
 
+/// The customer's draft in the chosen profile.
+fn draft_of(profile: &str, i: u64) -> serde_json::Value {
+    match profile {
+        "small" => serde_json::json!({
+            "email": format!("bench-{i}@example.com"),
+            "password": "secret123",
+        }),
+        "typical" => {
+            let addresses: Vec<serde_json::Value> = (0..5)
+                .map(|a| {
+                    serde_json::json!({
+                        "key": format!("a{a}"), "firstName": format!("First{}", i % 1000),
+                        "lastName": format!("Last{}", i % 5000), "streetName": "Hauptstraße",
+                        "streetNumber": format!("{}", a + 1), "postalCode": "10115",
+                        "city": format!("City{}", i % 300), "country": "DE",
+                        "phone": "+49 30 1234567", "email": format!("bench-{i}@example.com")
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "email": format!("bench-{i}@example.com"),
+                "password": "secret123",
+                "key": format!("bench-{i}"),
+                "customerNumber": format!("C{i:09}"),
+                "firstName": format!("First{}", i % 1000),
+                "lastName": format!("Last{}", i % 5000),
+                "companyName": "Example GmbH",
+                "dateOfBirth": "1980-01-31",
+                "locale": "de-DE",
+                "addresses": addresses,
+                "defaultShippingAddress": 0,
+                "defaultBillingAddress": 1,
+                "custom": {"type": {"key": "bench"}, "fields": {"segment": format!("s{}", i % 100)}},
+                "customerGroup": {"key": format!("bench-group-{}", i % GROUPS)}
+            })
+        }
+        _ => serde_json::json!({
+            "email": format!("bench-{i}@example.com"),
+            "key": format!("bench-{i}"),
+            "authenticationMode": "ExternalAuth",
+            "firstName": format!("First{}", i % 1000),
+            "lastName": format!("Last{}", i % 5000),
+            "middleName": format!("Middle{}", i % 2000),
+            "addresses": [{"country": "DE", "city": format!("City{}", i % 300)}],
+            "custom": {"type": {"key": "bench"}, "fields": {"segment": format!("s{}", i % 100)}},
+            "customerGroup": {"key": format!("bench-group-{}", i % GROUPS)}
+        }),
+    }
+}
+
+/// Rows bound for one table of one database.
+#[derive(Default)]
+struct Pending {
+    /// (database, table with columns, rows)
+    rows: Vec<(String, String, Vec<String>)>,
+}
+
+impl Pending {
+    fn push(&mut self, database: &str, into: &str, row: String) {
+        match self
+            .rows
+            .iter_mut()
+            .find(|(d, t, _)| d == database && t == into)
+        {
+            Some((_, _, rows)) => rows.push(row),
+            None => self
+                .rows
+                .push((database.to_string(), into.to_string(), vec![row])),
+        }
+    }
+
+    /// Writes the pending inserts (each line prefixed with its database when sharded).
+    fn flush(&mut self, out: &mut impl Write, sharded: bool) {
+        for (database, into, rows) in self.rows.drain(..) {
+            let mut sql = Vec::new();
+            inserts(&mut sql, &into, &rows);
+            for line in String::from_utf8(sql).expect("SQL is text").lines() {
+                if sharded {
+                    writeln!(out, "{database}\t{line}").unwrap();
+                } else {
+                    writeln!(out, "{line}").unwrap();
+                }
+            }
+        }
+    }
+}
+
 /// A row of literals: `(…)`.
 fn row(values: &[Param]) -> String {
     let literals: Vec<String> = values.iter().map(Param::sql_literal).collect();
@@ -200,30 +294,40 @@ fn main() {
         [from, to, updates] => (from, to, updates),
         _ => panic!("usage: seed_customers <from> <to> [updates]"),
     };
+    let profile = std::env::var("SEED_PROFILE").unwrap_or_else(|_| "bench".into());
+    let layout = Layout::parse(std::env::var("SEED_SHARDS").ok().as_deref()).expect("SEED_SHARDS");
+    let sharded = layout.is_sharded();
     let mut rng = XorShift(0x9E37_79B9_7F4A_7C15 ^ from);
     let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut head = Vec::new();
     let refs = Referenced {
-        types: vec![bench_type(&mut out, from == 0)],
-        groups: bench_groups(&mut out, from == 0),
+        types: vec![bench_type(&mut head, from == 0)],
+        groups: bench_groups(&mut head, from == 0),
         ..Referenced::default()
     };
-    let columns = format!("project, id, {}", Customers::COLUMNS.join(", "));
-    let mut customers = Vec::new();
-    let mut claims = Vec::new();
-    let mut messages = Vec::new();
+    for line in String::from_utf8(head).expect("SQL is text").lines() {
+        if sharded {
+            writeln!(out, "{CATALOG}\t{line}").unwrap();
+        } else {
+            writeln!(out, "{line}").unwrap();
+        }
+    }
+    let columns = format!("customers (project, id, {})", Customers::COLUMNS.join(", "));
+    let stub_columns = format!(
+        "customers (project, id, {}, doc)",
+        shards::STUB_COLUMNS.join(", ")
+    );
+    let claim_columns = "customer_emails (project, lowercase_email, store, customer_id)";
+    let message_columns = format!("messages ({MESSAGE_COLUMNS})");
+    // A fixed hash: the seeded customers never sign in, and PBKDF2 per row would be slow.
+    let mut hash = |_: &str| {
+        "$pbkdf2-sha256$i=100000$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"
+            .to_string()
+    };
+    let mut pending = Pending::default();
     for i in from..to {
-        let draft = serde_json::json!({
-            "email": format!("bench-{i}@example.com"),
-            "key": format!("bench-{i}"),
-            "authenticationMode": "ExternalAuth",
-            "firstName": format!("First{}", i % 1000),
-            "lastName": format!("Last{}", i % 5000),
-            "middleName": format!("Middle{}", i % 2000),
-            "addresses": [{"country": "DE", "city": format!("City{}", i % 300)}],
-            "custom": {"type": {"key": "bench"}, "fields": {"segment": format!("s{}", i % 100)}},
-            "customerGroup": {"key": format!("bench-group-{}", i % GROUPS)}
-        });
-        let draft: CustomerDraft = json::parse(draft.to_string().as_bytes()).expect("valid draft");
+        let draft: CustomerDraft =
+            json::parse(draft_of(&profile, i).to_string().as_bytes()).expect("valid draft");
         let created_ms = 1_700_000_000_000 + i as i64;
         let ctx = CreateContext {
             now_ms: created_ms,
@@ -232,34 +336,33 @@ fn main() {
             reach: &StoreReach::Project,
             refs: &refs,
         };
-        let created = create(draft, ctx, &mut rng, &mut |_| unreachable!("no passwords"))
-            .expect("valid customer");
-        messages.push(row(&message_values(PROJECT, &created.message)));
+        let created = create(draft, ctx, &mut rng, &mut hash).expect("valid customer");
+        let id = created.stored.customer.meta.id.clone();
+        let home = layout.shard_of(&id).to_string();
+        pending.push(
+            &home,
+            &message_columns,
+            row(&message_values(PROJECT, &created.message)),
+        );
         let (stored, more) = updated(created.stored, (created_ms, updates), &refs, &mut rng);
-        messages.extend(more.iter().map(|m| row(&message_values(PROJECT, m))));
-        let mut values = vec![
-            Param::Text(PROJECT.into()),
-            Param::Text(stored.customer.meta.id.clone()),
-        ];
-        values.extend(Customers::values(&stored));
-        customers.push(row(&values));
-        for (email, store) in stored.customer.email_claims() {
-            let claim = [PROJECT, &email, &store, &stored.customer.meta.id]
-                .map(|v| Param::Text(v.to_string()));
-            claims.push(row(&claim));
+        for m in &more {
+            pending.push(&home, &message_columns, row(&message_values(PROJECT, m)));
         }
-        if customers.len() == ROWS_PER_INSERT || i + 1 == to {
-            inserts(&mut out, &format!("customers ({columns})"), &customers);
-            let into = "customer_emails (project, lowercase_email, store, customer_id)";
-            inserts(&mut out, into, &claims);
-            inserts(
-                &mut out,
-                &format!("messages ({MESSAGE_COLUMNS})"),
-                &messages,
-            );
-            customers.clear();
-            claims.clear();
-            messages.clear();
+        let mut values = vec![Param::Text(PROJECT.into()), Param::Text(id.clone())];
+        values.extend(Customers::values(&stored));
+        pending.push(&home, &columns, row(&values));
+        if sharded {
+            let mut stub = vec![Param::Text(PROJECT.into()), Param::Text(id.clone())];
+            stub.extend(shards::stub_values(&stored));
+            stub.push(Param::Text(String::new()));
+            pending.push(CATALOG, &stub_columns, row(&stub));
+        }
+        for (email, store) in stored.customer.email_claims() {
+            let claim = [PROJECT, &email, &store, &id].map(|v| Param::Text(v.to_string()));
+            pending.push(CATALOG, claim_columns, row(&claim));
+        }
+        if (i + 1 - from) % ROWS_PER_INSERT as u64 == 0 || i + 1 == to {
+            pending.flush(&mut out, sharded);
         }
     }
 }

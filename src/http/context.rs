@@ -184,7 +184,7 @@ pub async fn session_is_live(
     let Some(customer_id) = customer_id else {
         return Ok(true);
     };
-    let db = Db::for_project(env, project)?;
+    let db = Db::for_customer(env, project, customer_id)?;
     let mark = customers::sessions_valid_from(&db, project, customer_id).await?;
     Ok(mark.is_some_and(|valid_from| issued_at_ms >= valid_from))
 }

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::context::Call;
 use crate::domain::error::ApiResult;
 use crate::domain::expand::{self, Path};
-use crate::store::repository;
+use crate::store::scatter;
 
 /// The expansion paths the request asks for.
 fn paths(call: &Call) -> ApiResult<Vec<Path>> {
@@ -30,7 +30,7 @@ async fn expand_all(call: &Call, paths: &[Path], docs: &mut [Value]) -> ApiResul
             }
         }
     }
-    let objects = repository::objects(&call.db()?, &call.project, &wanted).await?;
+    let objects = scatter::objects(&call.env, &call.project, &wanted).await?;
     let lookup = |type_id: &str, id: &str| {
         objects
             .iter()

@@ -10,8 +10,9 @@ use super::{expand, respond};
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::predicate::schema::Field;
 use crate::domain::query::{self, Query};
+use crate::store::d1::Db;
 use crate::store::query_sql::{self, QueryTable};
-use crate::store::repository;
+use crate::store::{repository, scatter};
 
 /// Answers the query of `call` over `table`, its predicates checked against `fields`.
 pub async fn answer(
@@ -35,6 +36,9 @@ pub async fn run(
     table: &QueryTable,
     head: bool,
 ) -> ApiResult<Response> {
+    if let Some(dbs) = scattered_over(call, table)? {
+        return run_scattered(call, query, table, head, &dbs).await;
+    }
     let db = call.db()?;
     if head {
         let statement =
@@ -54,6 +58,46 @@ pub async fn run(
     } else {
         docs
     };
+    let docs = expand::page(call, docs).await?;
+    Ok(respond::page(query.limit, query.offset, &docs, total))
+}
+
+/// The databases a query over `table` reads when customers are spread over shards: the
+/// shards for customers, every database for messages; `None` for one database.
+fn scattered_over(call: &Call, table: &QueryTable) -> ApiResult<Option<Vec<Db>>> {
+    if !Db::is_sharded(&call.env)? {
+        return Ok(None);
+    }
+    Ok(match table.name {
+        "customers" => Some(Db::customer_shards(&call.env, &call.project)?),
+        "messages" => Some(Db::every(&call.env)?),
+        _ => None,
+    })
+}
+
+/// [`run`] over several databases (`store::scatter`).
+async fn run_scattered(
+    call: &Call,
+    query: &Query,
+    table: &QueryTable,
+    head: bool,
+    dbs: &[Db],
+) -> ApiResult<Response> {
+    if head {
+        let statement =
+            query_sql::exists(table, &call.project, call.store(), query.filter.as_ref())?;
+        if scatter::exists(dbs, &statement).await? {
+            return Ok(respond::json(200, String::new()));
+        }
+        return Err(ApiError::ResourceNotFound {
+            message: "Nothing matches the query.".into(),
+        }
+        .into());
+    }
+    let scattered = query_sql::compile_scattered(table, &call.project, call.store(), query)?;
+    let place = (&*call.project, table.name);
+    let page = (query.offset, query.limit);
+    let (docs, total) = scatter::query(dbs, place, &scattered, page).await?;
     let docs = expand::page(call, docs).await?;
     Ok(respond::page(query.limit, query.offset, &docs, total))
 }

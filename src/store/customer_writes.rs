@@ -1,21 +1,24 @@
 //! How a customer's writes load and store, for the writer object (`store::writer`): the
 //! decision is the domain's (`domain::customer::writes`); here a new token goes to KV before
 //! anything goes to D1, a change of the customer's email claims holds the email lock while it
-//! is written, and the customer, its claims and its messages go to D1 in one batch.
+//! is written, and the customer, its claims and its messages go to D1 in one batch — or, with
+//! customers spread over shards (`store::shards`), the claims to the catalog first and the
+//! customer to its shard second ([`write_batch`]).
 
 use super::customer_table::{self, Customers};
 use super::customers::{self, Loaded};
 use super::d1::Db;
 use super::passwords::WebCryptoPasswords;
 use super::platform::CryptoRandom;
-use super::sql::Statement;
+use super::sql::{Param, Statement};
 use super::writer::{Attempt, Object, Reply, Writes};
-use super::{config, email_lock, references, repository, table, tokens, StoreError};
+use super::{config, email_lock, references, repository, shards, table, tokens, StoreError};
 use crate::domain::customer::writes::{self, Answer, Outcome, Write, WriterCommand};
 use crate::domain::customer::{Customer, StoredCustomer};
 use crate::domain::error::{ApiError, ApiResult, Rejection};
 use crate::domain::ids::new_uuid;
 use crate::domain::resource::Resource;
+use worker::Env;
 
 pub struct CustomerWrites;
 
@@ -38,7 +41,7 @@ impl Writes for CustomerWrites {
         object: &Object<'_>,
         command: &WriterCommand,
     ) -> ApiResult<Option<(StoredCustomer, bool)>> {
-        let db = Db::for_project(object.env, &command.project)?;
+        let db = Db::for_customer(object.env, &command.project, &command.id)?;
         Ok(
             match customers::load(&db, &command.project, &command.id).await? {
                 None => None,
@@ -73,7 +76,7 @@ impl Writes for CustomerWrites {
     }
 
     async fn conflict(object: &Object<'_>, command: &WriterCommand) -> Rejection {
-        let current = match Db::for_project(object.env, &command.project) {
+        let current = match Db::for_customer(object.env, &command.project, &command.id) {
             Ok(db) => {
                 repository::current_version::<Customers>(&db, &command.project, &command.id).await
             }
@@ -93,7 +96,8 @@ async fn store(
     project: &str,
     outcome: Outcome,
 ) -> Result<(Reply, Option<StoredCustomer>), Attempt> {
-    let db = Db::for_project(object.env, project)?;
+    let id = &current.customer.meta.id;
+    let db = Db::for_customer(object.env, project, id)?;
     match outcome {
         Outcome::Unchanged => Ok((Reply::ok(current.customer.to_json_string()), None)),
         Outcome::Changed {
@@ -104,7 +108,7 @@ async fn store(
             store_token(object, &answer).await?;
             let place = (project, Customer::TYPE_ID);
             let batch = table::update::<Customers>(place, current, &after, &messages);
-            write_claiming(object, project, current, &after, &db, &batch).await?;
+            write_claiming(object, project, current, &after, &batch).await?;
             let reply = answer_with(&answer, &after.customer);
             Ok((reply, Some(after)))
         }
@@ -124,14 +128,13 @@ async fn store(
             message,
             data_erasure,
         } => {
-            let id = &current.customer.meta.id;
             let erasure = data_erasure
                 .then(|| customer_table::erase_messages(project, id))
                 .into_iter()
                 .collect();
             let place = (project, Customer::TYPE_ID);
             let batch = table::delete::<Customers>(place, current, Some(&message), erasure);
-            db.batch(&batch)
+            write_batch(object.env, project, (Some(current), None), &batch)
                 .await
                 .map_err(|e| failed(e, &current.customer))?;
             Ok((Reply::ok(current.customer.to_json_string()), None))
@@ -163,12 +166,11 @@ async fn write_claiming(
     project: &str,
     before: &StoredCustomer,
     after: &StoredCustomer,
-    db: &Db,
     batch: &[Statement],
 ) -> Result<(), Attempt> {
+    let change = (Some(before), Some(after));
     if before.customer.email_claims() == after.customer.email_claims() {
-        return db
-            .batch(batch)
+        return write_batch(object.env, project, change, batch)
             .await
             .map(|_| ())
             .map_err(|e| failed(e, &after.customer));
@@ -181,9 +183,100 @@ async fn write_claiming(
         }
         .into());
     }
-    let written = db.batch(batch).await;
+    let written = write_batch(object.env, project, change, batch).await;
     release_later(object, project, email, owner);
     written.map(|_| ()).map_err(|e| failed(e, &after.customer))
+}
+
+/// A customer's write: before → after (`None`: before a create, after a delete).
+pub type Change<'a> = (Option<&'a StoredCustomer>, Option<&'a StoredCustomer>);
+
+/// Writes a customer's batch. In one database: the batch. With shards: the catalog part
+/// (stub row, email and anonymous-id claims, references and their guards) first, so a taken
+/// value fails before any customer row is written; then the shard part (the row with its
+/// version guard, messages, search rows). If the shard part fails, the catalog part is undone
+/// and the error returned: no customer is left half-written. (A Worker dying between the two
+/// leaves only claims without a customer: they block their values, never show a customer.)
+pub async fn write_batch(
+    env: &Env,
+    project: &str,
+    change: Change<'_>,
+    batch: &[Statement],
+) -> Result<(), StoreError> {
+    if !Db::is_sharded(env)? {
+        return Db::for_project(env, project)?
+            .batch(batch)
+            .await
+            .map(|_| ());
+    }
+    let (before, after) = change;
+    let id = before.or(after).map_or("", |s| s.customer.meta.id.as_str());
+    let (mut catalog, shard) = shards::split(project, before, after, batch);
+    // A deleted customer's anonymous id is freed only once the customer is gone.
+    let freed: Vec<Statement> = match after {
+        None => catalog
+            .extract_if(.., |s| s.sql.contains("customer_anonymous_ids"))
+            .collect(),
+        Some(_) => Vec::new(),
+    };
+    let shard_db = Db::for_customer(env, project, id)?;
+    if catalog.is_empty() {
+        return write_shard(env, &shard_db, &shard).await;
+    }
+    let catalog_db = Db::for_project(env, project)?;
+    catalog_db.batch(&catalog).await?;
+    if let Err(e) = write_shard(env, &shard_db, &shard).await {
+        undo_catalog_part(&catalog_db, project, change).await;
+        return Err(e);
+    }
+    if !freed.is_empty() {
+        catalog_db.batch(&freed).await?;
+    }
+    Ok(())
+}
+
+/// Undoes the catalog part of `change` after its shard part failed: writes the catalog part
+/// of the opposite change without guards (a create's anonymous id goes with it; other writes
+/// never touched theirs). A failure to undo is logged: the claims then only block values.
+async fn undo_catalog_part(catalog: &Db, project: &str, change: Change<'_>) {
+    let (before, after) = change;
+    let opposite = opposite_batch(project, change);
+    let (undo, _) = shards::split(project, after, before, &opposite);
+    let undo: Vec<Statement> = shards::undo(undo)
+        .into_iter()
+        .filter(|s| !s.sql.contains("customer_anonymous_ids") || before.is_none())
+        .collect();
+    if let Err(e) = catalog.batch(&undo).await {
+        let id = before.or(after).map_or("", |s| s.customer.meta.id.as_str());
+        worker::console_error!("customer {id}: undoing its catalog claims failed: {e}");
+    }
+}
+
+/// The batch of the opposite change (after → before), whose catalog part undoes this one's.
+fn opposite_batch(project: &str, (before, after): Change<'_>) -> Vec<Statement> {
+    let place = (project, Customer::TYPE_ID);
+    match (after, before) {
+        (Some(a), Some(b)) => table::update::<Customers>(place, a, b, &[]),
+        (Some(a), None) => table::delete::<Customers>(place, a, None, Vec::new()),
+        (None, Some(b)) => table::insert::<Customers>(place, b, &[]),
+        (None, None) => Vec::new(),
+    }
+}
+
+/// Runs the shard part of a write. `TEST_FAIL_SHARD_WRITE` (never set in a deployment) makes
+/// it fail when a value it writes contains that text, to test the undo.
+async fn write_shard(env: &Env, db: &Db, batch: &[Statement]) -> Result<(), StoreError> {
+    if let Ok(marker) = env.var("TEST_FAIL_SHARD_WRITE") {
+        let marker = marker.to_string();
+        let marked =
+            |p: &Param| matches!(p, Param::Text(t) if !marker.is_empty() && t.contains(&marker));
+        if batch.iter().any(|s| s.params.iter().any(marked)) {
+            return Err(StoreError::Other(
+                "TEST_FAIL_SHARD_WRITE: shard write failed on purpose".into(),
+            ));
+        }
+    }
+    db.batch(batch).await.map(|_| ())
 }
 
 /// Releases an email lock after the response is on its way.

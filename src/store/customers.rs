@@ -1,12 +1,16 @@
 //! Reading customers from D1 beyond what every resource offers (`store::repository`): the
 //! whole customer parsed with what is stored beside it (for writes), the customer who signs
-//! in with an email, and the mark that voids a customer's sessions.
+//! in with an email, and the mark that voids a customer's sessions. A customer is read from
+//! its shard (`Db::for_customer`); a key or email is looked up in the catalog first when
+//! customers are spread over shards.
 
 use serde::Deserialize;
 
-use super::customer_table::{Row, ROW_SELECT};
+use worker::Env;
+
+use super::customer_table::{Customers, Row, ROW_SELECT};
 use super::d1::Db;
-use super::repository::last_message_sequence_number;
+use super::repository::{self, last_message_sequence_number, Lookup, View};
 use super::sql::{Param, Statement};
 use super::table::select_by;
 use super::StoreError;
@@ -52,10 +56,69 @@ pub async fn load(db: &Db, project: &str, id: &str) -> Result<Option<Loaded>, St
     }))
 }
 
+/// The representation of a customer by id (read in its shard) or by key (with shards, the
+/// catalog's stub row names the id).
+pub async fn view(
+    env: &Env,
+    project: &str,
+    lookup: Lookup<'_>,
+) -> Result<Option<View>, StoreError> {
+    let id = match lookup {
+        Lookup::Id(id) => id.to_string(),
+        Lookup::Key(_) if !Db::is_sharded(env)? => {
+            let db = Db::for_project(env, project)?;
+            return repository::view::<Customers>(&db, project, lookup).await;
+        }
+        Lookup::Key(key) => {
+            let catalog = Db::for_project(env, project)?;
+            match repository::id_by_key::<Customers>(&catalog, project, key).await? {
+                Some(id) => id,
+                None => return Ok(None),
+            }
+        }
+    };
+    let db = Db::for_customer(env, project, &id)?;
+    repository::view::<Customers>(&db, project, Lookup::Id(&id)).await
+}
+
 /// The customer who signs in with `email` (lower-case): a global customer, or, in a store, a
 /// customer of that store or a global one. The email claims say who owns the email there. A
-/// customer whose document cannot be read cannot sign in: as if the email were unknown.
+/// customer whose document cannot be read cannot sign in: as if the email were unknown. With
+/// shards, the claim is read in the catalog and the customer in its shard.
 pub async fn for_sign_in(
+    env: &Env,
+    project: &str,
+    email: &str,
+    store: Option<&str>,
+) -> Result<Option<StoredCustomer>, StoreError> {
+    let catalog = Db::for_project(env, project)?;
+    if !Db::is_sharded(env)? {
+        return sign_in_row(&catalog, project, email, store).await;
+    }
+    #[derive(Deserialize)]
+    struct Owner {
+        customer_id: String,
+    }
+    let statement = Statement::new(
+        "SELECT customer_id FROM customer_emails \
+         WHERE project = ?1 AND lowercase_email = ?2 AND store IN ('', ?3) LIMIT 1",
+        vec![
+            Param::text(project),
+            Param::text(email),
+            Param::text(store.unwrap_or_default()),
+        ],
+    );
+    let Some(owner) = catalog.first::<Owner>(&statement).await? else {
+        return Ok(None);
+    };
+    let db = Db::for_customer(env, project, &owner.customer_id)?;
+    Ok(match load(&db, project, &owner.customer_id).await? {
+        Some(Loaded::Readable(stored)) => Some(stored),
+        _ => None,
+    })
+}
+
+async fn sign_in_row(
     db: &Db,
     project: &str,
     email: &str,

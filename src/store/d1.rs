@@ -1,14 +1,37 @@
 //! D1: the one place that chooses which database a statement goes to, and runs statements
-//! (built as plain data by `store::sql`, `store::table` and `store::query_sql`).
+//! (built as plain data by `store::sql`, `store::table` and `store::query_sql`). Which
+//! database holds a customer is `store::shards`' rule over `CUSTOMER_DATABASES`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 
+use super::shards::{Layout, CATALOG as BINDING};
 use super::sql::{Param, Statement};
 use super::StoreError;
 
-const BINDING: &str = "DB";
+/// The databases of `CUSTOMER_DATABASES`, parsed once per isolate (again if the text changes).
+pub fn layout(env: &Env) -> Result<Rc<Layout>, StoreError> {
+    thread_local! {
+        static PARSED: RefCell<Option<(String, Rc<Layout>)>> = const { RefCell::new(None) };
+    }
+    let raw = env
+        .var("CUSTOMER_DATABASES")
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    if let Some(layout) = PARSED.with_borrow(|p| match p {
+        Some((text, layout)) if *text == raw => Some(Rc::clone(layout)),
+        _ => None,
+    }) {
+        return Ok(layout);
+    }
+    let layout = Rc::new(Layout::parse(Some(&raw)).map_err(StoreError::Other)?);
+    PARSED.set(Some((raw, Rc::clone(&layout))));
+    Ok(layout)
+}
 
 /// The database of one project.
 pub struct Db(D1Database);
@@ -20,10 +43,38 @@ impl Db {
         Ok(Db(env.d1(BINDING)?))
     }
 
-    /// Every database holding projects' resources (one today), for work over all projects
-    /// such as the message retention.
+    /// The database holding customer `id` of `project` (its shard), with its messages and
+    /// search rows. Unsharded: the project's database.
+    pub fn for_customer(env: &Env, project: &str, id: &str) -> Result<Db, StoreError> {
+        let layout = layout(env)?;
+        if !layout.is_sharded() {
+            return Db::for_project(env, project);
+        }
+        Ok(Db(env.d1(layout.shard_of(id))?))
+    }
+
+    /// Every database holding customers (the shards; unsharded, the project's database).
+    pub fn customer_shards(env: &Env, project: &str) -> Result<Vec<Db>, StoreError> {
+        let layout = layout(env)?;
+        if !layout.is_sharded() {
+            return Ok(vec![Db::for_project(env, project)?]);
+        }
+        layout.shards.iter().map(|b| Ok(Db(env.d1(b)?))).collect()
+    }
+
+    /// Whether customers live in shards beside the catalog (writes to them are split).
+    pub fn is_sharded(env: &Env) -> Result<bool, StoreError> {
+        Ok(layout(env)?.is_sharded())
+    }
+
+    /// Every database holding projects' resources (the catalog, then the customer shards),
+    /// for work over all projects such as the message retention.
     pub fn every(env: &Env) -> Result<Vec<Db>, StoreError> {
-        Ok(vec![Db(env.d1(BINDING)?)])
+        layout(env)?
+            .every()
+            .into_iter()
+            .map(|b| Ok(Db(env.d1(b)?)))
+            .collect()
     }
 
     /// The database of what belongs to no project (API clients, whose ids are unique over

@@ -3,14 +3,15 @@
 //!
 //! Pure (also built natively): [`sql`] (statements as data), [`table`] (the versioned shape's
 //! writes for any resource), [`query_sql`] (the predicate compiler), [`customer_table`] (how
-//! customers are laid out), [`message_table`] (how messages are read and expire). The rest is
+//! customers are laid out), [`message_table`] (how messages are read and expire), [`shards`]
+//! (which database holds a customer, how a write splits, how answers merge). The rest is
 //! wasm32 only: [`d1`] (the one place that chooses a database, and runs statements),
 //! [`repository`] (reads for any resource), [`customers`] (customer lookups), [`writer`] and
 //! [`customer_writes`] (the writer Durable Object), [`email_lock`], [`throttle`] (Durable
 //! Objects), [`tokens`] (KV), [`api_clients`], [`passwords`] (WebCrypto), [`retention`] (the
-//! scheduled deletion of old messages), [`search`] (running searches, the index builder),
-//! [`config`], [`platform`], [`error`], [`emporix`] (the Emporix dialect's counter, pending
-//! email changes and configuration).
+//! scheduled deletion of old messages), [`scatter`] (reads over several databases), [`search`]
+//! (running searches, the index builder), [`config`], [`platform`], [`error`], [`emporix`] (the
+//! Emporix dialect's counter, pending email changes and configuration).
 
 pub mod associate_role_table;
 pub mod business_unit_table;
@@ -21,6 +22,7 @@ pub mod message_table;
 pub mod query_sql;
 pub mod search_index;
 pub mod search_sql;
+pub mod shards;
 pub mod sql;
 pub mod table;
 pub mod type_table;
@@ -53,6 +55,8 @@ pub mod repository;
 pub mod resources;
 #[cfg(target_arch = "wasm32")]
 pub mod retention;
+#[cfg(target_arch = "wasm32")]
+pub mod scatter;
 #[cfg(target_arch = "wasm32")]
 pub mod search;
 #[cfg(target_arch = "wasm32")]

@@ -457,6 +457,59 @@ pub fn compile(
     Ok(Compiled { page, total })
 }
 
+/// A query over several databases (customers spread over shards): each database answers the
+/// ids and sort keys (`s0`, `s1`, …, the id last) of its first `offset + limit` rows in query
+/// order; the Worker merges them (`store::shards::merge`) and reads the page's documents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scattered {
+    pub ranked: Statement,
+    /// The direction of each sort key, the id last.
+    pub descending: Vec<bool>,
+    /// Each database's (capped) count, when the total is asked for.
+    pub total: Option<Statement>,
+}
+
+/// The [`Scattered`] form of [`compile`].
+pub fn compile_scattered(
+    table: &QueryTable,
+    project: &str,
+    store: Option<&str>,
+    query: &Query,
+) -> Result<Scattered, ApiError> {
+    let mut compiler = Compiler::new(table);
+    let id = compiler.qualified("id");
+    // The sort values bind nothing, so the placeholders keep their order.
+    let mut select: Vec<String> = query
+        .sort
+        .iter()
+        .enumerate()
+        .map(|(i, key)| format!("{} AS s{i}", compiler.value(&Base::Row, &key.path)))
+        .collect();
+    select.push(format!("{id} AS s{}", query.sort.len()));
+    select.push(format!("{id} AS id"));
+    let filter = compiler.filter(project, store, query.filter.as_ref());
+    let order = compiler.order_by(&query.sort, query.filter.as_ref());
+    let rows = i64::from(query.limit) + i64::from(query.offset);
+    let limit = compiler.bind(Param::Int(rows));
+    let name = table.name;
+    let ranked = compiler.finish(format!(
+        "SELECT {} FROM {name} WHERE {filter} ORDER BY {order} LIMIT {limit}",
+        select.join(", ")
+    ))?;
+    let mut descending: Vec<bool> = query.sort.iter().map(|k| k.descending).collect();
+    descending.push(query.sort.last().is_some_and(|k| k.descending));
+    let total = if query.with_total {
+        Some(total(table, project, store, query.filter.as_ref())?)
+    } else {
+        None
+    };
+    Ok(Scattered {
+        ranked,
+        descending,
+        total,
+    })
+}
+
 /// `SELECT COUNT(*) AS total …`. With a predicate, the total is capped (as commercetools
 /// caps it), which bounds the cost of counting over fields that are not indexed.
 fn total(
@@ -495,6 +548,25 @@ pub fn exists(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scattered_query_ranks_ids_and_sort_keys() {
+        let pairs = vec![
+            ("where".to_string(), "lastName = \"x\"".to_string()),
+            ("sort".to_string(), "lastModifiedAt desc".to_string()),
+            ("limit".to_string(), "20".to_string()),
+            ("offset".to_string(), "10".to_string()),
+        ];
+        let query = from_params(&pairs, FIELDS).unwrap();
+        let s = compile_scattered(&QUERY_TABLE, "p", None, &query).unwrap();
+        assert_eq!(
+            s.ranked.sql,
+            "SELECT customers.last_modified_at AS s0, customers.id AS s1, customers.id AS id FROM customers WHERE customers.project = ? AND (customers.last_name = ?) ORDER BY +customers.last_modified_at DESC, +customers.id DESC LIMIT ?"
+        );
+        assert_eq!(s.ranked.params.last(), Some(&Param::Int(30)));
+        assert_eq!(s.descending, vec![true, true]);
+        assert!(s.total.is_some());
+    }
     use crate::domain::customer::schema::FIELDS;
     use crate::domain::query::from_params;
     use crate::store::customer_table::QUERY_TABLE;

@@ -41,6 +41,7 @@ mod errors;
 mod fuzz;
 mod groups;
 mod hardening;
+mod import;
 mod in_store_units;
 mod mcp;
 mod me;
@@ -49,6 +50,7 @@ mod oauth;
 mod queries;
 mod sdk;
 mod search;
+mod shards;
 mod support;
 mod types;
 mod updates;
@@ -76,6 +78,8 @@ fn main() {
         me::tests(),
         messages::tests(),
         search::tests(),
+        shards::tests(),
+        import::tests(),
         emporix::tests(),
     ]
     .concat();

@@ -23,6 +23,44 @@ pub const OTHER_ADMIN: (&str, &str) = ("other-admin", "other-admin-secret");
 
 const READY_TIMEOUT: Duration = Duration::from_secs(600);
 
+/// Whether the suite runs with customers spread over 4 D1 databases (`API_TEST_CONFIG=sharded`:
+/// `wrangler.sharded.toml`, written by `scripts/sharded-config.sh`).
+pub fn sharded() -> bool {
+    std::env::var("API_TEST_CONFIG").is_ok_and(|v| v == "sharded")
+}
+
+/// The D1 bindings of the configuration, the catalog first.
+fn databases() -> &'static [&'static str] {
+    if sharded() {
+        &[
+            "DB",
+            "CUSTOMERS_1",
+            "CUSTOMERS_2",
+            "CUSTOMERS_3",
+            "CUSTOMERS_4",
+        ]
+    } else {
+        &["DB"]
+    }
+}
+
+/// The `wrangler` arguments choosing the configuration (written once per run).
+fn config_args() -> Vec<&'static str> {
+    static WRITTEN: OnceLock<()> = OnceLock::new();
+    if !sharded() {
+        return Vec::new();
+    }
+    WRITTEN.get_or_init(|| {
+        let out = Command::new("bash")
+            .arg("scripts/sharded-config.sh")
+            .current_dir(project_root())
+            .output()
+            .expect("run scripts/sharded-config.sh");
+        assert!(out.status.success(), "scripts/sharded-config.sh failed");
+    });
+    vec!["-c", "wrangler.sharded.toml"]
+}
+
 /// Runs `wrangler dev` until dropped (and, through the watchdog, never longer than this process).
 /// `$1` is the state directory; further arguments go to `wrangler dev`.
 const WATCHDOG: &str = r#"
@@ -64,6 +102,49 @@ fn remove_abandoned_state_dirs() {
     }
 }
 
+/// Applies the migrations to one local D1 database of the configuration.
+fn migrate(state_dir: &Path, database: &str) {
+    let migrate = Command::new("node")
+        .args([
+            "node_modules/wrangler/bin/wrangler.js",
+            "d1",
+            "migrations",
+            "apply",
+            database,
+            "--local",
+        ])
+        .args(config_args())
+        .arg("--persist-to")
+        .arg(state_dir)
+        .current_dir(project_root())
+        .env("CI", "1")
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .output()
+        .expect("run wrangler d1 migrations apply (did scripts/setup.sh run?)");
+    assert!(
+        migrate.status.success(),
+        "migrations failed:\n{}{}",
+        String::from_utf8_lossy(&migrate.stdout),
+        String::from_utf8_lossy(&migrate.stderr)
+    );
+}
+
+/// With shards, a customer write whose values contain this text fails in its shard (to test
+/// that the catalog's claims are undone).
+pub const FAIL_SHARD_WRITE: &str = "fail-shard-write";
+
+fn sharded_args() -> Vec<String> {
+    if sharded() {
+        vec![
+            "--var".into(),
+            format!("TEST_FAIL_SHARD_WRITE:{FAIL_SHARD_WRITE}"),
+        ]
+    } else {
+        Vec::new()
+    }
+}
+
 fn project_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -97,33 +178,15 @@ impl Server {
                 .as_nanos()
         ));
         std::fs::create_dir_all(&state_dir).expect("create the state directory");
-        let migrate = Command::new("node")
-            .args([
-                "node_modules/wrangler/bin/wrangler.js",
-                "d1",
-                "migrations",
-                "apply",
-                "DB",
-                "--local",
-                "--persist-to",
-            ])
-            .arg(&state_dir)
-            .current_dir(project_root())
-            .env("CI", "1")
-            .env("WRANGLER_SEND_METRICS", "false")
-            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
-            .output()
-            .expect("run wrangler d1 migrations apply (did scripts/setup.sh run?)");
-        assert!(
-            migrate.status.success(),
-            "migrations failed:\n{}{}",
-            String::from_utf8_lossy(&migrate.stdout),
-            String::from_utf8_lossy(&migrate.stderr)
-        );
+        for database in databases() {
+            migrate(&state_dir, database);
+        }
 
         let mut child = Command::new("bash")
             .args(["-c", WATCHDOG, "watchdog"])
             .arg(&state_dir)
+            .args(config_args())
+            .args(sharded_args())
             .args(extra_args)
             .current_dir(project_root())
             .env("CI", "1")
@@ -345,8 +408,20 @@ impl App {
     }
 
     /// Runs SQL against the server's local D1 database, from outside the Worker: only in
-    /// serial tests, while no request is in flight.
+    /// serial tests, while no request is in flight. With shards, in every database (the
+    /// rows of all, concatenated).
     pub fn d1_query(&self, sql: &str) -> Vec<Value> {
+        // With shards, the shards answer first: a customer's full row comes before the
+        // catalog's stub row of it.
+        databases()
+            .iter()
+            .rev()
+            .flat_map(|database| self.d1_query_in(database, sql))
+            .collect()
+    }
+
+    /// [`Self::d1_query`] in one database of the configuration.
+    pub fn d1_query_in(&self, database: &str, sql: &str) -> Vec<Value> {
         // The Worker may still hold SQLite's write lock for a moment after its last answer
         // (the WAL is written back); a busy database is retried, like any SQLite client does.
         for _ in 0..50 {
@@ -355,11 +430,12 @@ impl App {
                     "node_modules/wrangler/bin/wrangler.js",
                     "d1",
                     "execute",
-                    "DB",
+                    database,
                     "--local",
                     "--json",
-                    "--persist-to",
                 ])
+                .args(config_args())
+                .arg("--persist-to")
                 .arg(self.state_dir.as_ref().expect("a running server"))
                 .args(["--command", sql])
                 .current_dir(project_root())

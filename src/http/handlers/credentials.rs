@@ -19,6 +19,7 @@ use crate::http::context::Call;
 use crate::http::route::{Credential, Target};
 use crate::http::{expand, respond};
 use crate::store::customer_writes::CustomerWrites;
+use crate::store::d1::Db;
 use crate::store::{config, customers, passwords, throttle, tokens, writer};
 
 pub async fn handle(call: Call, endpoint: Credential) -> ApiResult<Response> {
@@ -73,7 +74,7 @@ pub async fn check_credentials(
     let (attempt, delay_ms) = begin_attempt(call, email).await?;
     let iterations = config::pbkdf2_iterations(&call.env);
     let lowercase = validate::lowercase_email(email);
-    let found = customers::for_sign_in(&call.db()?, &call.project, &lowercase, call.store())
+    let found = customers::for_sign_in(&call.env, &call.project, &lowercase, call.store())
         .await?
         .filter(|s| credentials::may_sign_in(s, call.store()));
     let hash = match &found {
@@ -196,7 +197,7 @@ async fn password_token(mut call: Call) -> ApiResult<Response> {
     let default_ttl = config::password_token_ttl_minutes(&call.env);
     let ttl = credentials::ttl_minutes(draft.ttl_minutes, default_ttl)?;
     let lowercase = validate::lowercase_email(&draft.email);
-    let customer = customers::for_sign_in(&call.db()?, &call.project, &lowercase, call.store())
+    let customer = customers::for_sign_in(&call.env, &call.project, &lowercase, call.store())
         .await?
         .ok_or_else(|| ApiError::ResourceNotFound {
             message: format!("The Customer with email '{}' was not found.", draft.email),
@@ -237,7 +238,12 @@ async fn live_record(call: &Call, kind: TokenKind, value: &str) -> ApiResult<Tok
 async fn by_token(mut call: Call, kind: TokenKind, value: &str) -> ApiResult<Response> {
     authorize(&mut call, Access::View).await?;
     let record = live_record(&call, kind, value).await?;
-    let loaded = customers::load(&call.db()?, &call.project, &record.customer_id).await?;
+    let loaded = customers::load(
+        &Db::for_customer(&call.env, &call.project, &record.customer_id)?,
+        &call.project,
+        &record.customer_id,
+    )
+    .await?;
     let stored = match loaded {
         Some(loaded) => Some(loaded.readable()?),
         None => None,

@@ -19,10 +19,10 @@ use crate::http::expand;
 use crate::http::respond;
 use crate::http::route::Target;
 use crate::store::customer_table::{self, Customers, QUERY_TABLE};
-use crate::store::customer_writes::{duplicate_or_failure, CustomerWrites};
+use crate::store::customer_writes::{self, duplicate_or_failure, CustomerWrites};
 use crate::store::platform::CryptoRandom;
 use crate::store::repository::{self, Lookup};
-use crate::store::{config, email_lock, passwords, references, table, writer};
+use crate::store::{config, customers, email_lock, passwords, references, table, writer};
 
 /// `/customers`: query (GET), check by predicate (HEAD), create (POST).
 pub async fn collection(call: Call) -> ApiResult<Response> {
@@ -135,7 +135,8 @@ async fn insert_locked(call: &Call, created: &Created) -> ApiResult<()> {
         let claim = customer_table::anonymous_id_claim(&call.project, &owner, anonymous_id);
         batch.push(claim);
     }
-    let written = call.db()?.batch(&batch).await;
+    let change = (None, Some(&created.stored));
+    let written = customer_writes::write_batch(&call.env, &call.project, change, &batch).await;
     let (env, project) = (call.env.clone(), call.project.to_string());
     call.ctx.wait_until(async move {
         if let Err(e) = email_lock::release(&env, &project, &email, &owner).await {
@@ -152,7 +153,7 @@ async fn get(mut call: Call, target: &Target) -> ApiResult<Response> {
         Target::Id(id) => Lookup::Id(id),
         Target::Key(key) => Lookup::Key(key),
     };
-    let view = repository::view::<Customers>(&call.db()?, &call.project, lookup)
+    let view = customers::view(&call.env, &call.project, lookup)
         .await?
         .filter(|v| call.store().is_none_or(|s| v.visible_in_store(s)))
         .ok_or_else(|| not_found(target))?;

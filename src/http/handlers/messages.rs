@@ -9,7 +9,9 @@ use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::message::{in_creation_order, FIELDS};
 use crate::http::context::Call;
 use crate::http::{expand, query, respond};
+use crate::store::d1::Db;
 use crate::store::message_table::{by_id, QUERY_TABLE};
+use crate::store::scatter;
 
 async fn authorize(call: &mut Call) -> ApiResult<()> {
     let scope = Scope::new("view_messages", &call.project, None);
@@ -33,7 +35,12 @@ pub async fn single(mut call: Call, id: &str) -> ApiResult<Response> {
         doc: String,
     }
     authorize(&mut call).await?;
-    let row: Option<Row> = call.db()?.first(&by_id(&call.project, id)).await?;
+    let statement = by_id(&call.project, id);
+    let row: Option<Row> = if Db::is_sharded(&call.env)? {
+        scatter::first(&Db::every(&call.env)?, &statement).await?
+    } else {
+        call.db()?.first(&statement).await?
+    };
     let doc = row.ok_or_else(|| ApiError::not_found_id(id))?.doc;
     Ok(respond::json(200, expand::single(&call, doc, false).await?))
 }

@@ -40,6 +40,7 @@ use crate::http::context::Call;
 use crate::http::emporix_route::{EmporixRoute, Endpoint};
 use crate::http::respond;
 use crate::store::customer_writes::CustomerWrites;
+use crate::store::d1::Db;
 use crate::store::{customers, emporix, tokens, writer, StoreError};
 
 use super::customers::own_profile_command;
@@ -240,7 +241,7 @@ impl Emporix {
 
     /// The customer `id` as Emporix sees it (global customers only; 404 otherwise).
     pub async fn load(&self, id: &str) -> Result<StoredCustomer, Failure> {
-        let db = self.call.db()?;
+        let db = Db::for_customer(&self.call.env, self.project(), id)?;
         let stored = match customers::load(&db, self.project(), id).await? {
             Some(loaded) => loaded.readable()?,
             None => return Err(Failure::not_found("Customer not found.")),

@@ -1,0 +1,353 @@
+//! Where a customer lives when a project's customers are spread over several D1 databases
+//! (pure: the Worker's `store::d1` and the bench seeder share it). See `docs/scale.md`.
+//!
+//! **Layout.** `CUSTOMER_DATABASES` lists D1 binding names (space-separated). Unset, or just
+//! `DB`, is today's single database: everything in `DB`, every write one batch. With other
+//! bindings listed, `DB` is the **catalog** (groups, types, roles, business units, API clients,
+//! projects, messages of those resources, and a *stub* row per customer carrying only its
+//! unique values) and the listed bindings are the customer **shards** (the customer's row,
+//! its messages, its search rows). The catalog may not also be a shard: its stub and a full
+//! row would share a primary key.
+//!
+//! **Placement.** A customer id hashes (FNV-1a, 32 bits, stable across builds and languages)
+//! to one of [`BUCKETS`] buckets; bucket `b` lives in shard `b mod n`. Re-sharding moves whole
+//! buckets (the buckets whose owner changes), never single customers.
+//!
+//! **Splitting a write.** A customer write is built as one batch (`store::table`); with shards
+//! it is split by table: what uniqueness and references need ([`CATALOG_TABLES`], plus the
+//! stub row of [`stub_statements`]) goes to the catalog first, the rest to the customer's
+//! shard. The catalog part claims before the shard part writes, so a taken email, key or
+//! customer number fails before any customer row exists; if the shard part then fails, the
+//! catalog part is undone ([`undo`]), so no half-written customer remains.
+
+use super::sql::{Param, Statement};
+use crate::domain::customer::StoredCustomer;
+
+/// How many buckets customer ids hash to (the unit a re-balancing step moves).
+pub const BUCKETS: u32 = 1024;
+
+/// The binding of the catalog database (and of the single database of an unsharded setup).
+pub const CATALOG: &str = "DB";
+
+/// Tables a customer write touches that live in the catalog: email and anonymous-id claims,
+/// the reference rows and the guards that check them against groups, types and business
+/// units.
+pub const CATALOG_TABLES: &[&str] = &[
+    "customer_emails",
+    "customer_anonymous_ids",
+    "resource_references",
+    "reference_guards",
+    "usage_guards",
+];
+
+/// The databases of a deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// The customer shards (binding names); `[DB]` when unsharded.
+    pub shards: Vec<String>,
+}
+
+impl Layout {
+    /// The layout `CUSTOMER_DATABASES` describes (`None`, empty or `DB`: one database).
+    pub fn parse(list: Option<&str>) -> Result<Layout, String> {
+        let shards: Vec<String> = list
+            .unwrap_or_default()
+            .split([' ', ',', '\n', '\t'])
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        if shards.is_empty() || shards == [CATALOG] {
+            return Ok(Layout {
+                shards: vec![CATALOG.into()],
+            });
+        }
+        if shards.iter().any(|s| s == CATALOG) {
+            return Err(format!(
+                "CUSTOMER_DATABASES may not list the catalog '{CATALOG}' beside other databases"
+            ));
+        }
+        for (i, s) in shards.iter().enumerate() {
+            if shards[..i].contains(s) {
+                return Err(format!("CUSTOMER_DATABASES lists '{s}' twice"));
+            }
+        }
+        Ok(Layout { shards })
+    }
+
+    /// Whether customers live outside the catalog (writes are split).
+    pub fn is_sharded(&self) -> bool {
+        self.shards != [CATALOG]
+    }
+
+    /// The binding of the shard holding customer `id`.
+    pub fn shard_of(&self, id: &str) -> &str {
+        let n = self.shards.len() as u32;
+        &self.shards[(bucket(id) % n) as usize]
+    }
+
+    /// Every database, the catalog first, each once.
+    pub fn every(&self) -> Vec<&str> {
+        let mut all = vec![CATALOG];
+        all.extend(
+            self.shards
+                .iter()
+                .map(String::as_str)
+                .filter(|s| *s != CATALOG),
+        );
+        all
+    }
+}
+
+/// The bucket of a customer id: FNV-1a (32 bits) of its bytes, mod [`BUCKETS`].
+pub fn bucket(id: &str) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in id.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash % BUCKETS
+}
+
+/// Whether a statement of a customer write belongs to the catalog.
+pub fn is_catalog(statement: &Statement) -> bool {
+    CATALOG_TABLES.iter().any(|t| statement.sql.contains(t))
+}
+
+/// A customer write's batch split into its catalog part (the stub row first, so a taken key
+/// or customer number is named by `customers.key` / `customers.customer_number`) and its shard
+/// part.
+pub fn split(
+    project: &str,
+    before: Option<&StoredCustomer>,
+    after: Option<&StoredCustomer>,
+    batch: &[Statement],
+) -> (Vec<Statement>, Vec<Statement>) {
+    let mut catalog = stub_statements(project, before, after);
+    let (claims, shard): (Vec<Statement>, Vec<Statement>) =
+        batch.iter().cloned().partition(is_catalog);
+    catalog.extend(claims);
+    (catalog, shard)
+}
+
+/// What undoes a catalog part that went to the catalog when the shard part then failed:
+/// the catalog part of the opposite write (`after` back to `before`), without its guards
+/// (undoing must not be refused).
+pub fn undo(opposite_catalog_part: Vec<Statement>) -> Vec<Statement> {
+    opposite_catalog_part
+        .into_iter()
+        .filter(|s| !s.sql.contains("_guards"))
+        .collect()
+}
+
+/// The columns of a stub row after `project` and `id` (and before its empty `doc`): what
+/// uniqueness and lookups by key or email need.
+pub const STUB_COLUMNS: &[&str] = &[
+    "version",
+    "key",
+    "customer_number",
+    "email",
+    "lowercase_email",
+    "stores",
+    "created_at",
+    "last_modified_at",
+];
+
+/// The values of [`STUB_COLUMNS`].
+pub fn stub_values(stored: &StoredCustomer) -> Vec<Param> {
+    let c = &stored.customer;
+    let stores = serde_json::to_string(&c.store_keys()).expect("store keys always serialize");
+    vec![
+        Param::Int(0),
+        Param::opt_text(c.key.as_deref()),
+        Param::opt_text(c.customer_number.as_deref()),
+        Param::text(c.email.as_str()),
+        Param::text(c.lowercase_email()),
+        Param::Text(stores),
+        Param::text(&c.meta.created_at),
+        Param::text(&c.meta.created_at),
+    ]
+}
+
+/// The catalog's stub row of a customer (`doc` empty, version 0): inserted with the customer,
+/// changed when a unique value or its stores change, deleted with it. Its `UNIQUE (project,
+/// key)` and `UNIQUE (project, customer_number)` keep those unique across shards, and business
+/// units' references to customers are checked against it.
+pub fn stub_statements(
+    project: &str,
+    before: Option<&StoredCustomer>,
+    after: Option<&StoredCustomer>,
+) -> Vec<Statement> {
+    let id = before.or(after).map(|s| s.customer.meta.id.as_str());
+    let Some(id) = id else {
+        return Vec::new();
+    };
+    let mut params = vec![Param::text(project), Param::text(id)];
+    match (before, after) {
+        (None, Some(after)) => {
+            params.extend(stub_values(after));
+            let placeholders: Vec<String> = (1..=STUB_COLUMNS.len() + 2)
+                .map(|i| format!("?{i}"))
+                .collect();
+            vec![Statement::new(
+                format!(
+                    "INSERT INTO customers (project, id, {}, doc) VALUES ({}, '')",
+                    STUB_COLUMNS.join(", "),
+                    placeholders.join(", ")
+                ),
+                params,
+            )]
+        }
+        (Some(before), Some(after)) if stub_values(before) == stub_values(after) => Vec::new(),
+        (Some(_), Some(after)) => {
+            params.extend(stub_values(after).into_iter().skip(1));
+            let assignments: Vec<String> = STUB_COLUMNS[1..]
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("{c} = ?{}", i + 3))
+                .collect();
+            vec![Statement::new(
+                format!(
+                    "UPDATE customers SET {} WHERE project = ?1 AND id = ?2",
+                    assignments.join(", ")
+                ),
+                params,
+            )]
+        }
+        (Some(_), None) => vec![Statement::new(
+            "DELETE FROM customers WHERE project = ?1 AND id = ?2",
+            params,
+        )],
+        (None, None) => Vec::new(),
+    }
+}
+
+/// One row of a shard's answer to a scattered query: the id and the sort keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranked {
+    /// Which of the queried databases answered it.
+    pub shard: usize,
+    pub id: String,
+    pub keys: Vec<serde_json::Value>,
+}
+
+/// SQLite's order of values (NULL, numbers, text; text by bytes).
+fn cmp_value(a: &serde_json::Value, b: &serde_json::Value) -> std::cmp::Ordering {
+    use serde_json::Value::*;
+    use std::cmp::Ordering;
+    fn rank(v: &serde_json::Value) -> u8 {
+        match v {
+            Null => 0,
+            Bool(_) | Number(_) => 1,
+            String(_) => 2,
+            _ => 3,
+        }
+    }
+    fn num(v: &serde_json::Value) -> f64 {
+        match v {
+            Bool(b) => f64::from(u8::from(*b)),
+            Number(n) => n.as_f64().unwrap_or(0.0),
+            _ => 0.0,
+        }
+    }
+    match (rank(a), rank(b)) {
+        (1, 1) => num(a).partial_cmp(&num(b)).unwrap_or(Ordering::Equal),
+        (2, 2) => a.as_str().cmp(&b.as_str()),
+        (x, y) if x != y => x.cmp(&y),
+        _ => a.to_string().cmp(&b.to_string()),
+    }
+}
+
+/// The rows of several shards (each already in query order) merged, the page
+/// `offset..offset + limit` kept. `descending[i]` is the direction of key `i` (the id last).
+pub fn merge(
+    answers: Vec<Vec<Ranked>>,
+    descending: &[bool],
+    offset: usize,
+    limit: usize,
+) -> Vec<Ranked> {
+    let mut all: Vec<Ranked> = answers.into_iter().flatten().collect();
+    all.sort_by(|a, b| {
+        for (i, desc) in descending.iter().enumerate() {
+            let (x, y) = (
+                a.keys.get(i).unwrap_or(&serde_json::Value::Null),
+                b.keys.get(i).unwrap_or(&serde_json::Value::Null),
+            );
+            let o = cmp_value(x, y);
+            let o = if *desc { o.reverse() } else { o };
+            if o != std::cmp::Ordering::Equal {
+                return o;
+            }
+        }
+        std::cmp::Ordering::Equal
+    });
+    all.into_iter().skip(offset).take(limit).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn unset_or_db_is_one_database() {
+        for list in [None, Some(""), Some("DB"), Some(" DB ")] {
+            let layout = Layout::parse(list).unwrap();
+            assert!(!layout.is_sharded());
+            assert_eq!(layout.shard_of("any"), "DB");
+            assert_eq!(layout.every(), vec!["DB"]);
+        }
+    }
+
+    #[test]
+    fn shards_exclude_the_catalog_and_repeats() {
+        assert!(Layout::parse(Some("DB C1")).is_err());
+        assert!(Layout::parse(Some("C1 C1")).is_err());
+        let layout = Layout::parse(Some("C1 C2 C3 C4")).unwrap();
+        assert!(layout.is_sharded());
+        assert_eq!(layout.every(), vec!["DB", "C1", "C2", "C3", "C4"]);
+    }
+
+    #[test]
+    fn buckets_are_stable_and_spread() {
+        // FNV-1a of "a" is 0xe40c292c; the bench seeder (JavaScript) computes the same.
+        assert_eq!(bucket("a"), 0xe40c_292c % BUCKETS);
+        let layout = Layout::parse(Some("C1 C2 C3 C4")).unwrap();
+        let mut counts = [0usize; 4];
+        for i in 0..4000 {
+            let id = format!("{i:08x}-0000-4000-8000-000000000000");
+            let s = layout.shard_of(&id);
+            counts[layout.shards.iter().position(|x| x == s).unwrap()] += 1;
+        }
+        assert!(counts.iter().all(|c| *c > 800), "{counts:?}");
+    }
+
+    #[test]
+    fn merge_orders_like_sqlite_and_pages() {
+        let r = |id: &str, k: serde_json::Value| Ranked {
+            shard: 0,
+            id: id.into(),
+            keys: vec![k, json!(id)],
+        };
+        let a = vec![r("1", json!(null)), r("3", json!("b"))];
+        let b = vec![r("2", json!(5)), r("4", json!("a"))];
+        let asc = merge(vec![a.clone(), b.clone()], &[false, false], 0, 10);
+        let ids: Vec<&str> = asc.iter().map(|x| x.id.as_str()).collect();
+        assert_eq!(ids, ["1", "2", "4", "3"]);
+        let desc = merge(vec![a, b], &[true, true], 1, 2);
+        let ids: Vec<&str> = desc.iter().map(|x| x.id.as_str()).collect();
+        assert_eq!(ids, ["4", "2"]);
+    }
+
+    #[test]
+    fn catalog_statements_are_told_apart() {
+        let claim = Statement::new("INSERT INTO customer_emails (project) VALUES (?1)", vec![]);
+        let row = Statement::new("INSERT INTO customers (project) VALUES (?1)", vec![]);
+        let guard = Statement::new(
+            "INSERT INTO reference_guards (ok) SELECT COUNT(*) FROM customer_groups",
+            vec![],
+        );
+        assert!(is_catalog(&claim) && is_catalog(&guard) && !is_catalog(&row));
+        let undone = undo(vec![claim.clone(), guard]);
+        assert_eq!(undone, vec![claim]);
+    }
+}
