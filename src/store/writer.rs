@@ -13,8 +13,7 @@ use std::cell::RefCell;
 
 use futures_util::lock::Mutex;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde::Serialize;
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State};
 
 use super::associate_role_table::AssociateRoles;
@@ -98,14 +97,9 @@ pub trait Writes {
     async fn conflict(object: &Object<'_>, command: &Self::Command) -> Rejection;
 }
 
-/// What the Worker sends to a writer object: the resource's kind and its command.
-#[derive(Serialize, Deserialize)]
-struct Envelope {
-    resource: String,
-    command: Value,
-}
-
-/// Sends `command` to its resource's writer object; the reply is the API answer.
+/// Sends `command` to its resource's writer object; the reply is the API answer. The
+/// resource's kind travels in the path and the command is the whole body, serialized once (and
+/// parsed once, straight into the command, by the object).
 pub async fn send<W: Writes>(env: &Env, command: &W::Command) -> ApiResult<Reply> {
     let name = format!(
         "{}\n{}\n{}",
@@ -114,15 +108,12 @@ pub async fn send<W: Writes>(env: &Env, command: &W::Command) -> ApiResult<Reply
         W::id(command)
     );
     let stub = env.durable_object(BINDING)?.get_by_name(&name)?;
-    let envelope = Envelope {
-        resource: W::TYPE_ID.to_string(),
-        command: serde_json::to_value(command)?,
-    };
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
-        .with_body(Some(serde_json::to_string(&envelope)?.into()));
+        .with_body(Some(serde_json::to_string(command)?.into()));
+    let url = format!("https://writer/{}", W::TYPE_ID);
     let mut response = stub
-        .fetch_with_request(Request::new_with_init("https://writer/", &init)?)
+        .fetch_with_request(Request::new_with_init(&url, &init)?)
         .await?;
     Ok(Reply {
         status: response.status_code(),
@@ -150,14 +141,16 @@ impl DurableObject for Writer {
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let envelope: Envelope = req.json().await?;
+        let url = req.url()?;
+        let resource = url.path().trim_start_matches('/');
+        let command = req.text().await?;
         let _serialized = self.lock.lock().await;
-        let reply = match envelope.resource.as_str() {
-            CustomerWrites::TYPE_ID => self.run::<CustomerWrites>(envelope.command).await,
-            CustomerGroupWrites::TYPE_ID => self.run::<CustomerGroupWrites>(envelope.command).await,
-            TypeWrites::TYPE_ID => self.run::<TypeWrites>(envelope.command).await,
-            AssociateRoleWrites::TYPE_ID => self.run::<AssociateRoleWrites>(envelope.command).await,
-            BusinessUnitWrites::TYPE_ID => self.run::<BusinessUnitWrites>(envelope.command).await,
+        let reply = match resource {
+            CustomerWrites::TYPE_ID => self.run::<CustomerWrites>(&command).await,
+            CustomerGroupWrites::TYPE_ID => self.run::<CustomerGroupWrites>(&command).await,
+            TypeWrites::TYPE_ID => self.run::<TypeWrites>(&command).await,
+            AssociateRoleWrites::TYPE_ID => self.run::<AssociateRoleWrites>(&command).await,
+            BusinessUnitWrites::TYPE_ID => self.run::<BusinessUnitWrites>(&command).await,
             other => Err(ApiError::General {
                 message: format!("No writer for resources of type '{other}'."),
             }
@@ -186,8 +179,8 @@ impl Writer {
         }
     }
 
-    async fn run<W: Writes>(&self, command: Value) -> ApiResult<Reply> {
-        let command: W::Command = serde_json::from_value(command)?;
+    async fn run<W: Writes>(&self, command: &str) -> ApiResult<Reply> {
+        let command: W::Command = serde_json::from_str(command)?;
         let second = match self.attempt::<W>(&command, Read::Cached).await {
             Err(Attempt::StaleCopy) => self.attempt::<W>(&command, Read::Fresh).await,
             first => first,
