@@ -38,7 +38,7 @@ impl Writes for CustomerWrites {
         object: &Object<'_>,
         command: &WriterCommand,
     ) -> ApiResult<Option<(StoredCustomer, bool)>> {
-        let db = Db::for_project(object.env, &command.project)?;
+        let db = object.db(&command.project)?;
         Ok(
             match customers::load(&db, &command.project, &command.id).await? {
                 None => None,
@@ -64,7 +64,7 @@ impl Writes for CustomerWrites {
         let passwords = WebCryptoPasswords {
             iterations: config::pbkdf2_iterations(object.env),
         };
-        let db = Db::for_project(object.env, &command.project)?;
+        let db = object.db(&command.project)?;
         let wanted = writes::wanted(current, command);
         let refs = references::load(&db, &command.project, &wanted).await?;
         let outcome =
@@ -73,7 +73,7 @@ impl Writes for CustomerWrites {
     }
 
     async fn conflict(object: &Object<'_>, command: &WriterCommand) -> Rejection {
-        let current = match Db::for_project(object.env, &command.project) {
+        let current = match object.db(&command.project) {
             Ok(db) => {
                 repository::current_version::<Customers>(&db, &command.project, &command.id).await
             }
@@ -93,7 +93,7 @@ async fn store(
     project: &str,
     outcome: Outcome,
 ) -> Result<(Reply, Option<StoredCustomer>), Attempt> {
-    let db = Db::for_project(object.env, project)?;
+    let db = object.db(project)?;
     match outcome {
         Outcome::Unchanged => Ok((Reply::ok(current.customer.to_json_string()), None)),
         Outcome::Changed {

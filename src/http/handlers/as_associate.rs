@@ -175,7 +175,7 @@ async fn buyer_assignable(call: &Call, actions: &[BusinessUnitAction]) -> ApiRes
     if wanted.roles.is_empty() {
         return Ok(());
     }
-    let found = references::load(&call.db()?, &call.project, &wanted).await?;
+    let found = references::load(&*call.db()?, &call.project, &wanted).await?;
     Ok(permissions::check_buyer_assignable(&found.roles)?)
 }
 

@@ -19,7 +19,7 @@ use crate::http::context::Call;
 use crate::http::route::{Credential, Target};
 use crate::http::{expand, respond};
 use crate::store::customer_writes::CustomerWrites;
-use crate::store::{config, customers, passwords, throttle, tokens, writer};
+use crate::store::{config, customers, passwords, throttle, tokens};
 
 pub async fn handle(call: Call, endpoint: Credential) -> ApiResult<Response> {
     match endpoint {
@@ -73,7 +73,7 @@ pub async fn check_credentials(
     let (attempt, delay_ms) = begin_attempt(call, email).await?;
     let iterations = config::pbkdf2_iterations(&call.env);
     let lowercase = validate::lowercase_email(email);
-    let found = customers::for_sign_in(&call.db()?, &call.project, &lowercase, call.store())
+    let found = customers::for_sign_in(&*call.db()?, &call.project, &lowercase, call.store())
         .await?
         .filter(|s| credentials::may_sign_in(s, call.store()));
     let hash = match &found {
@@ -154,7 +154,7 @@ async fn rehash(
     let id = customer.meta.id.clone();
     // A re-hash follows the caller's own sign-in; it changes no one else's data.
     let command = writer_command(call, id, Caller::internal(client_id), rehash);
-    let reply = writer::send::<CustomerWrites>(&call.env, &command).await?;
+    let reply = call.send_write::<CustomerWrites>(&command).await?;
     Ok((reply.status == 200).then_some(reply.body))
 }
 
@@ -196,7 +196,7 @@ async fn password_token(mut call: Call) -> ApiResult<Response> {
     let default_ttl = config::password_token_ttl_minutes(&call.env);
     let ttl = credentials::ttl_minutes(draft.ttl_minutes, default_ttl)?;
     let lowercase = validate::lowercase_email(&draft.email);
-    let customer = customers::for_sign_in(&call.db()?, &call.project, &lowercase, call.store())
+    let customer = customers::for_sign_in(&*call.db()?, &call.project, &lowercase, call.store())
         .await?
         .ok_or_else(|| ApiError::ResourceNotFound {
             message: format!("The Customer with email '{}' was not found.", draft.email),
@@ -237,7 +237,7 @@ async fn live_record(call: &Call, kind: TokenKind, value: &str) -> ApiResult<Tok
 async fn by_token(mut call: Call, kind: TokenKind, value: &str) -> ApiResult<Response> {
     authorize(&mut call, Access::View).await?;
     let record = live_record(&call, kind, value).await?;
-    let loaded = customers::load(&call.db()?, &call.project, &record.customer_id).await?;
+    let loaded = customers::load(&*call.db()?, &call.project, &record.customer_id).await?;
     let stored = match loaded {
         Some(loaded) => Some(loaded.readable()?),
         None => None,

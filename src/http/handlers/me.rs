@@ -63,7 +63,7 @@ fn not_here(id: &str) -> ApiError {
 /// `GET …/me`: the token's customer (expanded as asked).
 async fn get(mut call: Call) -> ApiResult<Response> {
     let id = my_id(&mut call, Access::View).await?;
-    let view = repository::view::<Customers>(&call.db()?, &call.project, Lookup::Id(&id))
+    let view = repository::view::<Customers>(&*call.db()?, &call.project, Lookup::Id(&id))
         .await?
         .filter(|v| me::visible(&v.stores, call.store()))
         .ok_or_else(|| not_here(&id))?;
@@ -137,7 +137,7 @@ async fn change_password(mut call: Call) -> ApiResult<Response> {
 
 /// The email of the token's customer, where `/me` sees it (404 otherwise).
 async fn my_email(call: &Call, id: &str) -> ApiResult<String> {
-    let stored = match customers::load(&call.db()?, &call.project, id).await? {
+    let stored = match customers::load(&*call.db()?, &call.project, id).await? {
         Some(Loaded::Readable(stored) | Loaded::Unreadable(stored)) => stored,
         None => return Err(not_here(id).into()),
     };

@@ -127,7 +127,7 @@ pub async fn business_units_indexing_status(call: Call) -> ApiResult<Response> {
 async fn indexing_status(mut call: Call, resource: &str) -> ApiResult<Response> {
     let scopes = [Scope::new("view_project_settings", &call.project, None)];
     call.authorize(&scopes).await?;
-    let state = search_store::state(&call.db()?, &call.project, resource).await?;
+    let state = search_store::state(&*call.db()?, &call.project, resource).await?;
     let body = IndexState::indexing_status(state.as_ref());
     Ok(respond::json(200, body.to_string()))
 }
