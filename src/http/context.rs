@@ -17,6 +17,7 @@ use crate::domain::version::Version;
 use crate::http::bookmark;
 use crate::store::d1::{Db, UNCONSTRAINED};
 use crate::store::platform::request_now;
+use crate::store::repository::View;
 use crate::store::writer::{self, Reply, Writes};
 use crate::store::{api_clients, customers, tokens};
 
@@ -41,6 +42,9 @@ pub struct Call {
     /// The request's D1 session (shared with [`crate::http::handle`], which answers with its
     /// bookmark).
     pub session: Rc<Session>,
+    /// The customer of a customer's token, as read (on the primary) when its session was
+    /// checked: its project, id and representation.
+    token_customer: Option<(String, String, View)>,
 }
 
 /// The D1 session of one request (the Sessions API): its reads are sequentially consistent and
@@ -100,6 +104,7 @@ impl Call {
             now_ms,
             grant: None,
             session,
+            token_customer: None,
         })
     }
 
@@ -180,17 +185,36 @@ impl Call {
             .await?
             .ok_or_else(auth::invalid_token)?
             .check_live(self.now_ms)?;
-        let live = session_is_live(
-            &self.env,
-            &grant.project_key,
-            grant.customer_id.as_deref(),
-            grant.issued_at_ms,
-        )
-        .await?;
+        let live = match grant.customer_id.as_deref() {
+            None => true,
+            Some(id) => {
+                let db = Db::for_project(&self.env, &grant.project_key)?;
+                let read = customers::sessions_valid_from_and_view(&db, &grant.project_key, id);
+                match read.await? {
+                    None => false,
+                    Some((valid_from, view)) => {
+                        let project = grant.project_key.clone();
+                        self.token_customer = Some((project, id.to_string(), view));
+                        grant.issued_at_ms >= valid_from
+                    }
+                }
+            }
+        };
         if !live || !api_clients::is_live(&self.env, &grant.client_id, self.now_ms).await? {
             return Err(auth::invalid_token().into());
         }
         Ok(self.grant.insert(grant))
+    }
+
+    /// The representation of customer `id` of the call's project, if the request's token is
+    /// that customer's (read with its session, see [`Call::authenticate`]).
+    pub fn take_token_customer(&mut self, id: &str) -> Option<View> {
+        match self.token_customer.take() {
+            Some((project, owner, view)) if project == self.project.as_str() && owner == id => {
+                Some(view)
+            }
+            _ => None,
+        }
     }
 
     /// The request body, refused with 413 beyond [`MAX_BODY_BYTES`].
