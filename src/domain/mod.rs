@@ -12,6 +12,7 @@ pub mod custom_actions;
 pub mod custom_type;
 pub mod customer;
 pub mod customer_group;
+pub mod emporix;
 pub mod error;
 pub mod expand;
 pub mod ids;

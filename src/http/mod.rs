@@ -3,6 +3,7 @@
 //! (wasm32) build.
 
 pub mod bookmark;
+pub mod emporix_route;
 pub mod route;
 
 #[cfg(target_arch = "wasm32")]

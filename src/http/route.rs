@@ -3,6 +3,8 @@
 
 use percent_encoding::percent_decode_str;
 
+use super::emporix_route::{self, EmporixRoute};
+
 /// A customer addressed by id or by key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -141,6 +143,8 @@ pub enum Route {
         associate: String,
         target: Option<Target>,
     },
+    /// `/customer/{tenant}/…` and `/customerlogin/…`: the Emporix storefront dialect.
+    Emporix(EmporixRoute),
 }
 
 impl Route {
@@ -181,6 +185,7 @@ impl Route {
                 ..
             } => &["GET", "POST", "DELETE"],
             Route::Me { .. } => &["POST"],
+            Route::Emporix(route) => route.allowed_methods(),
         }
     }
 }
@@ -196,6 +201,9 @@ pub fn match_path(path: &str) -> Option<Route> {
         segments.pop();
     }
     let s: Vec<&str> = segments.iter().map(String::as_str).collect();
+    if let Some(route) = emporix_route::match_segments(&s) {
+        return Some(Route::Emporix(route));
+    }
     match s.as_slice() {
         ["oauth", "token"] => Some(Route::Token),
         ["oauth", "token", "revoke"] => Some(Route::Revoke),

@@ -9,7 +9,8 @@
 //! [`customer_writes`] (the writer Durable Object), [`email_lock`], [`throttle`] (Durable
 //! Objects), [`tokens`] (KV), [`api_clients`], [`passwords`] (WebCrypto), [`retention`] (the
 //! scheduled deletion of old messages), [`search`] (running searches, the index builder),
-//! [`config`], [`platform`], [`error`].
+//! [`config`], [`platform`], [`error`], [`emporix`] (the Emporix dialect's counter, pending
+//! email changes and configuration).
 
 pub mod associate_role_table;
 pub mod business_unit_table;
@@ -36,6 +37,8 @@ pub mod customers;
 pub mod d1;
 #[cfg(target_arch = "wasm32")]
 pub mod email_lock;
+#[cfg(target_arch = "wasm32")]
+pub mod emporix;
 #[cfg(target_arch = "wasm32")]
 pub mod error;
 #[cfg(target_arch = "wasm32")]

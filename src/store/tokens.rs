@@ -49,7 +49,11 @@ fn customer_token_key(token: &str) -> String {
 }
 
 fn refresh_key(token: &str) -> String {
-    format!("refresh:{}", sha256_hex(token))
+    refresh_key_of_digest(&sha256_hex(token))
+}
+
+fn refresh_key_of_digest(digest: &str) -> String {
+    format!("refresh:{digest}")
 }
 
 pub async fn save(
@@ -150,4 +154,9 @@ pub async fn load_refresh(env: &Env, token: &str) -> worker::Result<Option<Refre
 
 pub async fn revoke_refresh(env: &Env, token: &str) -> worker::Result<()> {
     delete(env, &refresh_key(token)).await
+}
+
+/// Revokes a refresh token known only by the SHA-256 of its value (what may be kept about it).
+pub async fn revoke_refresh_digest(env: &Env, digest: &str) -> worker::Result<()> {
+    delete(env, &refresh_key_of_digest(digest)).await
 }

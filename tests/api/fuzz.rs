@@ -2,7 +2,8 @@
 //! and malformed (customer drafts; update actions with deep, long, unicode and huge values;
 //! predicates, sorts and paging of customers and messages; sign-ins, credential tokens and OAuth
 //! forms; the same bodies on `/me`; associate roles and business units with their actions and
-//! the associate lookup), with several kinds of token (a customer's among them), and after
+//! the associate lookup; the Emporix dialect's endpoints, with tokens that cannot change a
+//! customer it follows), with several kinds of token (a customer's among them), and after
 //! every request asserts:
 //!
 //! - no 5xx;
@@ -52,6 +53,14 @@ fn random_requests_never_break_the_api(app: &App) {
         fuzz.statuses,
         fuzz.bound
     );
+}
+
+/// An Emporix anonymous session of the demo tenant.
+fn emporix_session(app: &App) -> String {
+    let path = "/customerlogin/auth/anonymous/login?tenant=demo&client_id=demo-storefront";
+    let reply = app.send("GET", path, &[], None);
+    assert_eq!(reply.status, 200, "emporix session: {}", reply.text);
+    reply.json["access_token"].as_str().unwrap().to_string()
 }
 
 /// The token of a shopper who signed up through `/me` for this run.
@@ -122,6 +131,8 @@ struct Fuzz<'a> {
     sent: usize,
     bound: Duration,
     statuses: std::collections::BTreeMap<u16, usize>,
+    /// An Emporix anonymous session of the demo tenant.
+    emporix: String,
 }
 
 impl<'a> Fuzz<'a> {
@@ -156,6 +167,7 @@ impl<'a> Fuzz<'a> {
             sent: 0,
             bound: Duration::ZERO,
             statuses: Default::default(),
+            emporix: emporix_session(app),
         };
         fuzz.bound = fuzz.measure_bound();
         fuzz
@@ -768,8 +780,92 @@ impl<'a> Fuzz<'a> {
         }
     }
 
+    /// An Emporix request. Its tokens (an Emporix anonymous session, a bad one, a back-office
+    /// one) change no customer the fuzzer follows: sign-ins use wrong passwords, a reset only
+    /// issues a token, a signup makes a customer the fuzzer does not follow.
+    fn emporix_request(&mut self) -> Request {
+        let tenant = self.pick(&["demo", "demo", "demo", "demooptin", "BAD", "zzz", ""]);
+        let token = match self.below(5) {
+            0 => "not-a-token".to_string(),
+            1 => self.tokens[0].1.clone(),
+            _ => self.emporix.clone(),
+        };
+        let email = json!(self.known_email());
+        let (method, tail, body) = match self.below(10) {
+            0 => {
+                let session = format!("tenant={tenant}&client_id=demo-storefront&refresh_token=x");
+                let path = format!(
+                    "/customerlogin/auth/anonymous/{}?{session}",
+                    self.pick(&["login", "refresh"])
+                );
+                return Request {
+                    method: "GET",
+                    path,
+                    headers: vec![],
+                    body: None,
+                    throttled: false,
+                };
+            }
+            1 => (
+                "POST",
+                "signup",
+                json!({"email": self.email(), "password": self.value(0),
+                "customerDetails": {"firstName": self.value(1), "preferredLanguage": self.value(0)},
+                "customerAddress": {"country": self.field("country"), "tags": [self.value(0)]}}),
+            ),
+            2 => (
+                "POST",
+                "login",
+                json!({"email": email, "password": self.pick(&["wrong", "", "x"])}),
+            ),
+            3 => (
+                "PATCH",
+                "me",
+                json!({"firstName": self.value(0), "metadata": {"version": self.number()}}),
+            ),
+            4 => (
+                "POST",
+                "me/addresses",
+                json!({"country": self.field("country"), "tags": [self.value(0)]}),
+            ),
+            5 => ("POST", "password/reset", json!({"email": email})),
+            6 => (
+                "POST",
+                "password/reset/update",
+                json!({"token": self.value(0), "password": self.value(0)}),
+            ),
+            7 => (
+                "POST",
+                "me/accounts/internal/email/change/confirm",
+                json!({"token": self.value(1)}),
+            ),
+            8 => ("DELETE", "me/addresses/x/tags?tags=GIFT", Value::Null),
+            _ => ("GET", "me?expand=addresses", Value::Null),
+        };
+        let mut headers = vec![
+            ("Authorization".into(), format!("Bearer {token}")),
+            ("Content-Type".into(), "application/json".into()),
+            (
+                "CF-Connecting-IP".into(),
+                format!("203.0.113.{}", self.below(250)),
+            ),
+        ];
+        if self.chance(5) {
+            let saas = self.pick(&["a.b.c", "not-a-jwt", "eyJhbGciOiJub25lIn0.e30."]);
+            headers.push(("saas-token".into(), saas.to_string()));
+        }
+        Request {
+            method,
+            path: format!("/customer/{tenant}/{tail}"),
+            headers,
+            body: (!body.is_null()).then(|| body.to_string().into_bytes()),
+            throttled: tail == "login",
+        }
+    }
+
     fn next_request(&mut self) -> Request {
-        match self.below(23) {
+        match self.below(25) {
+            23..=24 => self.emporix_request(),
             20..=22 => self.b2b_request(),
             0..=4 => {
                 let body = self.draft();

@@ -36,6 +36,7 @@ mod business_unit_search;
 mod business_units;
 mod credentials;
 mod customers;
+mod emporix;
 mod errors;
 mod fuzz;
 mod groups;
@@ -75,6 +76,7 @@ fn main() {
         me::tests(),
         messages::tests(),
         search::tests(),
+        emporix::tests(),
     ]
     .concat();
     let serial = [

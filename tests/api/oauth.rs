@@ -1327,6 +1327,35 @@ fn every_route_checks_every_kind_of_token(app: &App) {
     ] {
         routes.push((method, path, body, nobody));
     }
+    // The Emporix dialect takes storefront tokens only (a customer's or an anonymous
+    // session's): a back-office token is the gateway's 401; an anonymous session on a customer
+    // endpoint is 403 (`validateauthtoken`: 401).
+    let customer_only = [U, U, U, U, U, U, T, F, U, U, U];
+    let storefront = [U, U, U, U, U, U, T, T, U, U, U];
+    for (method, path, body, expected) in [
+        ("GET", "/customer/demo/me", "", storefront),
+        ("PATCH", "/customer/demo/me", "{}", customer_only),
+        ("GET", "/customer/demo/me/addresses", "", customer_only),
+        ("POST", "/customer/demo/me/addresses", "{}", customer_only),
+        (
+            "POST",
+            "/customer/demo/password/change",
+            "{}",
+            customer_only,
+        ),
+        ("POST", "/customer/demo/signup", "{}", storefront),
+        ("POST", "/customer/demo/login", "{}", storefront),
+        ("POST", "/customer/demo/password/reset", "{}", storefront),
+        ("GET", "/customer/demo/refreshauthtoken", "", storefront),
+        (
+            "GET",
+            "/customer/demo/validateauthtoken",
+            "",
+            [U, U, U, U, U, U, T, U, U, U, U],
+        ),
+    ] {
+        routes.push((method, path.to_string(), body, expected));
+    }
     let mut mismatches = Vec::new();
     for (method, path, body, expected) in &routes {
         for ((name, token, extra), expect) in tokens.iter().zip(expected) {

@@ -147,6 +147,21 @@ fn address_roles_end_to_end(app: &App) {
     assert_eq!(u["addresses"][1]["key"], "office");
     assert_eq!(u["addresses"][1]["city"], "Rome");
     assert_eq!(u["defaultBillingAddressId"], work.as_str());
+    // setDefaultBillingAddress naming no address unsets the default; the role stays.
+    let u = updated(
+        app,
+        &path,
+        version_of(&u),
+        json!([{"action": "setDefaultBillingAddress"}]),
+    );
+    assert!(u.get("defaultBillingAddressId").is_none(), "{u}");
+    assert_eq!(u["billingAddressIds"], json!([work]));
+    let u = updated(
+        app,
+        &path,
+        version_of(&u),
+        json!([{"action": "setDefaultBillingAddress", "addressKey": "office"}]),
+    );
     // Removing an address removes it from every list and default.
     let u = updated(
         app,

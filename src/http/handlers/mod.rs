@@ -6,6 +6,7 @@ mod as_associate;
 pub(crate) mod business_units;
 mod credentials;
 mod customers;
+mod emporix;
 mod in_store;
 mod mcp;
 mod me;
@@ -53,11 +54,14 @@ fn cors() -> Cors {
             Method::Post,
             Method::Delete,
             Method::Options,
+            Method::Patch,
         ])
         .with_allowed_headers([
             "Authorization",
             "Content-Type",
             "X-Correlation-ID",
+            "saas-token",
+            "session-id",
             bookmark::HEADER,
         ])
         .with_exposed_headers(["X-Correlation-ID", bookmark::HEADER])
@@ -115,6 +119,11 @@ async fn dispatch(req: Request, platform: (Env, Rc<Context>, Rc<Session>)) -> Ap
             return Err(no_endpoint(url.path()));
         }
         return unknown_path(Call::new(req, platform, String::new(), None)?, url.path()).await;
+    };
+    let route = match route {
+        // The Emporix dialect answers every failure (405 included) in its own shapes.
+        Route::Emporix(route) => return Ok(emporix::handle(req, platform, route).await),
+        route => route,
     };
     let method = req.method();
     // The MCP endpoint answers other methods itself (after its Origin check, as MCP asks).
@@ -202,5 +211,6 @@ async fn dispatch(req: Request, platform: (Env, Rc<Context>, Rc<Session>)) -> Ap
             Ok(answer) => answer,
             Err(call) => unknown_path(call, url.path()).await,
         },
+        Route::Emporix(_) => unreachable!("answered above"),
     }
 }

@@ -88,17 +88,15 @@ pub fn remove_shipping_address_id(
     Ok(remove_role(c, find_address(c, selector)?, Role::Shipping))
 }
 
-/// `setDefaultShippingAddress` (also adds the id to the shipping addresses). Message:
+/// `setDefaultShippingAddress` (also adds the id to the shipping addresses); with neither
+/// `addressId` nor `addressKey` it unsets the default. Message:
 /// `CustomerDefaultShippingAddressSet`.
 pub fn set_default_shipping_address(
     c: &mut Customer,
     selector: &Selector,
 ) -> ApiResult<CustomerEffect> {
-    Ok(set_default_role(
-        c,
-        find_address(c, selector)?,
-        Role::Shipping,
-    ))
+    let index = optional_address(c, selector)?;
+    Ok(set_default_role(c, index, Role::Shipping))
 }
 
 /// `addBillingAddressId`. Message: `CustomerBillingAddressAdded`.
@@ -115,17 +113,15 @@ pub fn remove_billing_address_id(
     Ok(remove_role(c, find_address(c, selector)?, Role::Billing))
 }
 
-/// `setDefaultBillingAddress` (also adds the id to the billing addresses). Message:
+/// `setDefaultBillingAddress` (also adds the id to the billing addresses); with neither
+/// `addressId` nor `addressKey` it unsets the default. Message:
 /// `CustomerDefaultBillingAddressSet`.
 pub fn set_default_billing_address(
     c: &mut Customer,
     selector: &Selector,
 ) -> ApiResult<CustomerEffect> {
-    Ok(set_default_role(
-        c,
-        find_address(c, selector)?,
-        Role::Billing,
-    ))
+    let index = optional_address(c, selector)?;
+    Ok(set_default_role(c, index, Role::Billing))
 }
 
 /// The index of the address the selector names.
@@ -256,23 +252,33 @@ fn remove_role(c: &mut Customer, index: usize, role: Role) -> CustomerEffect {
     }])
 }
 
-fn set_default_role(c: &mut Customer, index: usize, role: Role) -> CustomerEffect {
-    let id = address_id_of(c, index);
+fn set_default_role(c: &mut Customer, index: Option<usize>, role: Role) -> CustomerEffect {
+    let id = index.map(|i| address_id_of(c, i));
     let (ids, default) = role_ids(c, role);
     let mut changed = false;
-    if !ids.contains(&id) {
-        ids.push(id.clone());
+    if let Some(id) = &id {
+        if !ids.contains(id) {
+            ids.push(id.clone());
+            changed = true;
+        }
+    }
+    if *default != id {
+        *default = id;
         changed = true;
     }
-    if default.as_ref() != Some(&id) {
-        *default = Some(id);
-        changed = true;
-    }
-    let address = Some(c.addresses[index].clone());
+    let address = index.map(|i| c.addresses[i].clone());
     Effect::with(changed, || match role {
         Role::Shipping => Payload::CustomerDefaultShippingAddressSet { address },
         Role::Billing => Payload::CustomerDefaultBillingAddressSet { address },
     })
+}
+
+/// The address a selector names, or none when it names none (the unset of `setDefault*`).
+fn optional_address(c: &Customer, selector: &Selector) -> ApiResult<Option<usize>> {
+    match (selector.id, selector.key) {
+        (None, None) => Ok(None),
+        _ => find_address(c, selector).map(Some),
+    }
 }
 
 #[cfg(test)]
@@ -372,7 +378,6 @@ mod tests {
             json!({"action": "removeAddress"}),
             json!({"action": "addShippingAddressId", "addressId": "nope"}),
             json!({"action": "removeShippingAddressId", "addressKey": "nope"}),
-            json!({"action": "setDefaultShippingAddress"}),
             json!({"action": "addBillingAddressId", "addressKey": "nope"}),
             json!({"action": "removeBillingAddressId", "addressId": "nope"}),
             json!({"action": "setDefaultBillingAddress", "addressId": "nope"}),
@@ -520,5 +525,24 @@ mod tests {
             types(&shipping_default),
             vec!["CustomerDefaultShippingAddressSet"]
         );
+    }
+
+    #[test]
+    fn set_default_without_an_address_unsets_it() {
+        let c = basic();
+        let work = address_id(&c, "work");
+        let set = json!({"action": "setDefaultBillingAddress", "addressId": work});
+        let unset = json!({"action": "setDefaultBillingAddress"});
+        let updated = ok(&c, json!([set, unset]));
+        let customer = &updated.state.customer;
+        assert_eq!(customer.default_billing_address_id, None);
+        assert_eq!(customer.billing_address_ids, vec![work]);
+        let messages = &updated.messages;
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        let unchanged = ok(&c, json!([{"action": "setDefaultBillingAddress"}]));
+        assert!(types(&unchanged).is_empty());
+        let shipping = ok(&c, json!([{"action": "setDefaultShippingAddress"}]));
+        assert_eq!(shipping.state.customer.default_shipping_address_id, None);
+        assert_eq!(types(&shipping), vec!["CustomerDefaultShippingAddressSet"]);
     }
 }
