@@ -23,10 +23,16 @@ async fn fetch(
     Ok(http::handle(req, env, std::rc::Rc::new(ctx)).await)
 }
 
-/// The cron trigger (`wrangler.toml`): deletes the messages past their retention.
+/// The cron trigger (`wrangler.toml`): switches off the search indexes no search used for 30
+/// days, and deletes the messages past their retention.
 #[cfg(target_arch = "wasm32")]
 #[worker::event(scheduled)]
 async fn scheduled(event: worker::ScheduledEvent, env: worker::Env, _ctx: worker::ScheduleContext) {
+    match store::search::deactivate_unused(&env, event.schedule() as i64).await {
+        Ok(0) => {}
+        Ok(n) => worker::console_log!("search: {n} indexes unused for 30 days switched off"),
+        Err(e) => worker::console_error!("search: unused indexes not switched off: {e}"),
+    }
     let retention = match store::config::message_retention(&env) {
         Ok(retention) => retention,
         Err(e) => return worker::console_error!("message retention not run: {e}"),

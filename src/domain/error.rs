@@ -66,6 +66,9 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     /// 401 on API routes: missing, unknown or expired bearer token.
     InvalidToken { message: String },
+    /// 401 `Unauthorized`: the token may not see what the request asks for (an expansion of
+    /// customers on `/me/business-units`).
+    Unauthorized { message: String },
     /// 403: the token lacks every one of `required`.
     InsufficientScope { required: Vec<String> },
     /// 403: a store-limited token writing beyond its stores (see `auth::StoreReach`).
@@ -138,7 +141,7 @@ impl ApiError {
             | InvalidRequest { .. }
             | InvalidGrant { .. }
             | InvalidCustomerAccountCredentials => 400,
-            InvalidToken { .. } | InvalidClient => 401,
+            InvalidToken { .. } | InvalidClient | Unauthorized { .. } => 401,
             InsufficientScope { .. }
             | OutsideStore { .. }
             | NoCustomerInToken
@@ -176,6 +179,7 @@ impl ApiError {
             SearchNotReady { .. } => "SearchNotReady",
             PayloadTooLarge { .. } => "ContentTooLarge",
             InvalidToken { .. } => "invalid_token",
+            Unauthorized { .. } => "Unauthorized",
             InsufficientScope { .. } | OutsideStore { .. } | NoCustomerInToken => {
                 "insufficient_scope"
             }
@@ -218,6 +222,7 @@ impl ApiError {
             | SearchNotReady { message }
             | ResourceNotFound { message }
             | InvalidToken { message }
+            | Unauthorized { message }
             | OutsideStore { message }
             | InvalidScope { message }
             | InvalidRequest { message }

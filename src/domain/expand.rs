@@ -42,6 +42,13 @@ impl Path {
         }
         Some(Path(steps))
     }
+
+    /// Whether the path reaches `field` of every element of the array `array`
+    /// (`array[*].field`, and paths going on below it).
+    pub fn reaches_each(&self, array: &str, field: &str) -> bool {
+        matches!(self.0.as_slice(),
+            [Step::Field(a), Step::Each, Step::Field(f), ..] if a == array && f == field)
+    }
 }
 
 /// The expansion paths of a request's `expand` parameters (at most [`MAX_PATHS`] are used).

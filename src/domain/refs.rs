@@ -20,6 +20,9 @@ pub struct ClientLogging {
     pub customer: Option<Reference>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub anonymous_id: Option<String>,
+    /// The associate a B2B request acted as (`/as-associate/{id}/…`, `/me/business-units`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub associate: Option<Reference>,
     pub is_platform_client: bool,
 }
 
@@ -31,7 +34,23 @@ impl ClientLogging {
             external_user_id: None,
             customer: None,
             anonymous_id: None,
+            associate: None,
             is_platform_client: false,
+        }
+    }
+
+    /// The same, acting as the associate `customer_id` (and, `me`, with that customer's own
+    /// token).
+    pub fn as_associate(self, customer_id: &str, me: bool) -> Self {
+        let reference = Reference {
+            type_id: "customer".into(),
+            id: Some(customer_id.to_string()),
+            key: None,
+        };
+        ClientLogging {
+            customer: me.then(|| reference.clone()).or(self.customer),
+            associate: Some(reference),
+            ..self
         }
     }
 }

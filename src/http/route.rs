@@ -132,6 +132,14 @@ pub enum Route {
         store: String,
         target: Option<Target>,
     },
+    /// `/{projectKey}/in-store/key={storeKey}/business-units/{id}/associates/{customerId}` or
+    /// `…/key={key}/…`.
+    InStoreUnitAssociate {
+        project: String,
+        store: String,
+        target: Target,
+        customer: String,
+    },
     /// `/{projectKey}/me/business-units[/{id} or /key={key}]`: the token's customer's units.
     MyUnits {
         project: String,
@@ -178,7 +186,8 @@ impl Route {
                 endpoint: Credential::ByPasswordToken(_) | Credential::ByEmailToken(_),
                 ..
             }
-            | Route::BusinessUnitAssociate { .. } => &["GET", "HEAD"],
+            | Route::BusinessUnitAssociate { .. }
+            | Route::InStoreUnitAssociate { .. } => &["GET", "HEAD"],
             Route::Credentials { .. } => &["POST"],
             Route::Me {
                 endpoint: MyEndpoint::Profile,
@@ -345,11 +354,21 @@ fn resources(project: &str, rest: &[&str]) -> Option<Route> {
     }
 }
 
-/// `in-store/key={storeKey}/business-units[/{id} or /key={key}]`.
+/// `in-store/key={storeKey}/business-units[/{id} or /key={key}[/associates/{customerId}]]`.
 fn in_store_units(project: &str, store: &str, rest: &[&str]) -> Option<Route> {
     let target = match rest {
         ["business-units"] => None,
         ["business-units", target] => Some(target_of(target)?),
+        ["business-units", target, "associates", customer]
+            if !customer.is_empty() && !project.is_empty() =>
+        {
+            return Some(Route::InStoreUnitAssociate {
+                project: project.to_string(),
+                store: store.to_string(),
+                target: target_of(target)?,
+                customer: customer.to_string(),
+            });
+        }
         _ => return None,
     };
     (!project.is_empty()).then(|| Route::InStoreUnits {
@@ -679,6 +698,21 @@ mod tests {
         assert_eq!(
             route(None).unwrap().allowed_methods(),
             &["GET", "HEAD", "POST"]
+        );
+        let associate = match_path("/p/in-store/key=s/business-units/key=b/associates/c1");
+        assert_eq!(
+            associate,
+            Some(Route::InStoreUnitAssociate {
+                project: "p".into(),
+                store: "s".into(),
+                target: Target::Key("b".into()),
+                customer: "c1".into(),
+            })
+        );
+        assert_eq!(associate.unwrap().allowed_methods(), &["GET", "HEAD"]);
+        assert_eq!(
+            match_path("/p/in-store/key=s/business-units/b/associates/"),
+            None
         );
     }
 

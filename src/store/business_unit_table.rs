@@ -72,14 +72,14 @@ impl Table for BusinessUnits {
             (Some(before), Some(after)) if before.parent_unit != after.parent_unit => {
                 moved(project, before, after)
             }
+            (None, Some(created)) => placed(project, created).into_iter().collect(),
             _ => Vec::new(),
         };
         let id = before
             .or(after)
             .map(|u| u.meta.id.as_str())
             .unwrap_or_default();
-        let subtree =
-            matches!((before, after), (Some(b), Some(a)) if b.top_level_unit != a.top_level_unit);
+        let subtree = matches!((before, after), (Some(b), Some(a)) if passed_down_changed(b, a));
         statements.extend(search_index::business_unit_write(
             project, id, after, subtree,
         ));
@@ -122,6 +122,69 @@ impl Table for BusinessUnits {
         }
         all
     }
+}
+
+/// Whether a write changes what a unit's descendants take from it in the search index: their
+/// top-level unit, or the stores they inherit (its stores, store mode or place in the tree).
+fn passed_down_changed(before: &BusinessUnit, after: &BusinessUnit) -> bool {
+    before.top_level_unit != after.top_level_unit
+        || before.parent_unit != after.parent_unit
+        || before.stores != after.stores
+        || before.store_mode != after.store_mode
+}
+
+/// A new Division's place, guarded against a move of its parent or an ancestor landing
+/// between the read of the parent and this batch: the parent still has the top-level unit the
+/// Division was given, and the Division is at most on the fifth level. Else the batch fails
+/// its version check and the create is decided again on a fresh read. (A move that lands
+/// after this batch finds the Division in the subtree it rewrites.)
+fn placed(project: &str, unit: &BusinessUnit) -> Option<Statement> {
+    let parent = unit.parent_unit.as_ref()?;
+    Some(Statement::new(
+        "WITH RECURSIVE up(key, parent_key, n) AS ( \
+           SELECT key, parent_key, 1 FROM business_units WHERE project = ?1 AND key = ?2 \
+           UNION ALL SELECT b.key, b.parent_key, up.n + 1 FROM business_units b JOIN up ON b.project = ?1 AND b.key = up.parent_key WHERE up.n < 7 \
+         ) INSERT INTO version_guards (ok) \
+         SELECT coalesce((SELECT top_level_key FROM business_units WHERE project = ?1 AND key = ?2) = ?3, 0) \
+           AND (SELECT COUNT(*) FROM up WHERE parent_key IS NULL) = 1 AND (SELECT MAX(n) FROM up) + 1 <= ?4",
+        vec![
+            Param::text(project),
+            Param::text(&parent.key),
+            Param::text(&unit.top_level_unit.key),
+            Param::uint(business_unit::MAX_DEPTH as u64),
+        ],
+    ))
+}
+
+/// The most units an associate's query takes as inherited memberships (the `in` list of a
+/// query holds at most 1 000 values).
+pub const MAX_INHERITED_MEMBERSHIPS: u32 = 1_000;
+
+/// The keys of the units where `customer` is an associate only by inheritance, as the
+/// associate lookup computes it: below a unit holding an `Enabled` assignment of the
+/// customer, while every unit on the way is in `associateMode` `ExplicitAndFromParent` (at
+/// most [`MAX_INHERITED_MEMBERSHIPS`] + 1, so a caller sees when there are more).
+pub fn inherited_memberships(project: &str, customer: &str) -> Statement {
+    Statement::new(
+        "WITH RECURSIVE reached(key, n) AS ( \
+           SELECT c.key, 1 FROM business_units s \
+             JOIN business_units c ON c.project = s.project AND c.parent_key = s.key \
+           WHERE s.project = ?1 AND s.id IN (SELECT from_id FROM resource_references \
+               WHERE project = ?1 AND to_type = 'customer' AND to_id = ?2 AND from_type = 'business-unit') \
+             AND EXISTS (SELECT 1 FROM json_each(s.doc, '$.associates') a, \
+                 json_each(a.value, '$.associateRoleAssignments') r \
+               WHERE json_extract(a.value, '$.customer.id') = ?2 AND json_extract(r.value, '$.inheritance') = 'Enabled') \
+             AND json_extract(c.doc, '$.associateMode') = 'ExplicitAndFromParent' \
+           UNION SELECT c.key, reached.n + 1 FROM reached \
+             JOIN business_units c ON c.project = ?1 AND c.parent_key = reached.key \
+           WHERE reached.n < 5 AND json_extract(c.doc, '$.associateMode') = 'ExplicitAndFromParent' \
+         ) SELECT DISTINCT key FROM reached ORDER BY key LIMIT ?3",
+        vec![
+            Param::text(project),
+            Param::text(customer),
+            Param::uint(u64::from(MAX_INHERITED_MEMBERSHIPS) + 1),
+        ],
+    )
 }
 
 /// A move (`changeParentUnit`): the subtree's `topLevelUnit` follows the unit's, each

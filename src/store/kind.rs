@@ -25,7 +25,7 @@ pub trait Kind: 'static {
         + Clone
         + PartialEq
         + 'static;
-    type Draft: DeserializeOwned;
+    type Draft: DeserializeOwned + Clone;
     type Table: Table<State = Self::State>;
     /// The path segment of its endpoints (`customer-groups`).
     const SEGMENT: &'static str;

@@ -24,7 +24,8 @@ use crate::store::platform::CryptoRandom;
 pub struct ResourceCommand<A> {
     pub project: String,
     pub id: String,
-    pub client_id: String,
+    /// Who writes (`lastModifiedBy`).
+    pub by: ClientLogging,
     pub now_ms: i64,
     pub write: ResourceWrite<A>,
 }
@@ -82,7 +83,7 @@ where
     ) -> Result<(Reply, Option<K::State>), Attempt> {
         let db = object.db(&command.project)?;
         let place = (command.project.as_str(), Self::TYPE_ID);
-        let by = ClientLogging::client(&command.client_id);
+        let by = command.by.clone();
         match &command.write {
             ResourceWrite::Update { request } => {
                 let refs =
@@ -215,6 +216,12 @@ pub fn refusal<K: Kind>(err: StoreError, state: &K::State) -> Rejection {
         StoreError::LimitReached => ApiError::MaxResourceLimitExceeded {
             type_id: type_id.into(),
             limit: K::MAX_PER_PROJECT.unwrap_or_default(),
+        }
+        .into(),
+        // A create whose guards kept failing (its business unit's tree kept moving).
+        StoreError::VersionConflict => ApiError::ConcurrentModification {
+            expected: 0,
+            current: None,
         }
         .into(),
         _ => err.into(),

@@ -7,7 +7,9 @@
 //! an alarm is retried by the platform if its handler fails, and one object per index keeps a
 //! single builder per index. Each alarm runs steps (one D1 batch of `SEARCH_INDEX_BATCH`
 //! customers each) for up to [`SLICE_MS`], then sets the next alarm at once (or after
-//! `SEARCH_INDEX_PAUSE_MS`, one step per alarm).
+//! `SEARCH_INDEX_PAUSE_MS`, one step per alarm). A failing step is tried again after a pause
+//! and, after `domain::project::BUILD_ATTEMPTS` failed attempts, the build is given up: the
+//! index is `Failed` (activating again starts a new build).
 
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State};
@@ -19,7 +21,7 @@ use super::search_index;
 use super::search_sql::{self, Expansions, Index};
 use super::sql::{Param, Statement};
 use super::StoreError;
-use crate::domain::project::IndexState;
+use crate::domain::project::{self, AfterFailure, IndexState, MyUnitSettings};
 use crate::domain::search::{text, SearchRequest};
 use crate::domain::time::iso_millis;
 
@@ -39,6 +41,7 @@ struct StateRow {
     retry_count: Option<u64>,
     started_at: Option<String>,
     last_modified_at: String,
+    last_used_at: Option<String>,
 }
 
 impl StateRow {
@@ -52,13 +55,14 @@ impl StateRow {
             retry_count: self.retry_count,
             started_at: self.started_at.clone(),
             last_modified_at: self.last_modified_at.clone(),
+            last_used_at: self.last_used_at.clone(),
         }
     }
 }
 
 async fn state_row(db: &Db, project: &str, resource: &str) -> Result<Option<StateRow>, StoreError> {
     db.first(&Statement::new(
-        "SELECT activated, status, generation, indexed, failed, estimated_total, cursor, retry_count, started_at, last_modified_at \
+        "SELECT activated, status, generation, indexed, failed, estimated_total, cursor, retry_count, started_at, last_modified_at, last_used_at \
          FROM search_indexes WHERE project = ?1 AND resource = ?2",
         vec![Param::text(project), Param::text(resource)],
     ))
@@ -79,19 +83,61 @@ pub async fn project_row(
     db: &Db,
     project: &str,
 ) -> Result<Option<(u64, String, String)>, StoreError> {
+    Ok(project_settings(db, project)
+        .await?
+        .map(|(version, created, modified, _)| (version, created, modified)))
+}
+
+/// The project row with the settings of units created on `/me`.
+pub async fn project_settings(
+    db: &Db,
+    project: &str,
+) -> Result<Option<(u64, String, String, MyUnitSettings)>, StoreError> {
     #[derive(Deserialize)]
     struct Row {
         version: u64,
         created_at: String,
         last_modified_at: String,
+        my_business_unit_status: String,
+        my_business_unit_role: Option<String>,
     }
     let row: Option<Row> = db
         .first(&Statement::new(
-            "SELECT version, created_at, last_modified_at FROM projects WHERE project = ?1",
+            "SELECT version, created_at, last_modified_at, my_business_unit_status, my_business_unit_role \
+             FROM projects WHERE project = ?1",
             vec![Param::text(project)],
         ))
         .await?;
-    Ok(row.map(|r| (r.version, r.created_at, r.last_modified_at)))
+    Ok(row.map(|r| {
+        let settings = MyUnitSettings {
+            status: r.my_business_unit_status,
+            role: r.my_business_unit_role,
+        };
+        (r.version, r.created_at, r.last_modified_at, settings)
+    }))
+}
+
+/// Sets the status of units created on `/me` (in a project update's batch).
+pub fn set_my_unit_status(project: &str, status: &str) -> Statement {
+    Statement::new(
+        "UPDATE projects SET my_business_unit_status = ?2 WHERE project = ?1",
+        vec![Param::text(project), Param::text(status)],
+    )
+}
+
+/// Sets the role the creator of a unit on `/me` gets (in a project update's batch), with a
+/// guard that the role still exists.
+pub fn set_my_unit_role(project: &str, role_key: &str) -> Vec<Statement> {
+    vec![
+        Statement::new(
+            "INSERT INTO reference_guards (ok) SELECT COUNT(*) FROM associate_roles WHERE project = ?1 AND key = ?2",
+            vec![Param::text(project), Param::text(role_key)],
+        ),
+        Statement::new(
+            "UPDATE projects SET my_business_unit_role = ?2 WHERE project = ?1",
+            vec![Param::text(project), Param::text(role_key)],
+        ),
+    ]
 }
 
 /// Writes a project update at `version` (the batch aborts with `VersionConflict` if the
@@ -120,6 +166,55 @@ pub async fn update_project(
     ];
     batch.extend(also);
     db.batch(&batch).await.map(|_| ())
+}
+
+/// Records that a search used the project's index of `resource` at `now`.
+pub async fn record_use(
+    db: &Db,
+    project: &str,
+    resource: &str,
+    now: &str,
+) -> Result<(), StoreError> {
+    let def = search_index::Def::of(resource)
+        .ok_or_else(|| StoreError::Other(format!("no search index of {resource}")))?;
+    db.batch(&[search_index::record_use(def, project, now)])
+        .await
+        .map(|_| ())
+}
+
+/// Switches off every index (of every project and database) that no search used for
+/// `domain::project::UNUSED_DAYS` at `now_ms`; returns how many. An index searched meanwhile
+/// stays on (the batch's guard).
+pub async fn deactivate_unused(env: &Env, now_ms: i64) -> Result<usize, StoreError> {
+    #[derive(Deserialize)]
+    struct Unused {
+        project: String,
+        resource: String,
+    }
+    let (before, now) = (project::unused_before(now_ms), iso_millis(now_ms));
+    let mut switched_off = 0;
+    for db in Db::every(env)? {
+        let unused: Vec<Unused> = db.all(&search_index::unused(&before)).await?;
+        for index in unused {
+            let Some(def) = search_index::Def::of(&index.resource) else {
+                continue;
+            };
+            match db
+                .batch(&search_index::deactivate_unused(
+                    def,
+                    &index.project,
+                    &before,
+                    &now,
+                ))
+                .await
+            {
+                Ok(_) => switched_off += 1,
+                Err(StoreError::VersionConflict) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(switched_off)
 }
 
 /// One result row of a search page.
@@ -231,8 +326,7 @@ impl DurableObject for SearchIndexer {
             }
             Err(e) => {
                 worker::console_error!("search index build of {}: {e}", job.project);
-                self.count_retry(&job).await;
-                Err(worker::Error::RustError(e.to_string()))
+                self.failed_attempt(&job).await
             }
         }
     }
@@ -262,14 +356,40 @@ impl SearchIndexer {
         }
     }
 
-    async fn count_retry(&self, job: &Job) {
-        if let Ok(db) = Db::for_project(&self.env, &job.project) {
-            let _ = db
-                .batch(&[Statement::new(
-                    "UPDATE search_indexes SET retry_count = coalesce(retry_count, 0) + 1 WHERE project = ?1 AND resource = ?2",
-                    vec![Param::text(&job.project), Param::text(&job.resource)],
-                )])
-                .await;
+    /// After a failed step: counts the attempt and retries after a pause, or gives the build
+    /// up as `Failed` (`domain::project::after_failed_attempt`). If even that cannot be
+    /// written, the alarm fails and the platform retries it.
+    async fn failed_attempt(&self, job: &Job) -> worker::Result<Response> {
+        let stored = |e: StoreError| worker::Error::RustError(e.to_string());
+        let db = Db::for_project(&self.env, &job.project).map_err(stored)?;
+        let row = state_row(&db, &job.project, &job.resource)
+            .await
+            .map_err(stored)?;
+        let (Some(row), Some(def)) = (row, search_index::Def::of(&job.resource)) else {
+            self.state.storage().delete("job").await?;
+            return Response::ok("no index");
+        };
+        let attempts = row.retry_count.unwrap_or(0) + 1;
+        match project::after_failed_attempt(attempts) {
+            AfterFailure::RetryIn(pause) => {
+                let counted =
+                    search_index::attempt_failed(def, &job.project, row.generation, attempts);
+                db.batch(&[counted]).await.map_err(stored)?;
+                self.state.storage().set_alarm(pause).await?;
+                Response::ok("retry")
+            }
+            AfterFailure::GiveUp => {
+                let step = (
+                    row.generation,
+                    row.cursor.as_str(),
+                    config::search_index_batch(&self.env),
+                );
+                let now = iso_millis(now_ms());
+                let failed = search_index::build_failed(def, &job.project, step, attempts, &now);
+                db.batch(&[failed]).await.map_err(stored)?;
+                self.state.storage().delete("job").await?;
+                Response::ok("failed")
+            }
         }
     }
 }

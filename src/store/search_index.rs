@@ -172,20 +172,23 @@ pub fn customer_write(project: &str, id: &str, after: Option<&Customer>) -> Vec<
 
 /// What a write to a business unit does to the index (after the unit's row and, for a move,
 /// its subtree's rows are written, in the same batch): the unit's rows re-derived (or
-/// removed with it) and, when `moved`, those of every unit of its (new) tree, whose
-/// `topLevelUnit.key` may have changed.
+/// removed with it) and, when `subtree` (its top-level unit, stores, store mode or parent
+/// changed), those of every unit below it, whose `topLevelUnit.key` and
+/// `inheritedStores.key` may have changed.
 pub fn business_unit_write(
     project: &str,
     id: &str,
     after: Option<&BusinessUnit>,
-    moved: bool,
+    subtree: bool,
 ) -> Vec<Statement> {
     let mut statements = BUSINESS_UNITS.write(project, id, after.map(business_unit_terms));
-    if let (Some(unit), true) = (after, moved) {
-        let params = [Param::text(project), Param::text(&unit.top_level_unit.key)];
+    if let (Some(unit), true) = (after, subtree) {
+        let params = [Param::text(project), Param::text(unit.key.as_str())];
         let active = BUSINESS_UNITS.active();
         statements.extend(BUSINESS_UNITS.reindex(
-            "{id} IN (SELECT b.id FROM business_units b WHERE b.project = ?1 AND b.top_level_key = ?2)",
+            "{id} IN (WITH RECURSIVE down(key, n) AS (SELECT ?2, 0 \
+               UNION ALL SELECT c.key, down.n + 1 FROM business_units c JOIN down ON c.project = ?1 AND c.parent_key = down.key WHERE down.n < 7) \
+             SELECT c.id FROM business_units c JOIN down ON c.project = ?1 AND c.key = down.key WHERE down.n > 0)",
             &params,
             (&active, &[]),
         ));
@@ -283,7 +286,7 @@ pub fn build_step(
         (&guard, &[Param::Int(generation)]),
     );
     statements.push(Statement::new(
-        "UPDATE search_indexes SET status = 'Indexing', indexed = indexed + ?3, cursor = ?4, last_modified_at = ?5 \
+        "UPDATE search_indexes SET status = 'Indexing', indexed = indexed + ?3, cursor = ?4, last_modified_at = ?5, retry_count = NULL \
          WHERE project = ?1 AND resource = ?6 AND generation = ?2 AND activated = 1",
         vec![
             Param::text(project),
@@ -295,6 +298,48 @@ pub fn build_step(
         ],
     ));
     statements
+}
+
+/// A failed attempt at the next step counted (`retryCount`), while activation `generation`
+/// stands.
+pub fn attempt_failed(def: Def, project: &str, generation: i64, attempts: u64) -> Statement {
+    Statement::new(
+        "UPDATE search_indexes SET retry_count = ?3 WHERE project = ?1 AND resource = ?4 AND generation = ?2 AND activated = 1",
+        vec![
+            Param::text(project),
+            Param::Int(generation),
+            Param::uint(attempts),
+            Param::text(def.resource),
+        ],
+    )
+}
+
+/// A build given up after `attempts` failed attempts at its next step: the index `Failed`,
+/// the resources of that step (the next `batch` after `cursor`) counted in `failed`.
+pub fn build_failed(
+    def: Def,
+    project: &str,
+    (generation, cursor, batch): (i64, &str, u32),
+    attempts: u64,
+    now: &str,
+) -> Statement {
+    Statement::new(
+        format!(
+            "UPDATE search_indexes SET status = 'Failed', retry_count = ?3, last_modified_at = ?4, \
+             failed = failed + (SELECT COUNT(*) FROM (SELECT id FROM {} WHERE project = ?1 AND id > ?5 ORDER BY id LIMIT ?6)) \
+             WHERE project = ?1 AND resource = ?7 AND generation = ?2 AND activated = 1",
+            def.table
+        ),
+        vec![
+            Param::text(project),
+            Param::Int(generation),
+            Param::uint(attempts),
+            Param::text(now),
+            Param::text(cursor),
+            Param::Int(i64::from(batch)),
+            Param::text(def.resource),
+        ],
+    )
 }
 
 /// The end of a build: the index Ready.
@@ -340,16 +385,17 @@ pub fn remember_terms(def: Def, terms: &[String]) -> Statement {
     )
 }
 
-/// Activation: the index Scheduled for a new build (a new generation), every customer to do.
+/// Activation: the index Scheduled for a new build (a new generation), every resource to do;
+/// it counts as used from now (for the automatic deactivation).
 pub fn activate(def: Def, project: &str, now: &str) -> Statement {
     let (resource, count_table) = (def.resource, def.table);
     Statement::new(
         format!(
-            "INSERT INTO search_indexes (project, resource, activated, status, generation, indexed, failed, estimated_total, cursor, started_at, last_modified_at) \
-             VALUES (?1, ?2, 1, 'Scheduled', 1, 0, 0, (SELECT COUNT(*) FROM {count_table} WHERE project = ?1), '', ?3, ?3) \
+            "INSERT INTO search_indexes (project, resource, activated, status, generation, indexed, failed, estimated_total, cursor, started_at, last_modified_at, last_used_at) \
+             VALUES (?1, ?2, 1, 'Scheduled', 1, 0, 0, (SELECT COUNT(*) FROM {count_table} WHERE project = ?1), '', ?3, ?3, ?3) \
              ON CONFLICT (project, resource) DO UPDATE SET activated = 1, status = 'Scheduled', generation = generation + 1, \
              indexed = 0, failed = 0, estimated_total = excluded.estimated_total, cursor = '', retry_count = NULL, \
-             started_at = excluded.started_at, last_modified_at = excluded.last_modified_at"
+             started_at = excluded.started_at, last_modified_at = excluded.last_modified_at, last_used_at = excluded.last_used_at"
         ),
         vec![Param::text(project), Param::text(resource), Param::text(now)],
     )
@@ -374,4 +420,44 @@ pub fn deactivate(def: Def, project: &str, now: &str) -> Vec<Statement> {
             p(),
         ),
     ]
+}
+
+/// A search used the index at `now` (see `domain::project::use_to_record`).
+pub fn record_use(def: Def, project: &str, now: &str) -> Statement {
+    Statement::new(
+        "UPDATE search_indexes SET last_used_at = ?3 WHERE project = ?1 AND resource = ?2 AND activated = 1",
+        vec![Param::text(project), Param::text(def.resource), Param::text(now)],
+    )
+}
+
+/// The active indexes no search used since `before`: `(project, resource)` rows.
+pub fn unused(before: &str) -> Statement {
+    Statement::new(
+        "SELECT project, resource FROM search_indexes WHERE activated = 1 \
+         AND coalesce(last_used_at, last_modified_at) < ?1 ORDER BY project, resource",
+        vec![Param::text(before)],
+    )
+}
+
+/// The automatic deactivation of an index no search used since `before`: a guard that it is
+/// still unused (a search landing first keeps it), the deactivation, and the project one
+/// version on (its `searchIndexing` changes), in one batch.
+pub fn deactivate_unused(def: Def, project: &str, before: &str, now: &str) -> Vec<Statement> {
+    let mut batch = vec![
+        Statement::new(
+            "INSERT INTO version_guards (ok) SELECT COUNT(*) FROM search_indexes WHERE project = ?1 AND resource = ?2 \
+             AND activated = 1 AND coalesce(last_used_at, last_modified_at) < ?3",
+            vec![Param::text(project), Param::text(def.resource), Param::text(before)],
+        ),
+        Statement::new(
+            "INSERT OR IGNORE INTO projects (project, version, created_at, last_modified_at) VALUES (?1, 1, ?2, ?2)",
+            vec![Param::text(project), Param::text(now)],
+        ),
+        Statement::new(
+            "UPDATE projects SET version = version + 1, last_modified_at = ?2 WHERE project = ?1",
+            vec![Param::text(project), Param::text(now)],
+        ),
+    ];
+    batch.extend(deactivate(def, project, now));
+    batch
 }

@@ -15,6 +15,7 @@ tests!(as_associate;
     creating_and_moving_need_add_child_units,
     scopes_and_methods,
     my_business_units,
+    creating_my_business_units_follows_the_project_settings,
 );
 
 fn base(associate: &str) -> String {
@@ -67,10 +68,42 @@ fn reads_need_membership(app: &App) {
     assert_eq!(app.head(&by_key, app.admin()).status, 200);
     let by_key = format!("{}/key={}", base(&outsider), div["key"].as_str().unwrap());
     assert_eq!(app.head(&by_key, app.admin()).status, 404);
-    let page = app.get(&format!("{}?withTotal=true", base(&boss)), app.admin());
+    // The query lists the units the customer belongs to explicitly or by inheritance (the
+    // Division inherits the Company's Enabled assignment; an Explicit-mode Division, and
+    // anything below a Disabled assignment, does not).
+    let explicit = division(app, &co, json!({"associateMode": "Explicit"}));
+    let below = division(app, &div, json!({}));
+    let page = app.get(
+        &format!("{}?withTotal=true&sort=createdAt+asc", base(&boss)),
+        app.admin(),
+    );
     assert_eq!(page.status, 200, "{}", page.text);
-    assert_eq!(page.json["total"], 1, "{}", page.text);
-    assert_eq!(page.json["results"][0]["key"], co["key"]);
+    assert_eq!(page.json["total"], 3, "{}", page.text);
+    let listed: Vec<&Value> = page.json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| &u["key"])
+        .collect();
+    assert_eq!(listed, [&co["key"], &div["key"], &below["key"]]);
+    let disabled_member = customer(app);
+    let step = app.update(
+        &format!("/demo/business-units/{}", id_of(&explicit)),
+        app.admin(),
+        1,
+        json!([{"action": "addAssociate", "associate": associate(&disabled_member, &[(&viewer, "Disabled")])}]),
+    );
+    assert_eq!(step.status, 200, "{}", step.text);
+    let _below_disabled = division(app, &explicit, json!({}));
+    let page = app.get(&base(&disabled_member), app.admin());
+    assert_eq!(page.json["count"], 1, "{}", page.text);
+    // A variable of the request's own cannot widen the inherited units.
+    let sneaky = format!(
+        "{}?var.asAssociateInheritedUnits={}",
+        base(&boss),
+        explicit["key"].as_str().unwrap()
+    );
+    assert_eq!(app.get(&sneaky, app.admin()).json["count"], 3);
     let filtered = format!("{}?where=key%3D%22nothing%22", base(&boss));
     assert_eq!(app.get(&filtered, app.admin()).json["count"], 0);
     assert_eq!(app.get(&base(&outsider), app.admin()).json["count"], 0);
@@ -204,6 +237,10 @@ fn creating_and_moving_need_add_child_units(app: &App) {
     let reply = app.post(&base(&founder), app.admin(), &draft(&co));
     assert_eq!(reply.status, 201, "{}", reply.text);
     let child = reply.json;
+    // Who created it says as which associate (`createdBy.associate`).
+    let founder_ref = json!({"typeId": "customer", "id": founder});
+    assert_eq!(child["createdBy"]["associate"], founder_ref, "{child}");
+    assert_eq!(child["createdBy"]["clientId"], "demo-admin");
     // Inherited AddChildUnits lets the founder create below the Division too.
     let reply = app.post(&base(&founder), app.admin(), &draft(&child));
     assert_eq!(reply.status, 201, "{}", reply.text);
@@ -320,7 +357,37 @@ fn my_business_units(app: &App) {
     let stranger = crate::business_units::company(app, "stranger");
     let page = app.get("/demo/me/business-units", &token);
     assert_eq!(page.status, 200, "{}", page.text);
-    assert_eq!(page.json["count"], 2, "{}", page.text);
+    assert_eq!(page.json["count"], 4, "{}", page.text);
+    // Customers are not expanded here (401 Unauthorized); other references are.
+    for expand in ["associates[*].customer", "inheritedAssociates[*].customer"] {
+        let reply = app.get(
+            &format!(
+                "/demo/me/business-units/{}?expand={}",
+                id_of(&a),
+                crate::support::encode(expand)
+            ),
+            &token,
+        );
+        let error = reply.assert_error(401, "Unauthorized");
+        assert_eq!(
+            error["message"],
+            "Customer reference expansion not permitted on my business unit"
+        );
+        app.get(
+            &format!(
+                "/demo/me/business-units?expand={}",
+                crate::support::encode(expand)
+            ),
+            &token,
+        )
+        .assert_error(401, "Unauthorized");
+    }
+    let roles = crate::support::encode("associates[*].associateRoleAssignments[*].associateRole");
+    let reply = app.get(
+        &format!("/demo/me/business-units/{}?expand={roles}", id_of(&co)),
+        &token,
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
     let path = |unit: &Value| format!("/demo/me/business-units/{}", id_of(unit));
     assert_eq!(app.get(&path(&a), &token).status, 200);
     let by_key = format!(
@@ -337,6 +404,17 @@ fn my_business_units(app: &App) {
         json!([{"action": "changeName", "name": "mine"}]),
     );
     assert_eq!(reply.status, 200, "{}", reply.text);
+    let me_ref = json!({"typeId": "customer", "id": me});
+    assert_eq!(
+        reply.json["lastModifiedBy"]["associate"], me_ref,
+        "{}",
+        reply.text
+    );
+    assert_eq!(
+        reply.json["lastModifiedBy"]["customer"], me_ref,
+        "{}",
+        reply.text
+    );
     // Not a MyBusinessUnit action.
     app.update(
         &path(&co),
@@ -362,14 +440,7 @@ fn my_business_units(app: &App) {
         json!([{"action": "changeName", "name": "x"}]),
     );
     refused(&reply, &other, &theirs, "UpdateBusinessUnitDetails");
-    // No create (no role on creation is configured), no delete, no admin or client token.
-    let k = unique("mine");
-    app.post(
-        "/demo/me/business-units",
-        &token,
-        &json!({"key": k, "name": k, "unitType": "Company"}),
-    )
-    .assert_error(400, "InvalidOperation");
+    // No delete, no admin or client token.
     app.delete(&format!("{}?version=2", path(&co)), &token)
         .assert_error(405, "MethodNotAllowed");
     app.get("/demo/me/business-units", app.admin())
@@ -377,4 +448,73 @@ fn my_business_units(app: &App) {
     let units = app.token(ADMIN, Some("manage_business_units:demo"));
     app.get("/demo/me/business-units", &units)
         .assert_error(403, "insufficient_scope");
+}
+
+/// `POST /me/business-units`: refused (400 `InvalidOperation`) until the project names the
+/// role a creator gets (`setMyBusinessUnitAssociateRoleOnCreation`); then a Company is created
+/// with the customer as its associate with that role and the project's
+/// `myBusinessUnitStatusOnCreation`; a Division needs `AddChildUnits` in its parent; the
+/// fields MyBusinessUnitDraft lacks are refused. The only test changing these demo settings.
+fn creating_my_business_units_follows_the_project_settings(app: &App) {
+    let (me, token) = buyer(app);
+    let draft = |extra: Value| {
+        let k = unique("mine");
+        let mut d = json!({"key": k, "name": k, "unitType": "Company"});
+        d.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        d
+    };
+    let project = app.get("/demo", app.admin()).json;
+    if project["businessUnits"]["myBusinessUnitAssociateRoleOnCreation"].is_null() {
+        app.post("/demo/me/business-units", &token, &draft(json!({})))
+            .assert_error(400, "InvalidOperation");
+    }
+    let settings = |actions: Value| {
+        let version = app.get("/demo", app.admin()).json["version"]
+            .as_u64()
+            .unwrap();
+        app.update("/demo", app.admin(), version, actions)
+    };
+    let founder = role(app, json!(["AddChildUnits", "UpdateBusinessUnitDetails"]));
+    settings(json!([{"action": "setMyBusinessUnitAssociateRoleOnCreation", "associateRole": {"key": "no-such-role"}}]))
+        .assert_error(400, "ReferencedResourceNotFound");
+    let reply = settings(json!([
+        {"action": "setMyBusinessUnitAssociateRoleOnCreation", "associateRole": {"key": founder}},
+        {"action": "changeMyBusinessUnitStatusOnCreation", "status": "Active"}
+    ]));
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(
+        reply.json["businessUnits"],
+        json!({"myBusinessUnitStatusOnCreation": "Active",
+               "myBusinessUnitAssociateRoleOnCreation": {"typeId": "associate-role", "key": founder}})
+    );
+    let reply = app.post("/demo/me/business-units", &token, &draft(json!({})));
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let co = reply.json;
+    assert_eq!(co["status"], "Active");
+    assert_eq!(co["associates"][0]["customer"]["id"], me.as_str());
+    assert_eq!(
+        co["associates"][0]["associateRoleAssignments"][0],
+        json!({"associateRole": {"typeId": "associate-role", "key": founder}, "inheritance": "Enabled"})
+    );
+    assert_eq!(co["createdBy"]["associate"]["id"], me.as_str());
+    // A Division below a unit where the creator may add children; not elsewhere.
+    let below = |parent: &Value| {
+        draft(json!({"unitType": "Division", "parentUnit": {"key": parent["key"]}}))
+    };
+    let reply = app.post("/demo/me/business-units", &token, &below(&co));
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let stranger = crate::business_units::company(app, "notmine");
+    let reply = app.post("/demo/me/business-units", &token, &below(&stranger));
+    refused(&reply, &me, &Value::Null, "AddChildUnits");
+    for extra in [
+        json!({"stores": []}),
+        json!({"status": "Active"}),
+        json!({"associates": []}),
+    ] {
+        app.post("/demo/me/business-units", &token, &draft(extra))
+            .assert_error(400, "InvalidJsonInput");
+    }
+    assert_eq!(app.get("/demo/me/business-units", &token).json["count"], 2);
 }

@@ -17,7 +17,9 @@ tests!(business_unit_search;
     writes_and_moves_are_visible_at_once,
     bad_input_is_a_400_naming_the_problem,
     search_needs_its_scopes_and_store_tokens_see_their_stores,
+    store_tokens_find_units_that_inherit_their_stores,
     ; serial: activation_indexes_existing_units_and_deactivation_stops_search,
+    a_build_that_keeps_failing_is_reported_failed,
 );
 
 const SEARCH: &str = "/demo/business-units/search";
@@ -278,10 +280,9 @@ fn search_needs_its_scopes_and_store_tokens_see_their_stores(app: &App) {
         for hit in reply.json["results"].as_array().unwrap() {
             let id = hit["id"].as_str().unwrap();
             let unit = app.get(&format!("/demo/business-units/{id}"), app.admin());
-            let stores: Vec<&str> = unit.json["stores"]
-                .as_array()
-                .into_iter()
-                .flatten()
+            let stores: Vec<&str> = ["stores", "inheritedStores"]
+                .iter()
+                .flat_map(|field| unit.json[field].as_array().into_iter().flatten())
                 .filter_map(|s| s["key"].as_str())
                 .collect();
             assert!(stores.contains(&"s1"), "{}", unit.text);
@@ -302,6 +303,80 @@ fn search_needs_its_scopes_and_store_tokens_see_their_stores(app: &App) {
         .assert_error(403, "insufficient_scope");
     app.post(SEARCH, "nope", &json!({}))
         .assert_error(401, "invalid_token");
+}
+
+/// A Division in `storeMode` FromParent is found by a token of the store it inherits, and stays
+/// so through every change that changes what it inherits: its ancestor's stores, a unit
+/// between switching its store mode, a move to another tree.
+fn store_tokens_find_units_that_inherit_their_stores(app: &App) {
+    let t = tag();
+    let [s1, s2, s3, s4] = ["a", "b", "c", "d"].map(|n| format!("{t}{n}"));
+    let store = |key: &str| json!([{"key": key, "typeId": "store"}]);
+    let unit = |name: &str, extra: Value| {
+        let mut draft = json!({"key": format!("{t}-{name}"), "name": format!("{t} {name}")});
+        draft
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        create(app, "demo", app.admin(), draft)
+    };
+    let below =
+        |parent: &Value| json!({"unitType": "Division", "parentUnit": {"key": parent["key"]}});
+    let company = unit("co", json!({"unitType": "Company", "stores": store(&s1)}));
+    let d1 = unit("d1", below(&company));
+    let d2 = unit("d2", below(&d1));
+    let mut d3_draft = below(&d1);
+    d3_draft["storeMode"] = json!("Explicit");
+    d3_draft["stores"] = store(&s2);
+    let d3 = unit("d3", d3_draft);
+    let d4 = unit("d4", below(&d3));
+    let other = unit(
+        "other",
+        json!({"unitType": "Company", "stores": store(&s4)}),
+    );
+    let in_store = |key: &str| {
+        let token = app.token(ADMIN, Some(&format!("view_business_units:demo:{key}")));
+        found_as(app, &token, &t, json!({"exists": {"field": "key"}}))
+    };
+    assert_eq!(in_store(&s1), sorted(&[&company, &d1, &d2]));
+    assert_eq!(in_store(&s2), sorted(&[&d3, &d4]));
+    let inherited = found_as(
+        app,
+        app.admin(),
+        &t,
+        json!({"exact": {"field": "inheritedStores.key", "value": s1}}),
+    );
+    assert_eq!(inherited, sorted(&[&d1, &d2]));
+    // The Company's stores change: what its Divisions inherit follows.
+    let version = |u: &Value| {
+        app.get(&path(u), app.admin()).json["version"]
+            .as_u64()
+            .unwrap()
+    };
+    let step = |u: &Value, actions: Value| {
+        let reply = app.update(&path(u), app.admin(), version(u), actions);
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    };
+    step(
+        &company,
+        json!([{"action": "setStores", "stores": store(&s3)}]),
+    );
+    assert_eq!(in_store(&s1), Vec::<String>::new());
+    assert_eq!(in_store(&s3), sorted(&[&company, &d1, &d2]));
+    // d3 switches to FromParent: it and d4 now inherit the Company's store.
+    step(
+        &d3,
+        json!([{"action": "setStoreMode", "storeMode": "FromParent"}]),
+    );
+    assert_eq!(in_store(&s2), Vec::<String>::new());
+    assert_eq!(in_store(&s3), sorted(&[&company, &d1, &d2, &d3, &d4]));
+    // d3 moves to the other Company: its subtree inherits that one's store.
+    step(
+        &d3,
+        json!([{"action": "changeParentUnit", "parentUnit": {"key": other["key"]}}]),
+    );
+    assert_eq!(in_store(&s3), sorted(&[&company, &d1, &d2]));
+    assert_eq!(in_store(&s4), sorted(&[&other, &d3, &d4]));
 }
 
 fn activation_indexes_existing_units_and_deactivation_stops_search(app: &App) {
@@ -367,4 +442,68 @@ fn activation_indexes_existing_units_and_deactivation_stops_search(app: &App) {
     wait_ready(app, "other", &token, &BUSINESS_UNITS);
     let reply = app.post(search, &token, &body);
     assert_eq!(reply.json["total"], 12, "{}", reply.text);
+}
+
+/// A unit whose stored document D1 cannot read as JSON (written from outside) makes every
+/// attempt at its build step fail: after three attempts the indexing status is `Failed`, with
+/// `states.failed` counting the step's units and `retryCount` 3, and searches answer 409.
+/// Once the document is whole again, activating again builds the index. Serial: it writes D1
+/// from outside.
+fn a_build_that_keeps_failing_is_reported_failed(app: &App) {
+    let token = app.token(OTHER_ADMIN, None);
+    let t = tag();
+    let unit = create(
+        app,
+        "other",
+        &token,
+        json!({"key": t, "name": format!("{t} broken"), "unitType": "Company"}),
+    );
+    let id = id_of(&unit).to_string();
+    let doc = app.d1_query(&format!(
+        "SELECT doc FROM business_units WHERE project = 'other' AND id = '{id}'"
+    ))[0]["doc"]
+        .as_str()
+        .unwrap()
+        .replace('\'', "''");
+    app.d1_query(&format!(
+        "UPDATE business_units SET doc = '{{not json' WHERE project = 'other' AND id = '{id}'"
+    ));
+    let switch = |status: &str| {
+        let project = app.get("/other", &token).json;
+        let version = project["version"].as_u64().unwrap();
+        let action = json!([{"action": "changeBusinessUnitSearchStatus", "status": status}]);
+        let reply = app.update("/other", &token, version, action);
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    };
+    switch("Deactivated");
+    switch("Activated");
+    let started = std::time::Instant::now();
+    let failed = loop {
+        let status = app.get("/other/business-units/search/indexing-status", &token);
+        assert_ne!(status.json["status"], "Ready", "{}", status.text);
+        if status.json["status"] == "Failed" {
+            break status.json;
+        }
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "not Failed: {}",
+            status.text
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert!(
+        failed["states"]["failed"].as_u64().unwrap() >= 1,
+        "{failed}"
+    );
+    assert_eq!(failed["retryCount"], 3, "{failed}");
+    let body = json!({"query": {"exact": {"field": "key", "value": t}}});
+    app.post("/other/business-units/search", &token, &body)
+        .assert_error(409, "SearchNotReady");
+    app.d1_query(&format!(
+        "UPDATE business_units SET doc = '{doc}' WHERE project = 'other' AND id = '{id}'"
+    ));
+    switch("Activated");
+    wait_ready(app, "other", &token, &BUSINESS_UNITS);
+    let found = app.post("/other/business-units/search", &token, &body);
+    assert_eq!(found.json["results"][0]["id"], id, "{}", found.text);
 }

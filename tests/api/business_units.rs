@@ -4,6 +4,7 @@
 //! deleted), the associate lookup with inherited roles and the union of permissions, every
 //! update action built (and the two that are not answering 400), bad input, scopes, messages.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 
 use serde_json::{json, Value};
@@ -25,6 +26,7 @@ tests!(business_units;
     scopes_decide_who_reads_and_writes,
     changing_the_parent_moves_the_subtree,
     a_move_racing_updates_of_a_child_keeps_the_tree_whole,
+    divisions_created_while_their_tree_moves_keep_its_top_level_unit,
     two_opposite_moves_never_make_a_cycle,
     set_unit_type_turns_units_around,
     inherited_fields_are_computed_when_read,
@@ -1100,6 +1102,78 @@ fn a_move_racing_updates_of_a_child_keeps_the_tree_whole(app: &App) {
         }
         assert_eq!(get(app, &grandchild)["name"], format!("round {round}"));
     }
+}
+
+/// Creates race moves of their parent's subtree between two Companies: in each of six rounds
+/// eight clients create Divisions below a unit (and below its child) for as long as a ninth
+/// takes to move that unit to the other Company. After each round every unit of the subtree has the top-level
+/// unit of the tree it is in (a Division created on a stale read of its parent would keep the
+/// old one until the next move).
+fn divisions_created_while_their_tree_moves_keep_its_top_level_unit(app: &App) {
+    let (a, b) = (company(app, "cracea"), company(app, "craceb"));
+    let mover = division(app, &a, json!({}));
+    let child = division(app, &mover, json!({}));
+    let mut created: Vec<Value> = Vec::new();
+    for round in 0..6 {
+        let target = if round % 2 == 0 { &b } else { &a };
+        let barrier = Arc::new(Barrier::new(9));
+        let version = get(app, &mover)["version"].as_u64().unwrap();
+        let moving = AtomicBool::new(true);
+        created.extend(std::thread::scope(|s| {
+            let bar = Arc::clone(&barrier);
+            let (mover, moving) = (&mover, &moving);
+            let mover_thread = s.spawn(move || {
+                bar.wait();
+                let reply = app.update(
+                    &unit_path(mover),
+                    app.admin(),
+                    version,
+                    json!([{"action": "changeParentUnit", "parentUnit": {"key": target["key"]}}]),
+                );
+                moving.store(false, Ordering::SeqCst);
+                reply
+            });
+            // Each client creates until the move has answered (and once more).
+            let creating: Vec<_> = (0..8)
+                .map(|n| {
+                    let bar = Arc::clone(&barrier);
+                    let parent = if n % 2 == 0 { mover } else { &child };
+                    s.spawn(move || {
+                        bar.wait();
+                        let mut made = vec![division(app, parent, json!({}))];
+                        while moving.load(Ordering::SeqCst) && made.len() < 20 {
+                            made.push(division(app, parent, json!({})));
+                        }
+                        made
+                    })
+                })
+                .collect();
+            let moved = mover_thread.join().unwrap();
+            assert_eq!(moved.status, 200, "round {round}: {}", moved.text);
+            creating
+                .into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect::<Vec<_>>()
+        }));
+        for unit in created.iter().chain([&mover, &child]) {
+            let now = get(app, unit);
+            assert_eq!(
+                now["topLevelUnit"]["key"], target["key"],
+                "round {round}: {now}"
+            );
+        }
+    }
+    let listed = app.get(
+        &format!(
+            "/demo/business-units?where={}&limit=0",
+            encode(&format!(
+                "topLevelUnit(key = \"{}\")",
+                a["key"].as_str().unwrap()
+            ))
+        ),
+        app.admin(),
+    );
+    assert_eq!(listed.json["total"], created.len() + 3, "{}", listed.text);
 }
 
 fn a_move_says_so_in_messages(app: &App) {

@@ -4,13 +4,14 @@
 
 use serde_json::{json, Value};
 
-use crate::business_units::{create_unit, division};
+use crate::business_units::{associate, create_unit, customer, division, role};
 use crate::support::{id_of, unique, App, ADMIN};
 
 tests!(in_store_units;
     only_the_store_s_units_are_seen,
     writes_stay_in_the_store,
     store_scoped_tokens_stay_in_their_store,
+    the_associate_lookup_answers_for_the_store_s_units,
 );
 
 fn base(store: &str) -> String {
@@ -172,4 +173,66 @@ fn store_scoped_tokens_stay_in_their_store(app: &App) {
     assert_eq!(reply.status, 200, "{}", reply.text);
     let project_wide = app.token(ADMIN, Some("view_business_units:demo"));
     assert_eq!(app.get(&path(&other), &project_wide).status, 200);
+}
+
+/// `…/in-store/key={store}/business-units/{id or key=…}/associates/{customerId}`: the lookup
+/// of a unit of the store (own or inherited store), with inherited roles; 404 for a unit of
+/// another store and for a customer who is not an associate; the project's
+/// `view_business_units` is needed (a store-scoped token gets 403).
+fn the_associate_lookup_answers_for_the_store_s_units(app: &App) {
+    let (store, other) = (unique("st"), unique("st"));
+    let buyer = customer(app);
+    let role = role(app, json!(["UpdateAssociates"]));
+    let co = company_in(app, &[&store]);
+    let step = app.update(
+        &format!("/demo/business-units/{}", id_of(&co)),
+        app.admin(),
+        1,
+        json!([{"action": "addAssociate", "associate": associate(&buyer, &[(&role, "Enabled")])}]),
+    );
+    assert_eq!(step.status, 200, "{}", step.text);
+    let div = division(app, &co, json!({}));
+    let by_id = app.get(
+        &format!("{}/{}/associates/{buyer}", base(&store), id_of(&div)),
+        app.admin(),
+    );
+    assert_eq!(by_id.status, 200, "{}", by_id.text);
+    assert_eq!(by_id.json["customer"]["id"], buyer.as_str());
+    assert_eq!(
+        by_id.json["inheritedAssociateRoles"][0]["key"],
+        role.as_str()
+    );
+    assert_eq!(by_id.json["permissions"], json!(["UpdateAssociates"]));
+    let by_key = app.get(
+        &format!("{}/key={}/associates/{buyer}", base(&store), key(&co)),
+        app.admin(),
+    );
+    assert_eq!(by_key.status, 200, "{}", by_key.text);
+    assert_eq!(by_key.json["associateRoles"][0]["key"], role.as_str());
+    assert_eq!(
+        app.head(
+            &format!("{}/key={}/associates/{buyer}", base(&store), key(&co)),
+            app.admin()
+        )
+        .status,
+        200
+    );
+    // Another store's path: 404, as the unit does not exist there.
+    app.get(
+        &format!("{}/{}/associates/{buyer}", base(&other), id_of(&div)),
+        app.admin(),
+    )
+    .assert_error(404, "ResourceNotFound");
+    let stranger = customer(app);
+    app.get(
+        &format!("{}/{}/associates/{stranger}", base(&store), id_of(&div)),
+        app.admin(),
+    )
+    .assert_error(404, "ResourceNotFound");
+    let store_token = app.token(ADMIN, Some(&format!("view_business_units:demo:{store}")));
+    app.get(
+        &format!("{}/{}/associates/{buyer}", base(&store), id_of(&div)),
+        &store_token,
+    )
+    .assert_error(403, "insufficient_scope");
 }

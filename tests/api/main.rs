@@ -90,6 +90,7 @@ fn main() {
         business_units::serial_tests(),
         business_unit_search::serial_tests(),
         messages::serial_tests(),
+        search::serial_tests(),
         fuzz::serial_tests(),
     ]
     .concat();

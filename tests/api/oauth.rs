@@ -1269,6 +1269,16 @@ fn every_route_checks_every_kind_of_token(app: &App) {
             "",
         ),
         (
+            "GET",
+            format!("/demo/in-store/key=store-a/business-units/{missing}/associates/{missing}"),
+            "",
+        ),
+        (
+            "GET",
+            format!("/demo/in-store/key=store-a/business-units/key=nothing/associates/{missing}"),
+            "",
+        ),
+        (
             "POST",
             "/demo/in-store/key=store-a/business-units".into(),
             "{}",

@@ -1,7 +1,8 @@
 //! Customer Search: the project resource and activation (Scheduled → Indexing → Ready on a
 //! project with customers; SearchNotReady before and after), every expression kind on known
 //! customers with the expected ids and order, fuzzy levels, writes visible at once, every
-//! class of bad input, FTS5 syntax searched literally, and the scopes.
+//! class of bad input, FTS5 syntax searched literally, the scopes, and the automatic
+//! deactivation of an index no search used for 30 days.
 //!
 //! The `demo` project's search is activated before the tests run ([`activate_demo`]); the
 //! lifecycle runs in the `other` project.
@@ -23,6 +24,7 @@ tests!(search;
     fts5_syntax_in_values_is_searched_literally,
     custom_fields_are_searched_by_their_type,
     search_needs_its_scopes,
+    ; serial: an_index_no_search_used_for_thirty_days_is_switched_off,
 );
 
 const SEARCH: &str = "/demo/customers/search";
@@ -681,4 +683,104 @@ fn custom_fields_are_searched_by_their_type(app: &App) {
         &json!({"query": {"range": {"field": "custom.size", "fieldType": "number", "gt": "big"}}}),
     );
     reply.assert_error(400, "InvalidInput");
+}
+
+const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// Runs the scheduled handler (now: `wrangler dev` passes no other time).
+fn run_scheduled(app: &App) {
+    let ran = app.send("GET", "/__scheduled?cron=17+*+*+*+*", &[], None);
+    assert_eq!(ran.status, 200, "{}", ran.text);
+}
+
+/// Writes into D1 that the `other` project's customer index was last used `days` ago, and
+/// answers what D1 then holds.
+fn last_used_days_ago(app: &App, days: u64) -> String {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    app.d1_query(&format!(
+        "UPDATE search_indexes SET last_used_at = strftime('%Y-%m-%dT%H:%M:%fZ', {}, 'unixepoch') \
+         WHERE project = 'other' AND resource = 'customer'",
+        (now_ms - days * DAY_MS) / 1000
+    ));
+    last_used_at(app)
+}
+
+fn last_used_at(app: &App) -> String {
+    let rows = app.d1_query(
+        "SELECT last_used_at FROM search_indexes WHERE project = 'other' AND resource = 'customer'",
+    );
+    rows[0]["last_used_at"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The `other` project's customer index, last used 40 days ago (written into D1), is searched
+/// once: the search records its use, so the scheduled handler keeps the index. Last used 29
+/// days ago, it is kept; 31 days ago, it is switched off (Deactivated, the project one version
+/// on, searches 409). Activating it again builds it again. Serial: it writes D1 from outside.
+fn an_index_no_search_used_for_thirty_days_is_switched_off(app: &App) {
+    let token = app.token(OTHER_ADMIN, None);
+    let customer = app.post(
+        "/other/customers",
+        &token,
+        &json!({"email": unique_email("idle"), "password": "secret123", "lastName": tag()}),
+    );
+    assert_eq!(customer.status, 201, "{}", customer.text);
+    let last_name = customer.json["customer"]["lastName"].clone();
+    let project = app.get("/other", &token).json;
+    if project["searchIndexing"]["customers"]["status"] != "Activated" {
+        let version = project["version"].as_u64().unwrap();
+        let activate = json!([{"action": "changeCustomerSearchStatus", "status": "Activated"}]);
+        assert_eq!(app.update("/other", &token, version, activate).status, 200);
+    }
+    wait_ready(app, "other", &token, &CUSTOMERS);
+    let version = app.get("/other", &token).json["version"].as_u64().unwrap();
+    let status =
+        |app: &App| app.get("/other", &token).json["searchIndexing"]["customers"]["status"].clone();
+    // A search records its use once the answer is out.
+    let forty_days_ago = last_used_days_ago(app, 40);
+    let body = json!({"query": {"exact": {"field": "lastName", "value": last_name}}});
+    let found = app.post("/other/customers/search", &token, &body);
+    assert_eq!(found.json["total"], 1, "{}", found.text);
+    let started = Instant::now();
+    while last_used_at(app) == forty_days_ago {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the search's use was not recorded"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    run_scheduled(app);
+    assert_eq!(status(app), "Activated");
+    last_used_days_ago(app, 29);
+    run_scheduled(app);
+    assert_eq!(status(app), "Activated");
+    assert_eq!(
+        app.post("/other/customers/search", &token, &body).status,
+        200
+    );
+    last_used_days_ago(app, 31);
+    run_scheduled(app);
+    let project = app.get("/other", &token).json;
+    assert_eq!(
+        project["searchIndexing"]["customers"]["status"], "Deactivated",
+        "{project}"
+    );
+    assert_eq!(project["version"], version + 1);
+    app.post("/other/customers/search", &token, &body)
+        .assert_error(409, "SearchNotReady");
+    let indexing = app.get("/other/customers/search/indexing-status", &token);
+    assert_eq!(indexing.json["status"], "Deactivated", "{}", indexing.text);
+    let activate = json!([{"action": "changeCustomerSearchStatus", "status": "Activated"}]);
+    assert_eq!(
+        app.update("/other", &token, version + 1, activate).status,
+        200
+    );
+    wait_ready(app, "other", &token, &CUSTOMERS);
+    let found = app.post("/other/customers/search", &token, &body);
+    assert_eq!(found.json["total"], 1, "{}", found.text);
 }

@@ -11,9 +11,13 @@
 //! - creating a Division → `AddChildUnits` in its parent.
 
 use super::actions::BusinessUnitAction;
+use super::draft::BusinessUnitDraft;
 use super::{BusinessUnit, Status};
 use crate::domain::associate_role::{AssociateRole, Permission};
 use crate::domain::error::ApiError;
+use crate::domain::expand;
+use crate::domain::json;
+use crate::domain::project::MyUnitSettings;
 use crate::domain::refs::ResourceIdentifier;
 
 /// Change a unit's name, addresses, stores, custom fields, ….
@@ -186,6 +190,68 @@ pub fn check_my_actions(actions: &[BusinessUnitAction]) -> Result<(), ApiError> 
     }
 }
 
+/// The BusinessUnitDraft fields MyBusinessUnitDraft lacks.
+const NOT_MY_DRAFT_FIELDS: &[&str] = &[
+    "status",
+    "stores",
+    "storeMode",
+    "associateMode",
+    "associates",
+    "approvalRuleMode",
+    "customerGroupAssignments",
+];
+
+/// `POST /me/business-units`: a MyBusinessUnitDraft (the fields it lacks → 400
+/// `InvalidJsonInput` naming them) made a unit draft with the project's settings — the status
+/// of units created there, and the token's customer `me` as its associate with the project's
+/// role (`inheritance: Enabled`, our choice). No role configured → 400 `InvalidOperation`, as
+/// commercetools answers.
+pub fn my_draft(
+    body: &[u8],
+    me: &str,
+    settings: &MyUnitSettings,
+) -> Result<BusinessUnitDraft, ApiError> {
+    let mut draft: serde_json::Value = json::parse(body)?;
+    if let Some(field) = NOT_MY_DRAFT_FIELDS
+        .iter()
+        .find(|f| draft.get(**f).is_some())
+    {
+        return Err(ApiError::InvalidJsonInput {
+            detail: format!("{field}: not a field of MyBusinessUnitDraft"),
+        });
+    }
+    let Some(role) = &settings.role else {
+        return Err(ApiError::InvalidOperation {
+            message: "No myBusinessUnitAssociateRoleOnCreation is configured for the project."
+                .into(),
+        });
+    };
+    draft["status"] = settings.status.clone().into();
+    draft["associates"] = serde_json::json!([{
+        "customer": {"typeId": "customer", "id": me},
+        "associateRoleAssignments": [{
+            "associateRole": {"typeId": "associate-role", "key": role},
+            "inheritance": "Enabled"
+        }]
+    }]);
+    json::parse(draft.to_string().as_bytes())
+}
+
+/// `/me/business-units` does not expand customers (`expand=associates[*].customer` or
+/// `inheritedAssociates[*].customer`): 401 `Unauthorized`, as commercetools answers.
+pub fn check_my_expansion(expand: &[String]) -> Result<(), ApiError> {
+    let customers = expand::paths(expand).iter().any(|p| {
+        p.reaches_each("associates", "customer")
+            || p.reaches_each("inheritedAssociates", "customer")
+    });
+    if customers {
+        return Err(ApiError::Unauthorized {
+            message: "Customer reference expansion not permitted on my business unit".into(),
+        });
+    }
+    Ok(())
+}
+
 /// A `/me` move keeps the unit in its tree: the new parent must have the unit's top-level
 /// unit (400 `InvalidOperation` otherwise).
 pub fn check_my_move(unit: &BusinessUnit, new_parent: &BusinessUnit) -> Result<(), ApiError> {
@@ -204,6 +270,48 @@ pub fn check_my_move(unit: &BusinessUnit, new_parent: &BusinessUnit) -> Result<(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn my_drafts_lack_stores_modes_associates_and_status() {
+        use crate::domain::project::MyUnitSettings;
+        let settings = MyUnitSettings {
+            status: "Inactive".into(),
+            role: Some("buyer".into()),
+        };
+        let body = br#"{"key":"k1","name":"n","unitType":"Company"}"#;
+        let draft = super::my_draft(body, "c1", &settings).unwrap();
+        let associates = draft.associates.unwrap();
+        assert_eq!(associates[0].customer.id.as_deref(), Some("c1"));
+        assert_eq!(
+            associates[0].associate_role_assignments[0]
+                .associate_role
+                .key
+                .as_deref(),
+            Some("buyer")
+        );
+        assert_eq!(draft.status, Some(super::super::Status::Inactive));
+        let refused = super::my_draft(
+            br#"{"key":"k1","name":"n","unitType":"Company","stores":[]}"#,
+            "c1",
+            &settings,
+        );
+        assert_eq!(refused.unwrap_err().code(), "InvalidJsonInput");
+        let none = super::my_draft(body, "c1", &MyUnitSettings::default());
+        assert_eq!(none.unwrap_err().code(), "InvalidOperation");
+    }
+
+    #[test]
+    fn my_units_expand_no_customers() {
+        let refused = |p: &str| super::check_my_expansion(&[p.to_string()]).is_err();
+        assert!(refused("associates[*].customer"));
+        assert!(refused("inheritedAssociates[*].customer"));
+        assert!(refused("associates[*].customer.customerGroup"));
+        assert!(!refused(
+            "associates[*].associateRoleAssignments[*].associateRole"
+        ));
+        assert!(!refused("custom.type"));
+        assert!(!refused("customer"));
+    }
+
     use super::*;
 
     fn action(json: &str) -> BusinessUnitAction {

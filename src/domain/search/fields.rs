@@ -149,6 +149,7 @@ pub const BUSINESS_UNITS: Schema = Schema {
         ("createdAt", FieldType::DateTime, None),
         ("lastModifiedAt", FieldType::DateTime, None),
         ("stores.key", FieldType::Keyword, None),
+        ("inheritedStores.key", FieldType::Keyword, None),
         ("parentUnit.key", FieldType::Keyword, None),
         ("topLevelUnit.key", FieldType::Keyword, None),
         ("associates.customer.id", FieldType::Keyword, None),

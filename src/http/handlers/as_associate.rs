@@ -5,8 +5,8 @@
 //! each write (`domain::business_unit::permissions`); there is no delete.
 //!
 //! - get/HEAD by id or key: the unit, if the customer is an associate of it (else 404);
-//! - query: the units where the customer is an explicit associate (inherited membership is
-//!   not queryable; see the README);
+//! - query: the units where the customer is an associate, explicitly or by inheritance (as
+//!   the lookup computes it; at most 1 000 inherited units);
 //! - update: each action's permission in the unit, and `AddChildUnits` in a new parent;
 //! - create: a Division, with `AddChildUnits` in its parent (a Company: 400).
 //!
@@ -15,9 +15,11 @@
 //!
 //! `/{projectKey}/me/business-units…` is the same with the token's customer as the associate
 //! (scope `manage_my_business_units`, for reads too): the 18 MyBusinessUnit actions only, a
-//! `changeParentUnit` within the unit's tree, and no create (it needs the project's
-//! `myBusinessUnitAssociateRoleOnCreation`, and project settings are not built: 400
-//! `InvalidOperation`, as commercetools answers when none is configured).
+//! `changeParentUnit` within the unit's tree, no expansion of associates' customers (401), and
+//! a create of a MyBusinessUnitDraft (a Company, or a Division with `AddChildUnits` in its
+//! parent) whose creator becomes its associate with the project's
+//! `myBusinessUnitAssociateRoleOnCreation` (none configured: 400 `InvalidOperation`) and
+//! whose status is the project's `myBusinessUnitStatusOnCreation`.
 
 use worker::{Method, Response};
 
@@ -36,7 +38,9 @@ use crate::http::handlers::business_units::{access_in, identifier, one_with_inhe
 use crate::http::handlers::resources;
 use crate::http::route::Target;
 use crate::http::{expand, respond};
-use crate::store::business_unit_table::BusinessUnits;
+use crate::store::business_unit_table::{
+    inherited_memberships, BusinessUnits, MAX_INHERITED_MEMBERSHIPS,
+};
 use crate::store::kind::Kind;
 use crate::store::references;
 use crate::store::resources::ResourceWrite;
@@ -75,7 +79,6 @@ async fn authorize(call: &mut Call, actor: Actor<'_>, manage: bool) -> ApiResult
     let grant = call
         .authorize(&[Scope::new(name, &call.project, None)])
         .await?;
-    let by = ClientLogging::client(&grant.client_id);
     let associate = match actor {
         Actor::Associate(id) => id.to_string(),
         Actor::Me => grant
@@ -83,6 +86,17 @@ async fn authorize(call: &mut Call, actor: Actor<'_>, manage: bool) -> ApiResult
             .clone()
             .ok_or(ApiError::NoCustomerInToken)?,
     };
+    let me = matches!(actor, Actor::Me);
+    let by = ClientLogging::client(&grant.client_id).as_associate(&associate, me);
+    if matches!(actor, Actor::Me) {
+        let expand: Vec<String> = call
+            .query_pairs()?
+            .into_iter()
+            .filter(|(name, _)| name == "expand")
+            .map(|(_, value)| value)
+            .collect();
+        permissions::check_my_expansion(&expand)?;
+    }
     Ok(Acting {
         associate,
         by,
@@ -107,13 +121,52 @@ async fn query(mut call: Call, actor: Actor<'_>, head: bool) -> ApiResult<Respon
         }
         .into());
     }
+    let explicit = format!("associates(customer(id = \"{associate}\"))");
+    let inherited = inherited_keys(&call, &associate).await?;
     let mut pairs = call.query_pairs()?;
-    pairs.push((
-        "where".into(),
-        format!("associates(customer(id = \"{associate}\"))"),
-    ));
+    pairs.retain(|(name, _)| name != INHERITED_VAR);
+    pairs.push(("where".into(), member_of(&explicit, &inherited)));
+    pairs.extend(
+        inherited
+            .into_iter()
+            .map(|key| (INHERITED_VAR.to_string(), key)),
+    );
     let parsed = query::from_params(&pairs, BusinessUnits::FIELDS)?;
     crate::http::query::run(&call, &parsed, &BusinessUnits::QUERY_TABLE, head).await
+}
+
+/// The keys of the units where the associate is one only by inheritance (400 beyond
+/// `MAX_INHERITED_MEMBERSHIPS`).
+async fn inherited_keys(call: &Call, associate: &str) -> ApiResult<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct Key {
+        key: String,
+    }
+    let statement = inherited_memberships(&call.project, associate);
+    let keys: Vec<Key> = call.db()?.all(&statement).await?;
+    if keys.len() > MAX_INHERITED_MEMBERSHIPS as usize {
+        return Err(ApiError::InvalidInput {
+            message: format!(
+                "The associate '{associate}' inherits more than {MAX_INHERITED_MEMBERSHIPS} business units: query them through /business-units."
+            ),
+        }
+        .into());
+    }
+    Ok(keys.into_iter().map(|k| k.key).collect())
+}
+
+/// The query variable carrying the inherited units' keys (one the request may not set: a
+/// value of its own is dropped, so it cannot widen the list).
+const INHERITED_VAR: &str = "var.asAssociateInheritedUnits";
+
+/// The predicate of the units the associate belongs to: explicitly, or by inheritance (the
+/// keys in [`INHERITED_VAR`], if any).
+fn member_of(explicit: &str, inherited: &[String]) -> String {
+    if inherited.is_empty() {
+        return explicit.to_string();
+    }
+    let var = INHERITED_VAR.trim_start_matches("var.");
+    format!("{explicit} or key in :{var}")
 }
 
 async fn update(mut call: Call, actor: Actor<'_>, target: &Target) -> ApiResult<Response> {
@@ -135,26 +188,28 @@ async fn update(mut call: Call, actor: Actor<'_>, target: &Target) -> ApiResult<
             }
         }
     }
-    let client_id = acting.by.client_id.unwrap_or_default();
     let target = Target::Id(unit.meta.id.clone());
     let write = ResourceWrite::Update { request };
-    resources::write::<BusinessUnits>(&call, &target, client_id, write).await
+    resources::write::<BusinessUnits>(&call, &target, acting.by, write).await
 }
 
 async fn create(mut call: Call, actor: Actor<'_>) -> ApiResult<Response> {
     let Acting { associate, by, me } = authorize(&mut call, actor, true).await?;
-    if me {
-        return Err(ApiError::InvalidOperation {
-            message: "No myBusinessUnitAssociateRoleOnCreation is configured for the project."
-                .into(),
-        }
-        .into());
-    }
-    let draft: BusinessUnitDraft = call.json().await?;
+    let draft: BusinessUnitDraft = if me {
+        let settings = crate::store::search::project_settings(&*call.db()?, &call.project)
+            .await?
+            .map(|row| row.3)
+            .unwrap_or_default();
+        permissions::my_draft(&call.body().await?, &associate, &settings)?
+    } else {
+        call.json().await?
+    };
     match (&draft.unit_type, &draft.parent_unit) {
         (UnitType::Division, Some(parent)) => {
             may_add_child(&call, &associate, parent, "create a Division").await?;
         }
+        // A customer founds a Company on /me.
+        (UnitType::Company, _) if me => {}
         _ => {
             return Err(ApiError::InvalidOperation {
                 message: "An associate can create only a Division (with a parentUnit).".into(),

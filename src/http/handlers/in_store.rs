@@ -8,17 +8,22 @@
 //! `stores` gets the store; one listing other stores only, or a `FromParent` Division whose
 //! parent is not in the store, is refused (400 `InvalidOperation`). Updates and deletes check
 //! the unit before the write (an update may then move it out of the store).
+//!
+//! The associate lookup (`…/business-units/{id or key=…}/associates/{customerId}`) answers for
+//! the store's units only.
 
 use worker::{Method, Response};
 
-use crate::domain::auth::{business_unit_scopes, Access};
+use crate::domain::auth::{business_unit_scopes, Access, Scope};
 use crate::domain::business_unit::draft::BusinessUnitDraft;
 use crate::domain::business_unit::{inherited, BusinessUnit, StoreMode, UnitType};
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::refs::{ClientLogging, ResourceIdentifier};
 use crate::domain::resource::parse_request;
 use crate::http::context::Call;
-use crate::http::handlers::business_units::{identifier, one_with_inherited, unit_in_tree};
+use crate::http::handlers::business_units::{
+    access_in, identifier, one_with_inherited, unit_in_tree,
+};
 use crate::http::handlers::resources;
 use crate::http::route::Target;
 use crate::http::{expand, respond};
@@ -85,14 +90,26 @@ async fn get(mut call: Call, target: &Target) -> ApiResult<Response> {
     Ok(respond::json(200, body))
 }
 
+/// `GET …/in-store/key={storeKey}/business-units/{id or key=…}/associates/{customerId}`: the
+/// associate lookup of a unit of the store (404 for a unit of another store). As
+/// commercetools lists, it needs the project's `view_business_units` (a store-scoped token
+/// does not do).
+pub async fn associate(mut call: Call, target: &Target, customer_id: &str) -> ApiResult<Response> {
+    let scope = Scope::new("view_business_units", &call.project, None);
+    call.authorize(&[scope]).await?;
+    let unit = unit_in_store(&call, target).await?;
+    let unit = Target::Id(unit.meta.id);
+    let (_, access) = access_in(&call, &identifier(&unit), customer_id).await?;
+    Ok(respond::json(200, serde_json::to_string(&access)?))
+}
+
 async fn update(mut call: Call, target: &Target) -> ApiResult<Response> {
     let by = authorize(&mut call, Access::Manage).await?;
     let request = parse_request(&call.body().await?)?;
     let unit = unit_in_store(&call, target).await?;
     let target = Target::Id(unit.meta.id);
-    let client_id = by.client_id.unwrap_or_default();
     let write = ResourceWrite::Update { request };
-    resources::write::<BusinessUnits>(&call, &target, client_id, write).await
+    resources::write::<BusinessUnits>(&call, &target, by, write).await
 }
 
 async fn delete(mut call: Call, target: &Target) -> ApiResult<Response> {
@@ -100,9 +117,8 @@ async fn delete(mut call: Call, target: &Target) -> ApiResult<Response> {
     let (version, _) = call.delete_params()?;
     let unit = unit_in_store(&call, target).await?;
     let target = Target::Id(unit.meta.id);
-    let client_id = by.client_id.unwrap_or_default();
     let write = ResourceWrite::Delete { version };
-    resources::write::<BusinessUnits>(&call, &target, client_id, write).await
+    resources::write::<BusinessUnits>(&call, &target, by, write).await
 }
 
 async fn create(mut call: Call) -> ApiResult<Response> {

@@ -191,6 +191,12 @@ async fn dispatch(req: Request, platform: (Env, Rc<Context>, Rc<Session>)) -> Ap
             store,
             target,
         } => in_store::handle(call(project, Some(store))?, target.as_ref()).await,
+        Route::InStoreUnitAssociate {
+            project,
+            store,
+            target,
+            customer,
+        } => in_store::associate(call(project, Some(store))?, &target, &customer).await,
         Route::AsAssociate {
             project,
             associate,

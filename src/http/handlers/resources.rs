@@ -22,7 +22,7 @@ use crate::store::platform::CryptoRandom;
 use crate::store::repository::{self, Lookup};
 use crate::store::resources::{refusal, CommandOf, ResourceCommand, ResourceWrite, ResourceWrites};
 use crate::store::type_table::Types;
-use crate::store::{references, table};
+use crate::store::{references, table, StoreError};
 
 /// The table of resources with the shared shape, by path segment; the call back if no
 /// resource lives under `segment`.
@@ -81,15 +81,40 @@ async fn create<K: Kind>(mut call: Call) -> ApiResult<Response> {
     insert::<K>(&call, by, draft).await
 }
 
-/// Creates the resource `draft` describes (the caller is authorized): 201 with it.
+/// How often a create is decided again when its batch finds the world changed since its
+/// references were read (a business unit's parent moved to another tree).
+const CREATE_ATTEMPTS: usize = 3;
+
+/// Creates the resource `draft` describes (the caller is authorized): 201 with it. A batch
+/// that fails its guards (`version_conflict`) is decided again on fresh references.
 pub(crate) async fn insert<K: Kind>(
     call: &Call,
     by: ClientLogging,
     draft: K::Draft,
 ) -> ApiResult<Response> {
     let db = call.db()?;
-    let refs = references::load(&db, &call.project, &K::wanted(&draft)).await?;
-    let state = K::create(draft, (call.now_ms, &by), &refs, &mut CryptoRandom)?;
+    let mut attempt = 1;
+    let state = loop {
+        let refs = references::load(&db, &call.project, &K::wanted(&draft)).await?;
+        let state = K::create(draft.clone(), (call.now_ms, &by), &refs, &mut CryptoRandom)?;
+        match db.batch(&insert_batch::<K>(call, &by, &state)).await {
+            Ok(_) => break state,
+            Err(StoreError::VersionConflict) if attempt < CREATE_ATTEMPTS => attempt += 1,
+            Err(e) => return Err(refusal::<K>(e, &state)),
+        }
+    };
+    let doc = shown::<K>(call, serde_json::to_string(&state)?).await?;
+    let body = expand::single(call, doc, false).await?;
+    Ok(respond::json(201, body))
+}
+
+/// The batch creating `state`: the project-wide limit's guard, the row, its side tables,
+/// references and `…Created` message.
+fn insert_batch<K: Kind>(
+    call: &Call,
+    by: &ClientLogging,
+    state: &K::State,
+) -> Vec<crate::store::sql::Statement> {
     let place = (&*call.project, <K::State as Resource>::TYPE_ID);
     let mut batch = Vec::new();
     if let Some(max) = K::MAX_PER_PROJECT {
@@ -99,17 +124,12 @@ pub(crate) async fn insert<K: Kind>(
             max,
         ));
     }
-    let created: Vec<_> = K::created(&state)
-        .map(|payload| resource::created(&state, &payload, &by, &mut CryptoRandom))
+    let created: Vec<_> = K::created(state)
+        .map(|payload| resource::created(state, &payload, by, &mut CryptoRandom))
         .into_iter()
         .collect();
-    batch.extend(table::insert::<K::Table>(place, &state, &created));
-    db.batch(&batch)
-        .await
-        .map_err(|e| refusal::<K>(e, &state))?;
-    let doc = shown::<K>(call, serde_json::to_string(&state)?).await?;
-    let body = expand::single(call, doc, false).await?;
-    Ok(respond::json(201, body))
+    batch.extend(table::insert::<K::Table>(place, state, &created));
+    batch
 }
 
 /// A resource document as answered: business units gain their inherited fields.
@@ -147,7 +167,7 @@ async fn get<K: Kind>(mut call: Call, target: &Target) -> ApiResult<Response> {
 pub(crate) async fn write<K: Kind>(
     call: &Call,
     target: &Target,
-    client_id: String,
+    by: ClientLogging,
     write: ResourceWrite<<K::State as Updatable>::Action>,
 ) -> ApiResult<Response>
 where
@@ -162,7 +182,7 @@ where
     let command: CommandOf<K> = ResourceCommand {
         project: call.project.to_string(),
         id,
-        client_id,
+        by,
         now_ms: call.now_ms,
         write,
     };
@@ -183,8 +203,7 @@ where
 {
     let by = authorize::<K>(&mut call, true).await?;
     let request = parse_request(&call.body().await?)?;
-    let client_id = by.client_id.unwrap_or_default();
-    write::<K>(&call, target, client_id, ResourceWrite::Update { request }).await
+    write::<K>(&call, target, by, ResourceWrite::Update { request }).await
 }
 
 async fn delete<K: Kind>(mut call: Call, target: &Target) -> ApiResult<Response>
@@ -193,6 +212,5 @@ where
 {
     let by = authorize::<K>(&mut call, true).await?;
     let (version, _) = call.delete_params()?;
-    let client_id = by.client_id.unwrap_or_default();
-    write::<K>(&call, target, client_id, ResourceWrite::Delete { version }).await
+    write::<K>(&call, target, by, ResourceWrite::Delete { version }).await
 }

@@ -7,13 +7,19 @@ use worker::{Method, Response};
 
 use crate::domain::auth::Scope;
 use crate::domain::error::{ApiError, ApiResult};
-use crate::domain::project::{self, ChangeSearchStatus, IndexState, SearchFeature};
+use crate::domain::project::{
+    self, ChangeSearchStatus, IndexState, MyUnitSettings, ProjectAction, SearchFeature,
+};
+use crate::domain::references::Wanted;
+use crate::domain::refs::ResourceIdentifier;
 use crate::domain::search::{fields, parse as parse_search, Query, Scalar, Simple, Test};
 use crate::domain::time::iso_millis;
 use crate::http::context::Call;
 use crate::http::respond;
+use crate::store::references;
 use crate::store::search_index;
 use crate::store::search_sql;
+use crate::store::sql::Statement;
 use crate::store::{search as search_store, StoreError};
 
 fn not_ready(feature: &str) -> ApiError {
@@ -35,7 +41,7 @@ pub async fn customers(mut call: Call) -> ApiResult<Response> {
 
 /// `POST`/`HEAD …/business-units/search`. A token with `view_business_units` only for some
 /// stores (`view_business_units:{pk}:{store}`, or `manage_…`) finds only the units of those
-/// stores (the unit's own `stores`).
+/// stores (the unit's own `stores` or, in `storeMode` FromParent, its `inheritedStores`).
 pub async fn business_units(mut call: Call) -> ApiResult<Response> {
     let project = call.project.to_string();
     let everywhere = Scope::new("view_business_units", &project, None);
@@ -73,33 +79,29 @@ async fn search(
     stores: Option<Vec<String>>,
 ) -> ApiResult<Response> {
     let db = call.db()?;
-    let ready = search_store::state(&db, &call.project, index.resource)
+    let state = search_store::state(&db, &call.project, index.resource)
         .await?
-        .is_some_and(|s| s.ready());
-    if !ready {
+        .filter(IndexState::ready);
+    let Some(state) = state else {
         let feature = if index.resource == "customer" {
             "Customer Search"
         } else {
             "Business Unit Search"
         };
         return Err(not_ready(feature).into());
-    }
+    };
     if call.req.method() == Method::Head {
         return Ok(respond::json(200, String::new()));
     }
+    if project::use_to_record(state.last_used_at.as_deref(), call.now_ms) {
+        record_use_later(&call, index.resource);
+    }
     let mut request = parse_search(&call.body().await?, schema)?;
     if let Some(stores) = stores {
-        let field = schema
-            .field("stores.key", None)
-            .map_err(|message| ApiError::InvalidInput { message })?;
-        let only = Query::Filter(vec![Query::Simple(Simple {
-            field,
-            boost: 0.0,
-            test: Test::Exact {
-                values: stores.into_iter().map(Scalar::Text).collect(),
-                case_insensitive: false,
-            },
-        })]);
+        let only = Query::Filter(vec![Query::Or(vec![
+            in_stores(schema, "stores.key", &stores)?,
+            in_stores(schema, "inheritedStores.key", &stores)?,
+        ])]);
         request.query = Some(match request.query.take() {
             None => only,
             Some(query) => Query::And(vec![only, query]),
@@ -112,6 +114,41 @@ async fn search(
         .collect();
     let body = json!({"total": total, "limit": request.limit, "offset": request.offset, "results": results});
     Ok(respond::json(200, body.to_string()))
+}
+
+/// Records, once the response is on its way, that a search used the index (a `POST`; `HEAD`
+/// only asks whether the index is ready): an index no search uses for 30 days is switched off
+/// by the scheduled handler.
+fn record_use_later(call: &Call, resource: &'static str) {
+    let (env, project, now) = (
+        call.env.clone(),
+        call.project.to_string(),
+        iso_millis(call.now_ms),
+    );
+    call.ctx.wait_until(async move {
+        let recorded = match crate::store::d1::Db::for_project(&env, &project) {
+            Ok(db) => search_store::record_use(&db, &project, resource, &now).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = recorded {
+            worker::console_error!("search use of {project} not recorded: {e}");
+        }
+    });
+}
+
+/// An unscored `exact` of `field` on any of `stores`.
+fn in_stores(schema: &fields::Schema, field: &str, stores: &[String]) -> ApiResult<Query> {
+    let field = schema
+        .field(field, None)
+        .map_err(|message| ApiError::InvalidInput { message })?;
+    Ok(Query::Simple(Simple {
+        field,
+        boost: 0.0,
+        test: Test::Exact {
+            values: stores.iter().cloned().map(Scalar::Text).collect(),
+            case_insensitive: false,
+        },
+    }))
 }
 
 /// `GET …/customers/search/indexing-status`.
@@ -148,27 +185,28 @@ pub async fn project(mut call: Call) -> ApiResult<Response> {
 
 async fn representation(call: &Call) -> ApiResult<String> {
     let db = call.db()?;
-    let row = search_store::project_row(&db, &call.project).await?;
-    let (version, created, modified) = row.unwrap_or((1, iso_millis(0), iso_millis(0)));
+    let row = search_store::project_settings(&db, &call.project).await?;
+    let (version, created, modified, my_units) =
+        row.unwrap_or((1, iso_millis(0), iso_millis(0), MyUnitSettings::default()));
     let customers = search_store::state(&db, &call.project, "customer").await?;
     let units = search_store::state(&db, &call.project, "business-unit").await?;
     let body = project::representation(
         &call.project,
         version,
         (&created, &modified),
-        customers.as_ref(),
-        units.as_ref(),
+        (customers.as_ref(), units.as_ref()),
+        &my_units,
     );
     Ok(body.to_string())
 }
 
-/// Applies `{version, actions}`; an activation starts the index builder after the write.
+/// Applies `{version, actions}`; an activation starts the index builder after the write. An
+/// update that changes nothing keeps the version.
 async fn update_project(call: &mut Call) -> ApiResult<()> {
     let update = project::parse_update(&call.body().await?)?;
     let db = call.db()?;
-    let current = search_store::project_row(&db, &call.project)
-        .await?
-        .map_or(1, |(v, ..)| v);
+    let row = search_store::project_settings(&db, &call.project).await?;
+    let (current, settings) = row.map_or((1, MyUnitSettings::default()), |r| (r.0, r.3));
     if update.version != current {
         return Err(ApiError::ConcurrentModification {
             expected: update.version,
@@ -179,22 +217,21 @@ async fn update_project(call: &mut Call) -> ApiResult<()> {
     let now = iso_millis(call.now_ms);
     let mut statements = Vec::new();
     let mut start = Vec::new();
-    for ChangeSearchStatus { feature, activate } in &update.actions {
-        let def = match feature {
-            SearchFeature::Customers => search_index::CUSTOMERS,
-            SearchFeature::BusinessUnits => search_index::BUSINESS_UNITS,
-        };
-        let state = search_store::state(&db, &call.project, feature.resource()).await?;
-        let on = state.as_ref().is_some_and(|s| s.activated);
-        if *activate && on && !state.as_ref().is_some_and(IndexState::ready) {
-            // Activated but not built: the builder is asked again (a lost start is resumed).
-            start_later(call, feature.resource());
-        }
-        if *activate && !on {
-            statements.push(search_index::activate(def, &call.project, &now));
-            start.push(feature.resource());
-        } else if !*activate && on {
-            statements.extend(search_index::deactivate(def, &call.project, &now));
+    for action in &update.actions {
+        match action {
+            ProjectAction::Search(change) => {
+                search_statements(call, change, &now, (&mut statements, &mut start)).await?
+            }
+            ProjectAction::MyUnitStatus(status) if *status != settings.status => {
+                statements.push(search_store::set_my_unit_status(&call.project, status));
+            }
+            ProjectAction::MyUnitRole(role) => {
+                let key = role_key(call, role).await?;
+                if settings.role.as_deref() != Some(key.as_str()) {
+                    statements.extend(search_store::set_my_unit_role(&call.project, &key));
+                }
+            }
+            ProjectAction::MyUnitStatus(_) => {}
         }
     }
     if statements.is_empty() {
@@ -211,12 +248,62 @@ async fn update_project(call: &mut Call) -> ApiResult<()> {
             }
             .into());
         }
+        Err(StoreError::ReferenceMissing) => return Err(missing_role(None).into()),
         other => other?,
     }
     for resource in start {
         start_later(call, resource);
     }
     Ok(())
+}
+
+/// The statements of a search action (and the builders to start after them).
+async fn search_statements(
+    call: &Call,
+    change: &ChangeSearchStatus,
+    now: &str,
+    (statements, start): (&mut Vec<Statement>, &mut Vec<&'static str>),
+) -> ApiResult<()> {
+    let ChangeSearchStatus { feature, activate } = change;
+    let def = match feature {
+        SearchFeature::Customers => search_index::CUSTOMERS,
+        SearchFeature::BusinessUnits => search_index::BUSINESS_UNITS,
+    };
+    let state = search_store::state(&*call.db()?, &call.project, feature.resource()).await?;
+    let on = state.as_ref().is_some_and(|s| s.activated);
+    let failed = state.as_ref().is_some_and(IndexState::failed);
+    if *activate && on && !failed && !state.as_ref().is_some_and(IndexState::ready) {
+        // Activated but not built: the builder is asked again (a lost start is resumed).
+        start_later(call, feature.resource());
+    }
+    if *activate && (!on || failed) {
+        // Off, or a build given up: a new build.
+        statements.push(search_index::activate(def, &call.project, now));
+        start.push(feature.resource());
+    } else if !*activate && on {
+        statements.extend(search_index::deactivate(def, &call.project, now));
+    }
+    Ok(())
+}
+
+/// The key of the associate role `role` names (400 `ReferencedResourceNotFound` if none).
+async fn role_key(call: &Call, role: &ResourceIdentifier) -> ApiResult<String> {
+    let mut wanted = Wanted::default();
+    wanted.role(role);
+    let found = references::load(&*call.db()?, &call.project, &wanted).await?;
+    found
+        .roles
+        .first()
+        .map(|r| r.key.as_str().to_string())
+        .ok_or_else(|| missing_role(Some(role)).into())
+}
+
+fn missing_role(role: Option<&ResourceIdentifier>) -> ApiError {
+    ApiError::ReferencedResourceNotFound {
+        type_id: "associate-role".into(),
+        id: role.and_then(|r| r.id.clone()),
+        key: role.and_then(|r| r.key.clone()),
+    }
 }
 
 /// Asks the index builder to start once the response is on its way: the update answers at
