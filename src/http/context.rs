@@ -3,6 +3,7 @@
 //! [`Call::authorize`] passed — the caller's grant.
 
 use serde::de::DeserializeOwned;
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use worker::{Context, Env, Request};
@@ -13,8 +14,11 @@ use crate::domain::json;
 use crate::domain::query;
 use crate::domain::values::{ProjectKey, StoreKey};
 use crate::domain::version::Version;
-use crate::store::d1::Db;
+use crate::http::bookmark;
+use crate::store::d1::{Db, UNCONSTRAINED};
 use crate::store::platform::request_now;
+use crate::store::repository::View;
+use crate::store::writer::{self, Reply, Writes};
 use crate::store::{api_clients, customers, tokens};
 
 /// Largest request body accepted (bytes). Larger bodies get 413. What one resource may hold
@@ -35,6 +39,41 @@ pub struct Call {
     pub now_ms: i64,
     /// The caller's grant, once authorized.
     pub grant: Option<AccessGrant>,
+    /// The request's D1 session (shared with [`crate::http::handle`], which answers with its
+    /// bookmark).
+    pub session: Rc<Session>,
+    /// The customer of a customer's token, as read (on the primary) when its session was
+    /// checked: its project, id and representation.
+    token_customer: Option<(String, String, View)>,
+}
+
+/// The D1 session of one request (the Sessions API): its reads are sequentially consistent and
+/// may come from a replica, starting no earlier than the bookmark the client brought
+/// ([`bookmark::HEADER`]), or anywhere if it brought none. The answer carries the bookmark of
+/// the request's last write (made by a writer object) or else of its session, so a client that
+/// sends it back reads its own writes. Without read replication (and locally) every statement
+/// runs on the primary and the bookmark changes nothing.
+pub struct Session {
+    start: Option<String>,
+    db: RefCell<Option<Rc<Db>>>,
+    written: RefCell<Option<String>>,
+}
+
+impl Session {
+    /// The session of a request that brought `header` (the value of [`bookmark::HEADER`]).
+    pub fn new(header: Option<&str>) -> Session {
+        Session {
+            start: bookmark::accepted(header).map(str::to_string),
+            db: RefCell::new(None),
+            written: RefCell::new(None),
+        }
+    }
+
+    /// The bookmark to answer with, if there is one.
+    pub fn bookmark(&self) -> Option<String> {
+        let written = self.written.borrow().clone();
+        written.or_else(|| self.db.borrow().as_ref().and_then(|db| db.bookmark()))
+    }
 }
 
 impl Call {
@@ -42,8 +81,7 @@ impl Call {
     /// store: 404.
     pub fn new(
         req: Request,
-        env: Env,
-        ctx: Rc<Context>,
+        (env, ctx, session): (Env, Rc<Context>, Rc<Session>),
         project: String,
         store: Option<String>,
     ) -> ApiResult<Call> {
@@ -65,6 +103,8 @@ impl Call {
             store,
             now_ms,
             grant: None,
+            session,
+            token_customer: None,
         })
     }
 
@@ -72,9 +112,25 @@ impl Call {
         self.store.as_ref().map(StoreKey::as_str)
     }
 
-    /// The project's database.
-    pub fn db(&self) -> ApiResult<Db> {
-        Ok(Db::for_project(&self.env, &self.project)?)
+    /// The project's database, in the request's D1 session (one per request).
+    pub fn db(&self) -> ApiResult<Rc<Db>> {
+        if let Some(db) = self.session.db.borrow().as_ref() {
+            return Ok(Rc::clone(db));
+        }
+        let start = self.session.start.as_deref().unwrap_or(UNCONSTRAINED);
+        let db = Rc::new(Db::for_project(&self.env, &self.project)?.in_session(start)?);
+        self.session.db.replace(Some(Rc::clone(&db)));
+        Ok(db)
+    }
+
+    /// Hands a write to its resource's writer object; the answer's bookmark becomes the
+    /// request's.
+    pub async fn send_write<W: Writes>(&self, command: &W::Command) -> ApiResult<Reply> {
+        let reply = writer::send::<W>(&self.env, command).await?;
+        if reply.bookmark.is_some() {
+            self.session.written.replace(reply.bookmark.clone());
+        }
+        Ok(reply)
     }
 
     pub fn header(&self, name: &str) -> Option<String> {
@@ -129,17 +185,36 @@ impl Call {
             .await?
             .ok_or_else(auth::invalid_token)?
             .check_live(self.now_ms)?;
-        let live = session_is_live(
-            &self.env,
-            &grant.project_key,
-            grant.customer_id.as_deref(),
-            grant.issued_at_ms,
-        )
-        .await?;
+        let live = match grant.customer_id.as_deref() {
+            None => true,
+            Some(id) => {
+                let db = Db::for_customer(&self.env, &grant.project_key, id)?;
+                let read = customers::sessions_valid_from_and_view(&db, &grant.project_key, id);
+                match read.await? {
+                    None => false,
+                    Some((valid_from, view)) => {
+                        let project = grant.project_key.clone();
+                        self.token_customer = Some((project, id.to_string(), view));
+                        grant.issued_at_ms >= valid_from
+                    }
+                }
+            }
+        };
         if !live || !api_clients::is_live(&self.env, &grant.client_id, self.now_ms).await? {
             return Err(auth::invalid_token().into());
         }
         Ok(self.grant.insert(grant))
+    }
+
+    /// The representation of customer `id` of the call's project, if the request's token is
+    /// that customer's (read with its session, see [`Call::authenticate`]).
+    pub fn take_token_customer(&mut self, id: &str) -> Option<View> {
+        match self.token_customer.take() {
+            Some((project, owner, view)) if project == self.project.as_str() && owner == id => {
+                Some(view)
+            }
+            _ => None,
+        }
     }
 
     /// The request body, refused with 413 beyond [`MAX_BODY_BYTES`].

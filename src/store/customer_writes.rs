@@ -41,7 +41,7 @@ impl Writes for CustomerWrites {
         object: &Object<'_>,
         command: &WriterCommand,
     ) -> ApiResult<Option<(StoredCustomer, bool)>> {
-        let db = Db::for_customer(object.env, &command.project, &command.id)?;
+        let db = object.customer_db(&command.project, &command.id)?;
         Ok(
             match customers::load(&db, &command.project, &command.id).await? {
                 None => None,
@@ -67,7 +67,7 @@ impl Writes for CustomerWrites {
         let passwords = WebCryptoPasswords {
             iterations: config::pbkdf2_iterations(object.env),
         };
-        let db = Db::for_project(object.env, &command.project)?;
+        let db = object.db(&command.project)?;
         let wanted = writes::wanted(current, command);
         let refs = references::load(&db, &command.project, &wanted).await?;
         let outcome =
@@ -76,7 +76,7 @@ impl Writes for CustomerWrites {
     }
 
     async fn conflict(object: &Object<'_>, command: &WriterCommand) -> Rejection {
-        let current = match Db::for_customer(object.env, &command.project, &command.id) {
+        let current = match object.customer_db(&command.project, &command.id) {
             Ok(db) => {
                 repository::current_version::<Customers>(&db, &command.project, &command.id).await
             }
@@ -97,7 +97,7 @@ async fn store(
     outcome: Outcome,
 ) -> Result<(Reply, Option<StoredCustomer>), Attempt> {
     let id = &current.customer.meta.id;
-    let db = Db::for_customer(object.env, project, id)?;
+    let db = object.customer_db(project, id)?;
     match outcome {
         Outcome::Unchanged => Ok((Reply::ok(current.customer.to_json_string()), None)),
         Outcome::Changed {

@@ -140,6 +140,39 @@ async fn sign_in_row(
     Ok(row.and_then(|row| row.into_stored().ok()))
 }
 
+/// From when on the customer's OAuth sessions are valid, and the customer's representation
+/// (read in the same round trip, so `GET /me` needs no second one); `None` if the customer is
+/// gone.
+pub async fn sessions_valid_from_and_view(
+    db: &Db,
+    project: &str,
+    id: &str,
+) -> Result<Option<(i64, View)>, StoreError> {
+    #[derive(Deserialize)]
+    struct Row {
+        sessions_valid_from: i64,
+        doc: String,
+        stores: String,
+    }
+    let statement = select_by(
+        "customers",
+        "sessions_valid_from, doc, stores",
+        "id",
+        project,
+        id,
+    );
+    let Some(row) = db.first::<Row>(&statement).await? else {
+        return Ok(None);
+    };
+    let stores = serde_json::from_str(&row.stores)
+        .map_err(|e| StoreError::Other(format!("corrupt stores column: {e}")))?;
+    let view = View {
+        doc: row.doc,
+        stores,
+    };
+    Ok(Some((row.sessions_valid_from, view)))
+}
+
 /// From when on the customer's OAuth sessions are valid; `None` if the customer is gone.
 pub async fn sessions_valid_from(
     db: &Db,

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
 use worker::wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, D1Result, Env};
+use worker::{D1Database, D1DatabaseSession, D1PreparedStatement, D1Result, Env};
 
 use super::shards::{Layout, CATALOG as BINDING};
 use super::sql::{Param, Statement};
@@ -33,14 +33,25 @@ pub fn layout(env: &Env) -> Result<Rc<Layout>, StoreError> {
     Ok(layout)
 }
 
-/// The database of one project.
-pub struct Db(D1Database);
+/// The database of one project: every statement on the primary, or, [`Db::in_session`], in a
+/// D1 session (which may read from a replica).
+pub struct Db(Conn);
+
+enum Conn {
+    Primary(D1Database),
+    Session(D1DatabaseSession),
+}
+
+/// Where a request's session starts when the client sent no bookmark: any copy may answer.
+pub const UNCONSTRAINED: &str = "first-unconstrained";
+/// Where a write's session starts: on the primary, with the latest state.
+pub const PRIMARY: &str = "first-primary";
 
 impl Db {
     /// The database holding `project`'s resources. There is one today; spreading a project
     /// over several databases starts here.
     pub fn for_project(env: &Env, _project: &str) -> Result<Db, StoreError> {
-        Ok(Db(env.d1(BINDING)?))
+        Ok(Db(Conn::Primary(env.d1(BINDING)?)))
     }
 
     /// The database holding customer `id` of `project` (its shard), with its messages and
@@ -50,7 +61,7 @@ impl Db {
         if !layout.is_sharded() {
             return Db::for_project(env, project);
         }
-        Ok(Db(env.d1(layout.shard_of(id))?))
+        Ok(Db(Conn::Primary(env.d1(layout.shard_of(id))?)))
     }
 
     /// Every database holding customers (the shards; unsharded, the project's database).
@@ -59,7 +70,11 @@ impl Db {
         if !layout.is_sharded() {
             return Ok(vec![Db::for_project(env, project)?]);
         }
-        layout.shards.iter().map(|b| Ok(Db(env.d1(b)?))).collect()
+        layout
+            .shards
+            .iter()
+            .map(|b| Ok(Db(Conn::Primary(env.d1(b)?))))
+            .collect()
     }
 
     /// Whether customers live in shards beside the catalog (writes to them are split).
@@ -73,19 +88,42 @@ impl Db {
         layout(env)?
             .every()
             .into_iter()
-            .map(|b| Ok(Db(env.d1(b)?)))
+            .map(|b| Ok(Db(Conn::Primary(env.d1(b)?))))
             .collect()
     }
 
     /// The database of what belongs to no project (API clients, whose ids are unique over
     /// all projects).
     pub fn shared(env: &Env) -> Result<Db, StoreError> {
-        Ok(Db(env.d1(BINDING)?))
+        Ok(Db(Conn::Primary(env.d1(BINDING)?)))
+    }
+
+    /// The same database in a D1 session (the Sessions API: sequentially consistent reads,
+    /// possibly from a replica) that starts at `bookmark` (a bookmark a client brought back, or
+    /// [`UNCONSTRAINED`]). A session over a session is the session.
+    pub fn in_session(self, bookmark: &str) -> Result<Db, StoreError> {
+        match self.0 {
+            Conn::Primary(db) => Ok(Db(Conn::Session(db.with_session(Some(bookmark))?))),
+            session => Ok(Db(session)),
+        }
+    }
+
+    /// The latest bookmark of the session (`None` outside a session, before any statement, or
+    /// where the platform gives none).
+    pub fn bookmark(&self) -> Option<String> {
+        match &self.0 {
+            Conn::Session(session) => session.get_bookmark().ok().flatten(),
+            Conn::Primary(_) => None,
+        }
     }
 
     fn prepare(&self, statement: &Statement) -> Result<D1PreparedStatement, StoreError> {
         let values: Vec<JsValue> = statement.params.iter().map(js).collect();
-        Ok(self.0.prepare(&statement.sql).bind(&values)?)
+        let prepared = match &self.0 {
+            Conn::Primary(db) => db.prepare(&statement.sql),
+            Conn::Session(session) => session.prepare(&statement.sql),
+        };
+        Ok(prepared.bind(&values)?)
     }
 
     /// The first row, if any.
@@ -116,7 +154,10 @@ impl Db {
             .iter()
             .map(|s| self.prepare(s))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(self.0.batch(prepared).await?)
+        Ok(match &self.0 {
+            Conn::Primary(db) => db.batch(prepared).await?,
+            Conn::Session(session) => session.batch(prepared).await?,
+        })
     }
 }
 

@@ -63,7 +63,7 @@ where
         object: &Object<'_>,
         command: &Self::Command,
     ) -> ApiResult<Option<(K::State, bool)>> {
-        let db = Db::for_project(object.env, &command.project)?;
+        let db = object.db(&command.project)?;
         let view =
             repository::view::<K::Table>(&db, &command.project, Lookup::Id(&command.id)).await?;
         Ok(match view {
@@ -81,7 +81,7 @@ where
         current: &K::State,
         command: &Self::Command,
     ) -> Result<(Reply, Option<K::State>), Attempt> {
-        let db = Db::for_project(object.env, &command.project)?;
+        let db = object.db(&command.project)?;
         let place = (command.project.as_str(), Self::TYPE_ID);
         let by = command.by.clone();
         match &command.write {
@@ -130,7 +130,7 @@ where
     }
 
     async fn conflict(object: &Object<'_>, command: &Self::Command) -> Rejection {
-        let current = match Db::for_project(object.env, &command.project) {
+        let current = match object.db(&command.project) {
             Ok(db) => {
                 repository::current_version::<K::Table>(&db, &command.project, &command.id).await
             }

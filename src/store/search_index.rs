@@ -204,7 +204,7 @@ pub fn business_unit_terms(unit: &BusinessUnit) -> Vec<String> {
 
 /// The terms of a customer's text (as `customer_search_text` holds it), for fuzzy matching.
 pub fn customer_terms(c: &Customer) -> Vec<String> {
-    let doc: serde_json::Value = serde_json::from_str(&c.to_json_string()).unwrap_or_default();
+    let doc = serde_json::to_value(c).unwrap_or_default();
     terms_of(
         &doc,
         &[

@@ -10,19 +10,21 @@
 
 use std::any::Any;
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use futures_util::lock::Mutex;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State};
 
 use super::associate_role_table::AssociateRoles;
 use super::business_unit_table::BusinessUnits;
 use super::customer_group_table::CustomerGroups;
 use super::customer_writes::CustomerWrites;
+use super::d1::{Db, PRIMARY};
 use super::resources::ResourceWrites;
 use super::type_table::Types;
+use super::StoreError;
 
 type CustomerGroupWrites = ResourceWrites<CustomerGroups>;
 type TypeWrites = ResourceWrites<Types>;
@@ -32,15 +34,25 @@ use crate::domain::error::{ApiError, ApiResult, Rejection};
 
 const BINDING: &str = "WRITER";
 
+/// The header carrying a D1 session bookmark: from the writer object to the Worker, and from
+/// the Worker to its clients and back (see `http::session`).
+pub const BOOKMARK_HEADER: &str = "x-d1-bookmark";
+
 /// What a write answers with.
 pub struct Reply {
     pub status: u16,
     pub body: String,
+    /// The D1 bookmark after the write (read-your-writes for whoever carries it on).
+    pub bookmark: Option<String>,
 }
 
 impl Reply {
     pub fn ok(body: String) -> Reply {
-        Reply { status: 200, body }
+        Reply {
+            status: 200,
+            body,
+            bookmark: None,
+        }
     }
 }
 
@@ -62,6 +74,30 @@ impl<E: Into<Rejection>> From<E> for Attempt {
 pub struct Object<'a> {
     pub env: &'a Env,
     pub state: &'a State,
+    session: &'a RefCell<Option<Rc<Db>>>,
+}
+
+impl Object<'_> {
+    /// The database of `project`, in the one D1 session of the write being made: it starts on
+    /// the primary (a write decides on the latest state), and its bookmark goes back with the
+    /// answer.
+    pub fn db(&self, project: &str) -> Result<Rc<Db>, StoreError> {
+        if let Some(db) = self.session.borrow().as_ref() {
+            return Ok(Rc::clone(db));
+        }
+        let db = Rc::new(Db::for_project(self.env, project)?.in_session(PRIMARY)?);
+        self.session.replace(Some(Rc::clone(&db)));
+        Ok(db)
+    }
+
+    /// The database holding customer `id`: with one database, [`Object::db`]'s session; with
+    /// customers over several, the customer's shard (on its primary).
+    pub fn customer_db(&self, project: &str, id: &str) -> Result<Rc<Db>, StoreError> {
+        if Db::is_sharded(self.env)? {
+            return Ok(Rc::new(Db::for_customer(self.env, project, id)?));
+        }
+        self.db(project)
+    }
 }
 
 /// How a resource's writes load and store, for the writer object.
@@ -98,14 +134,9 @@ pub trait Writes {
     async fn conflict(object: &Object<'_>, command: &Self::Command) -> Rejection;
 }
 
-/// What the Worker sends to a writer object: the resource's kind and its command.
-#[derive(Serialize, Deserialize)]
-struct Envelope {
-    resource: String,
-    command: Value,
-}
-
-/// Sends `command` to its resource's writer object; the reply is the API answer.
+/// Sends `command` to its resource's writer object; the reply is the API answer. The
+/// resource's kind travels in the path and the command is the whole body, serialized once (and
+/// parsed once, straight into the command, by the object).
 pub async fn send<W: Writes>(env: &Env, command: &W::Command) -> ApiResult<Reply> {
     let name = format!(
         "{}\n{}\n{}",
@@ -114,19 +145,18 @@ pub async fn send<W: Writes>(env: &Env, command: &W::Command) -> ApiResult<Reply
         W::id(command)
     );
     let stub = env.durable_object(BINDING)?.get_by_name(&name)?;
-    let envelope = Envelope {
-        resource: W::TYPE_ID.to_string(),
-        command: serde_json::to_value(command)?,
-    };
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
-        .with_body(Some(serde_json::to_string(&envelope)?.into()));
+        .with_body(Some(serde_json::to_string(command)?.into()));
+    let url = format!("https://writer/{}", W::TYPE_ID);
     let mut response = stub
-        .fetch_with_request(Request::new_with_init("https://writer/", &init)?)
+        .fetch_with_request(Request::new_with_init(&url, &init)?)
         .await?;
+    let bookmark = response.headers().get(BOOKMARK_HEADER)?;
     Ok(Reply {
         status: response.status_code(),
         body: response.text().await?,
+        bookmark,
     })
 }
 
@@ -137,6 +167,8 @@ pub struct Writer {
     lock: Mutex<()>,
     /// The state this object last read or wrote, of whichever resource it serves.
     cached: RefCell<Option<Box<dyn Any>>>,
+    /// The D1 session of the write being made (one at a time: under `lock`).
+    session: RefCell<Option<Rc<Db>>>,
 }
 
 impl DurableObject for Writer {
@@ -146,18 +178,22 @@ impl DurableObject for Writer {
             env,
             lock: Mutex::new(()),
             cached: RefCell::new(None),
+            session: RefCell::new(None),
         }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let envelope: Envelope = req.json().await?;
+        let url = req.url()?;
+        let resource = url.path().trim_start_matches('/');
+        let command = req.text().await?;
         let _serialized = self.lock.lock().await;
-        let reply = match envelope.resource.as_str() {
-            CustomerWrites::TYPE_ID => self.run::<CustomerWrites>(envelope.command).await,
-            CustomerGroupWrites::TYPE_ID => self.run::<CustomerGroupWrites>(envelope.command).await,
-            TypeWrites::TYPE_ID => self.run::<TypeWrites>(envelope.command).await,
-            AssociateRoleWrites::TYPE_ID => self.run::<AssociateRoleWrites>(envelope.command).await,
-            BusinessUnitWrites::TYPE_ID => self.run::<BusinessUnitWrites>(envelope.command).await,
+        self.session.replace(None);
+        let reply = match resource {
+            CustomerWrites::TYPE_ID => self.run::<CustomerWrites>(&command).await,
+            CustomerGroupWrites::TYPE_ID => self.run::<CustomerGroupWrites>(&command).await,
+            TypeWrites::TYPE_ID => self.run::<TypeWrites>(&command).await,
+            AssociateRoleWrites::TYPE_ID => self.run::<AssociateRoleWrites>(&command).await,
+            BusinessUnitWrites::TYPE_ID => self.run::<BusinessUnitWrites>(&command).await,
             other => Err(ApiError::General {
                 message: format!("No writer for resources of type '{other}'."),
             }
@@ -166,8 +202,14 @@ impl DurableObject for Writer {
         let reply = reply.unwrap_or_else(|rejection| Reply {
             status: rejection.status(),
             body: rejection.to_json().to_string(),
+            bookmark: None,
         });
-        Ok(Response::ok(reply.body)?.with_status(reply.status))
+        let mut response = Response::ok(reply.body)?.with_status(reply.status);
+        let session = self.session.take();
+        if let Some(bookmark) = session.and_then(|db| db.bookmark()) {
+            response.headers_mut().set(BOOKMARK_HEADER, &bookmark)?;
+        }
+        Ok(response)
     }
 }
 
@@ -183,11 +225,16 @@ impl Writer {
         Object {
             env: &self.env,
             state: &self.state,
+            session: &self.session,
         }
     }
 
-    async fn run<W: Writes>(&self, command: Value) -> ApiResult<Reply> {
-        let command: W::Command = serde_json::from_value(command)?;
+    async fn run<W: Writes>(&self, command: &str) -> ApiResult<Reply> {
+        // The Worker parsed the request's body within serde_json's depth limit; the command
+        // wraps it in a few more levels, so the limit is not applied a second time.
+        let mut reader = serde_json::Deserializer::from_str(command);
+        reader.disable_recursion_limit();
+        let command = W::Command::deserialize(&mut reader)?;
         let second = match self.attempt::<W>(&command, Read::Cached).await {
             Err(Attempt::StaleCopy) => self.attempt::<W>(&command, Read::Fresh).await,
             first => first,

@@ -812,6 +812,10 @@ fn lookups_by_id_key_email_and_customer_number_use_an_index(app: &App) {
         "externalId = \"x\"",
         "lastName = \"x\"",
         "customerGroup(id = \"g\")",
+        // Columns of migration 0017 (they lived only in the document before).
+        "middleName = \"x\"",
+        "vatId = \"x\"",
+        "dateOfBirth = \"1990-01-31\"",
     ] {
         let text = app.query_plan(&page(&[("where", predicate)]));
         assert!(

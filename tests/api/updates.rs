@@ -25,6 +25,7 @@ tests!(updates;
     twenty_retrying_writers_all_land,
     change_email_racing_a_create_has_one_owner,
     two_customers_racing_for_one_email_have_one_owner,
+    d1_bookmarks_round_trip,
     ; serial: update_messages_are_stored_with_their_versions,
 );
 
@@ -761,4 +762,53 @@ fn update_messages_are_stored_with_their_versions(app: &App) {
     assert_eq!(changed["email"], new_email.as_str());
     assert_eq!(changed["oldEmail"], c["email"]);
     assert_eq!(changed["resource"], json!({"typeId": "customer", "id": id}));
+}
+
+/// The D1 Sessions bookmark (`x-d1-bookmark`): a write answers with one, a read brought it back
+/// sees the write and answers with one, and a value that is no bookmark is ignored. (Locally
+/// every statement runs on the primary, so this checks the plumbing, not a replica.)
+fn d1_bookmarks_round_trip(app: &App) {
+    let c = app.create_customer(&json!({"email": unique_email("bookmark"), "password": "x"}));
+    let path = path_of(&c);
+    let written = update(
+        app,
+        &path,
+        1,
+        json!([{"action": "setFirstName", "firstName": "B"}]),
+    );
+    assert_eq!(written.status, 200, "{}", written.text);
+    let bookmark = written
+        .header("x-d1-bookmark")
+        .expect("a write answers with its bookmark")
+        .to_string();
+    let bearer = format!("Bearer {}", app.admin());
+    for brought in [bookmark.as_str(), "not a bookmark;", ""] {
+        let read = app.send(
+            "GET",
+            &path,
+            &[("Authorization", &bearer), ("x-d1-bookmark", brought)],
+            None,
+        );
+        assert_eq!(read.status, 200, "{brought:?}: {}", read.text);
+        assert_eq!(read.json["firstName"], "B", "{brought:?}");
+        assert_eq!(read.json["version"], 2, "{brought:?}");
+        assert!(read.header("x-d1-bookmark").is_some(), "{brought:?}");
+    }
+    let preflight = app.send(
+        "OPTIONS",
+        &path,
+        &[
+            ("Origin", "https://shop.example"),
+            ("Access-Control-Request-Method", "GET"),
+            ("Access-Control-Request-Headers", "x-d1-bookmark"),
+        ],
+        None,
+    );
+    let allowed = preflight
+        .header("access-control-allow-headers")
+        .unwrap_or_default();
+    assert!(
+        allowed.to_ascii_lowercase().contains("x-d1-bookmark"),
+        "{allowed}"
+    );
 }

@@ -196,7 +196,7 @@ async fn update(mut call: Call, actor: Actor<'_>, target: &Target) -> ApiResult<
 async fn create(mut call: Call, actor: Actor<'_>) -> ApiResult<Response> {
     let Acting { associate, by, me } = authorize(&mut call, actor, true).await?;
     let draft: BusinessUnitDraft = if me {
-        let settings = crate::store::search::project_settings(&call.db()?, &call.project)
+        let settings = crate::store::search::project_settings(&*call.db()?, &call.project)
             .await?
             .map(|row| row.3)
             .unwrap_or_default();
@@ -230,7 +230,7 @@ async fn buyer_assignable(call: &Call, actions: &[BusinessUnitAction]) -> ApiRes
     if wanted.roles.is_empty() {
         return Ok(());
     }
-    let found = references::load(&call.db()?, &call.project, &wanted).await?;
+    let found = references::load(&*call.db()?, &call.project, &wanted).await?;
     Ok(permissions::check_buyer_assignable(&found.roles)?)
 }
 

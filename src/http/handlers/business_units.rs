@@ -155,7 +155,7 @@ pub async fn access_in(
             key: Some(key.clone()),
         });
     }
-    let found = references::load(&call.db()?, &call.project, &roles).await?;
+    let found = references::load(&*call.db()?, &call.project, &roles).await?;
     let access = associates::access(customer_id, (&explicit, &inherited), &found.roles);
     Ok((unit.clone(), access))
 }

@@ -20,7 +20,7 @@ use crate::http::route::{Credential, Target};
 use crate::http::{expand, respond};
 use crate::store::customer_writes::CustomerWrites;
 use crate::store::d1::Db;
-use crate::store::{config, customers, passwords, throttle, tokens, writer};
+use crate::store::{config, customers, passwords, throttle, tokens};
 
 pub async fn handle(call: Call, endpoint: Credential) -> ApiResult<Response> {
     match endpoint {
@@ -155,7 +155,7 @@ async fn rehash(
     let id = customer.meta.id.clone();
     // A re-hash follows the caller's own sign-in; it changes no one else's data.
     let command = writer_command(call, id, Caller::internal(client_id), rehash);
-    let reply = writer::send::<CustomerWrites>(&call.env, &command).await?;
+    let reply = call.send_write::<CustomerWrites>(&command).await?;
     Ok((reply.status == 200).then_some(reply.body))
 }
 

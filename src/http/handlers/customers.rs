@@ -22,7 +22,7 @@ use crate::store::customer_table::{self, Customers, QUERY_TABLE};
 use crate::store::customer_writes::{self, duplicate_or_failure, CustomerWrites};
 use crate::store::platform::CryptoRandom;
 use crate::store::repository::{self, Lookup};
-use crate::store::{config, customers, email_lock, passwords, references, table, writer};
+use crate::store::{config, customers, email_lock, passwords, references, table};
 
 /// `/customers`: query (GET), check by predicate (HEAD), create (POST).
 pub async fn collection(call: Call) -> ApiResult<Response> {
@@ -101,7 +101,7 @@ async fn new_customer(
     reach: &StoreReach,
     draft: CustomerDraft,
 ) -> ApiResult<Created> {
-    let refs = references::load(&call.db()?, &call.project, &draft::wanted(&draft)).await?;
+    let refs = references::load(&*call.db()?, &call.project, &draft::wanted(&draft)).await?;
     let context = CreateContext {
         now_ms: call.now_ms,
         by: ClientLogging::client(client_id),
@@ -167,7 +167,7 @@ async fn get(mut call: Call, target: &Target) -> ApiResult<Response> {
 async fn resolve_id(call: &Call, target: &Target) -> ApiResult<String> {
     match target {
         Target::Id(id) => Ok(id.clone()),
-        Target::Key(key) => repository::id_by_key::<Customers>(&call.db()?, &call.project, key)
+        Target::Key(key) => repository::id_by_key::<Customers>(&*call.db()?, &call.project, key)
             .await?
             .ok_or_else(|| not_found(target).into()),
     }
@@ -200,7 +200,7 @@ pub fn own_profile_command(call: &Call, id: String, write: Write) -> WriterComma
 /// Hands a write to the customer's writer object and passes its answer on (a customer
 /// expanded as the request asks).
 pub async fn send(call: &Call, command: &WriterCommand) -> ApiResult<Response> {
-    let reply = writer::send::<CustomerWrites>(&call.env, command).await?;
+    let reply = call.send_write::<CustomerWrites>(command).await?;
     let body = match reply.status {
         200 => expand::single(call, reply.body, false).await?,
         _ => reply.body,

@@ -63,8 +63,11 @@ fn not_here(id: &str) -> ApiError {
 /// `GET …/me`: the token's customer (expanded as asked).
 async fn get(mut call: Call) -> ApiResult<Response> {
     let id = my_id(&mut call, Access::View).await?;
-    let view = customers::view(&call.env, &call.project, Lookup::Id(&id))
-        .await?
+    let view = match call.take_token_customer(&id) {
+        Some(view) => Some(view),
+        None => customers::view(&call.env, &call.project, Lookup::Id(&id)).await?,
+    };
+    let view = view
         .filter(|v| me::visible(&v.stores, call.store()))
         .ok_or_else(|| not_here(&id))?;
     Ok(respond::json(

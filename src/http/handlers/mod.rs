@@ -19,7 +19,8 @@ use std::rc::Rc;
 
 use worker::{Context, Cors, Env, Method, Request, Response};
 
-use super::context::Call;
+use super::bookmark;
+use super::context::{Call, Session};
 use super::respond;
 use super::route::{match_path, Route};
 use crate::domain::error::{ApiError, ApiResult};
@@ -61,8 +62,9 @@ fn cors() -> Cors {
             "X-Correlation-ID",
             "saas-token",
             "session-id",
+            bookmark::HEADER,
         ])
-        .with_exposed_headers(["X-Correlation-ID"])
+        .with_exposed_headers(["X-Correlation-ID", bookmark::HEADER])
         .with_max_age(86_400)
 }
 
@@ -70,6 +72,8 @@ fn cors() -> Cors {
 pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Response {
     let method = req.method();
     let given = req.headers().get("X-Correlation-ID").ok().flatten();
+    let brought = req.headers().get(bookmark::HEADER).ok().flatten();
+    let session = Rc::new(Session::new(brought.as_deref()));
     let correlation_id = correlation_id(given.as_deref(), &mut CryptoRandom);
     let response = if method == Method::Options {
         // A CORS preflight: answered for every path, without authentication.
@@ -77,7 +81,7 @@ pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Response {
             .expect("an empty response is always valid")
             .with_status(204)
     } else {
-        match dispatch(req, env, ctx).await {
+        match dispatch(req, (env, ctx, Rc::clone(&session))).await {
             Ok(response) => response,
             Err(rejection) => respond::error(&rejection),
         }
@@ -96,6 +100,9 @@ pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Response {
     let _ = response
         .headers_mut()
         .set("X-Correlation-ID", &correlation_id);
+    if let Some(bookmark) = session.bookmark() {
+        let _ = response.headers_mut().set(bookmark::HEADER, &bookmark);
+    }
     let status = response.status_code();
     response.with_cors(&cors()).unwrap_or_else(|e| {
         worker::console_error!("CORS headers: {e}");
@@ -105,17 +112,17 @@ pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Response {
     })
 }
 
-async fn dispatch(req: Request, env: Env, ctx: Rc<Context>) -> ApiResult<Response> {
+async fn dispatch(req: Request, platform: (Env, Rc<Context>, Rc<Session>)) -> ApiResult<Response> {
     let url = req.url()?;
     let Some(route) = match_path(url.path()) else {
         if url.path().starts_with("/oauth/") {
             return Err(no_endpoint(url.path()));
         }
-        return unknown_path(Call::new(req, env, ctx, String::new(), None)?, url.path()).await;
+        return unknown_path(Call::new(req, platform, String::new(), None)?, url.path()).await;
     };
     let route = match route {
         // The Emporix dialect answers every failure (405 included) in its own shapes.
-        Route::Emporix(route) => return Ok(emporix::handle(req, env, ctx, route).await),
+        Route::Emporix(route) => return Ok(emporix::handle(req, platform, route).await),
         route => route,
     };
     let method = req.method();
@@ -127,7 +134,7 @@ async fn dispatch(req: Request, env: Env, ctx: Rc<Context>) -> ApiResult<Respons
         }
         .into());
     }
-    let call = |project: String, store: Option<String>| Call::new(req, env, ctx, project, store);
+    let call = |project: String, store: Option<String>| Call::new(req, platform, project, store);
     match route {
         Route::Token => oauth::token(call(String::new(), None)?).await,
         Route::Revoke => oauth::revoke(call(String::new(), None)?).await,

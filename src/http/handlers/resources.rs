@@ -22,7 +22,7 @@ use crate::store::platform::CryptoRandom;
 use crate::store::repository::{self, Lookup};
 use crate::store::resources::{refusal, CommandOf, ResourceCommand, ResourceWrite, ResourceWrites};
 use crate::store::type_table::Types;
-use crate::store::{references, table, writer, StoreError};
+use crate::store::{references, table, StoreError};
 
 /// The table of resources with the shared shape, by path segment; the call back if no
 /// resource lives under `segment`.
@@ -156,7 +156,7 @@ fn not_found(target: &Target) -> ApiError {
 
 async fn get<K: Kind>(mut call: Call, target: &Target) -> ApiResult<Response> {
     authorize::<K>(&mut call, false).await?;
-    let view = repository::view::<K::Table>(&call.db()?, &call.project, lookup(target))
+    let view = repository::view::<K::Table>(&*call.db()?, &call.project, lookup(target))
         .await?
         .ok_or_else(|| not_found(target))?;
     let doc = shown::<K>(&call, view.doc).await?;
@@ -175,7 +175,7 @@ where
 {
     let id = match target {
         Target::Id(id) => id.clone(),
-        Target::Key(key) => repository::id_by_key::<K::Table>(&call.db()?, &call.project, key)
+        Target::Key(key) => repository::id_by_key::<K::Table>(&*call.db()?, &call.project, key)
             .await?
             .ok_or_else(|| not_found(target))?,
     };
@@ -186,7 +186,7 @@ where
         now_ms: call.now_ms,
         write,
     };
-    let reply = writer::send::<ResourceWrites<K>>(&call.env, &command).await?;
+    let reply = call.send_write::<ResourceWrites<K>>(&command).await?;
     if let (Target::Key(_), 404) = (target, reply.status) {
         return Err(not_found(target).into());
     }

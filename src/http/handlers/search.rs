@@ -164,7 +164,7 @@ pub async fn business_units_indexing_status(call: Call) -> ApiResult<Response> {
 async fn indexing_status(mut call: Call, resource: &str) -> ApiResult<Response> {
     let scopes = [Scope::new("view_project_settings", &call.project, None)];
     call.authorize(&scopes).await?;
-    let state = search_store::state(&call.db()?, &call.project, resource).await?;
+    let state = search_store::state(&*call.db()?, &call.project, resource).await?;
     let body = IndexState::indexing_status(state.as_ref());
     Ok(respond::json(200, body.to_string()))
 }
@@ -269,7 +269,7 @@ async fn search_statements(
         SearchFeature::Customers => search_index::CUSTOMERS,
         SearchFeature::BusinessUnits => search_index::BUSINESS_UNITS,
     };
-    let state = search_store::state(&call.db()?, &call.project, feature.resource()).await?;
+    let state = search_store::state(&*call.db()?, &call.project, feature.resource()).await?;
     let on = state.as_ref().is_some_and(|s| s.activated);
     let failed = state.as_ref().is_some_and(IndexState::failed);
     if *activate && on && !failed && !state.as_ref().is_some_and(IndexState::ready) {
@@ -290,7 +290,7 @@ async fn search_statements(
 async fn role_key(call: &Call, role: &ResourceIdentifier) -> ApiResult<String> {
     let mut wanted = Wanted::default();
     wanted.role(role);
-    let found = references::load(&call.db()?, &call.project, &wanted).await?;
+    let found = references::load(&*call.db()?, &call.project, &wanted).await?;
     found
         .roles
         .first()

@@ -36,12 +36,12 @@ use crate::domain::error::{ApiError, Rejection};
 use crate::domain::json;
 use crate::domain::resource::UpdateRequest;
 use crate::domain::version::Version;
-use crate::http::context::Call;
+use crate::http::context::{Call, Session};
 use crate::http::emporix_route::{EmporixRoute, Endpoint};
 use crate::http::respond;
 use crate::store::customer_writes::CustomerWrites;
 use crate::store::d1::Db;
-use crate::store::{customers, emporix, tokens, writer, StoreError};
+use crate::store::{customers, emporix, tokens, StoreError};
 
 use super::customers::own_profile_command;
 
@@ -74,12 +74,16 @@ pub struct Emporix {
 }
 
 /// Answers one Emporix request; every failure in an Emporix shape.
-pub async fn handle(req: Request, env: Env, ctx: Rc<Context>, route: EmporixRoute) -> Response {
+pub async fn handle(
+    req: Request,
+    platform: (Env, Rc<Context>, Rc<Session>),
+    route: EmporixRoute,
+) -> Response {
     let tenant = match &route {
         EmporixRoute::Tenant { tenant, .. } => tenant.clone(),
         _ => query_param(&req, "tenant").unwrap_or_default(),
     };
-    match run(req, env, ctx, route, &tenant).await {
+    match run(req, platform, route, &tenant).await {
         Ok(response) => response,
         Err(failure) => {
             let (status, body) = failure.render(&tenant);
@@ -99,8 +103,7 @@ fn query_param(req: &Request, name: &str) -> Option<String> {
 
 async fn run(
     req: Request,
-    env: Env,
-    ctx: Rc<Context>,
+    platform: (Env, Rc<Context>, Rc<Session>),
     route: EmporixRoute,
     tenant: &str,
 ) -> Answer {
@@ -122,9 +125,9 @@ async fn run(
             &format!("Allowed methods: {}.", route.allowed_methods().join(", ")),
         ));
     }
-    let tenants = emporix::tenants(&env).map_err(StoreError::Other)?;
+    let tenants = emporix::tenants(&platform.0).map_err(StoreError::Other)?;
     let config = tenants.resolve(tenant)?.clone();
-    let call = Call::new(req, env, ctx, config.project.clone(), None)?;
+    let call = Call::new(req, platform, config.project.clone(), None)?;
     let x = Emporix {
         call,
         tenant: tenant.to_string(),
@@ -256,7 +259,7 @@ impl Emporix {
     /// rules); its answer's body, or the failure.
     pub async fn write(&self, id: &str, write: Write) -> Result<String, Failure> {
         let command = own_profile_command(&self.call, id.to_string(), write);
-        let reply = writer::send::<CustomerWrites>(&self.call.env, &command).await?;
+        let reply = self.call.send_write::<CustomerWrites>(&command).await?;
         if reply.status == 200 {
             Ok(reply.body)
         } else {
@@ -298,7 +301,7 @@ impl Emporix {
             if let Some(number) = customer.customer_number.clone() {
                 return Ok((customer, number));
             }
-            let number = emporix::next_customer_number(&self.call.db()?, self.project()).await?;
+            let number = emporix::next_customer_number(&*self.call.db()?, self.project()).await?;
             let action = UpdateAction::SetCustomerNumber {
                 customer_number: Some(number),
             };

@@ -50,7 +50,7 @@ pub async fn sign_up(mut x: Emporix) -> Answer {
     let draft = profile::signup_draft(&bytes)?;
     let reach = grant.sign_up_reach(x.project());
     for _ in 0..3 {
-        let number = emporix::next_customer_number(&x.call.db()?, x.project()).await?;
+        let number = emporix::next_customer_number(&*x.call.db()?, x.project()).await?;
         let mut numbered = draft.clone();
         numbered.customer_number = Some(number.clone());
         match customers::sign_up(&x.call, &grant.client_id, &reach, numbered).await {
