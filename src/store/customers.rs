@@ -60,18 +60,17 @@ pub async fn load(db: &Db, project: &str, id: &str) -> Result<Option<Loaded>, St
 /// catalog's stub row names the id).
 pub async fn view(
     env: &Env,
+    catalog: &Db,
     project: &str,
     lookup: Lookup<'_>,
 ) -> Result<Option<View>, StoreError> {
+    if !Db::is_sharded(env)? {
+        return repository::view::<Customers>(catalog, project, lookup).await;
+    }
     let id = match lookup {
         Lookup::Id(id) => id.to_string(),
-        Lookup::Key(_) if !Db::is_sharded(env)? => {
-            let db = Db::for_project(env, project)?;
-            return repository::view::<Customers>(&db, project, lookup).await;
-        }
         Lookup::Key(key) => {
-            let catalog = Db::for_project(env, project)?;
-            match repository::id_by_key::<Customers>(&catalog, project, key).await? {
+            match repository::id_by_key::<Customers>(catalog, project, key).await? {
                 Some(id) => id,
                 None => return Ok(None),
             }
@@ -87,13 +86,13 @@ pub async fn view(
 /// shards, the claim is read in the catalog and the customer in its shard.
 pub async fn for_sign_in(
     env: &Env,
+    catalog: &Db,
     project: &str,
     email: &str,
     store: Option<&str>,
 ) -> Result<Option<StoredCustomer>, StoreError> {
-    let catalog = Db::for_project(env, project)?;
     if !Db::is_sharded(env)? {
-        return sign_in_row(&catalog, project, email, store).await;
+        return sign_in_row(catalog, project, email, store).await;
     }
     #[derive(Deserialize)]
     struct Owner {

@@ -155,12 +155,12 @@ pub async fn first<T: serde::de::DeserializeOwned>(
 /// shards (one statement per shard).
 pub async fn objects(
     env: &Env,
+    catalog: &Db,
     project: &str,
     wanted: &[(String, String)],
 ) -> Result<Vec<(String, String, Value)>, StoreError> {
-    let catalog = Db::for_project(env, project)?;
     if !Db::is_sharded(env)? {
-        return repository::objects(&catalog, project, wanted).await;
+        return repository::objects(catalog, project, wanted).await;
     }
     let (customers, others): (Vec<_>, Vec<_>) =
         wanted.iter().cloned().partition(|(t, _)| t == "customer");
@@ -177,7 +177,7 @@ pub async fn objects(
         let db = Db::for_customer(env, project, &list[0].1)?;
         repository::objects(&db, project, list).await
     });
-    let mut found = repository::objects(&catalog, project, &others).await?;
+    let mut found = repository::objects(catalog, project, &others).await?;
     found.extend(try_join_all(reads).await?.into_iter().flatten());
     Ok(found)
 }

@@ -153,7 +153,7 @@ async fn get(mut call: Call, target: &Target) -> ApiResult<Response> {
         Target::Id(id) => Lookup::Id(id),
         Target::Key(key) => Lookup::Key(key),
     };
-    let view = customers::view(&call.env, &call.project, lookup)
+    let view = customers::view(&call.env, &*call.db()?, &call.project, lookup)
         .await?
         .filter(|v| call.store().is_none_or(|s| v.visible_in_store(s)))
         .ok_or_else(|| not_found(target))?;
