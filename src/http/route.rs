@@ -151,6 +151,8 @@ pub enum Route {
         associate: String,
         target: Option<Target>,
     },
+    /// `/{projectKey}/in-business-unit/key={key}/me/customers`: sign up an associate.
+    InUnitSignUp { project: String, unit: String },
     /// `/customer/{tenant}/…` and `/customerlogin/…`: the Emporix storefront dialect.
     Emporix(EmporixRoute),
 }
@@ -165,6 +167,7 @@ impl Route {
             | Route::Introspect
             | Route::CustomerToken { .. }
             | Route::AnonymousToken { .. }
+            | Route::InUnitSignUp { .. }
             | Route::Mcp { .. } => &["POST"],
             Route::ProtectedResource { .. } | Route::AuthorizationServer => &["GET", "HEAD"],
             Route::ApiClients { .. } | Route::Project { .. } => &["GET", "HEAD", "POST"],
@@ -310,6 +313,13 @@ pub fn match_path(path: &str) -> Option<Route> {
             Some(Route::MyUnits {
                 project: project.to_string(),
                 target,
+            })
+        }
+        [project, "in-business-unit", unit, "me", "customers"] if !project.is_empty() => {
+            let unit = unit.strip_prefix("key=").filter(|k| !k.is_empty())?;
+            Some(Route::InUnitSignUp {
+                project: project.to_string(),
+                unit: unit.to_string(),
             })
         }
         [project, "in-store", store, rest @ ..] => {
@@ -598,6 +608,14 @@ mod tests {
         assert_eq!(match_path("/p/me"), me(None, MyEndpoint::Profile));
         assert_eq!(match_path("/p/me/"), me(None, MyEndpoint::Profile));
         assert_eq!(match_path("/p/me/signup"), me(None, MyEndpoint::SignUp));
+        assert_eq!(
+            match_path("/p/in-business-unit/key=bu/me/customers"),
+            Some(Route::InUnitSignUp {
+                project: "p".into(),
+                unit: "bu".into()
+            })
+        );
+        assert_eq!(match_path("/p/in-business-unit/bu/me/customers"), None);
         assert_eq!(match_path("/p/me/login"), me(None, MyEndpoint::Login));
         assert_eq!(
             match_path("/p/me/password"),

@@ -16,6 +16,7 @@ tests!(as_associate;
     scopes_and_methods,
     my_business_units,
     creating_my_business_units_follows_the_project_settings,
+    signing_up_an_associate_in_my_business_unit,
 );
 
 fn base(associate: &str) -> String {
@@ -517,4 +518,135 @@ fn creating_my_business_units_follows_the_project_settings(app: &App) {
             .assert_error(400, "InvalidJsonInput");
     }
     assert_eq!(app.get("/demo/me/business-units", &token).json["count"], 2);
+}
+
+/// How many customers have `email` (seen by the back office).
+fn customers_with(app: &App, email: &str) -> u64 {
+    let predicate = crate::support::encode(&format!("email = \"{email}\""));
+    let page = app.get(&format!("/demo/customers?where={predicate}"), app.admin());
+    assert_eq!(page.status, 200, "{}", page.text);
+    page.json["count"].as_u64().unwrap()
+}
+
+/// `POST /in-business-unit/key={key}/me/customers`: an associate holding `UpdateAssociates`
+/// signs up a new customer who becomes an associate of the unit at the draft's version; a
+/// failing second step (version, unknown role) leaves no customer behind; no permission is
+/// 403, an unknown unit 404, a bad body 400.
+fn signing_up_an_associate_in_my_business_unit(app: &App) {
+    let (me, token) = buyer(app);
+    let admin_role = role(app, json!(["UpdateAssociates"]));
+    let buyer_role = role(app, json!(["ViewMyCarts"]));
+    let co = company_with(app, &[(&me, &[(&admin_role, "Enabled")])]);
+    let path = format!(
+        "/demo/in-business-unit/key={}/me/customers",
+        co["key"].as_str().unwrap()
+    );
+    let draft = |version: u64, email: &str, role: &str| {
+        json!({
+            "version": version,
+            "customer": {"email": email, "password": "secret", "firstName": "New"},
+            "associateRoleAssignments": [{"associateRole": {"key": role}}]
+        })
+    };
+    let email = unique_email("signup-assoc");
+    let reply = app.post(&path, &token, &draft(1, &email, &buyer_role));
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let new_id = reply.json["customer"]["id"].as_str().unwrap().to_string();
+    assert_eq!(reply.json["customer"]["email"], email.as_str());
+    let unit = app.get(&format!("/demo/business-units/{}", id_of(&co)), app.admin());
+    assert_eq!(unit.json["version"], 2, "{}", unit.text);
+    let added = unit.json["associates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["customer"]["id"] == new_id.as_str())
+        .unwrap_or_else(|| panic!("{}", unit.text));
+    assert_eq!(
+        added["associateRoleAssignments"][0]["associateRole"]["key"],
+        buyer_role.as_str()
+    );
+    assert_eq!(
+        unit.json["lastModifiedBy"]["associate"],
+        json!({"typeId": "customer", "id": me})
+    );
+    // The new customer signs in with its password.
+    let signed_in = app.post(
+        "/demo/login",
+        app.admin(),
+        &json!({"email": email, "password": "secret"}),
+    );
+    assert_eq!(signed_in.status, 200, "{}", signed_in.text);
+    // CustomerCreated and the unit's AssociateAdded.
+    for (resource, kind) in [
+        (new_id.as_str(), "CustomerCreated"),
+        (id_of(&co), "BusinessUnitAssociateAdded"),
+    ] {
+        let predicate = crate::support::encode(&format!(
+            "resource(id = \"{resource}\") and type = \"{kind}\""
+        ));
+        let page = app.get(&format!("/demo/messages?where={predicate}"), app.admin());
+        assert_eq!(page.json["count"], 1, "{kind}: {}", page.text);
+    }
+    // The same email again: 400 DuplicateField, as on /me/signup; the unit is unchanged.
+    app.post(&path, &token, &draft(2, &email, &buyer_role))
+        .assert_error(400, "DuplicateField");
+    // A stale version: 409, and no customer is created.
+    let stale = unique_email("signup-stale");
+    let reply = app.post(&path, &token, &draft(1, &stale, &buyer_role));
+    let error = reply.assert_error(409, "ConcurrentModification");
+    assert_eq!(error["currentVersion"], 2, "{}", reply.text);
+    assert_eq!(customers_with(app, &stale), 0);
+    // An unknown role fails the addAssociate after the customer was written: it is deleted.
+    let orphan = unique_email("signup-orphan");
+    let reply = app.post(&path, &token, &draft(2, &orphan, "no-such-role"));
+    reply.assert_error(400, "ReferencedResourceNotFound");
+    assert_eq!(customers_with(app, &orphan), 0);
+    let unit = app.get(&format!("/demo/business-units/{}", id_of(&co)), app.admin());
+    assert_eq!(unit.json["version"], 2, "{}", unit.text);
+    // Without UpdateAssociates: 403, nothing written.
+    let (other, other_token) = buyer(app);
+    let theirs = company_with(app, &[(&other, &[(&buyer_role, "Enabled")])]);
+    let their_path = format!(
+        "/demo/in-business-unit/key={}/me/customers",
+        theirs["key"].as_str().unwrap()
+    );
+    let refused_email = unique_email("signup-refused");
+    let reply = app.post(
+        &their_path,
+        &other_token,
+        &draft(1, &refused_email, &buyer_role),
+    );
+    refused(&reply, &other, &theirs, "UpdateAssociates");
+    assert_eq!(customers_with(app, &refused_email), 0);
+    // An unknown unit, or one the caller is no associate of: 404.
+    app.post(
+        "/demo/in-business-unit/key=no-such-unit/me/customers",
+        &token,
+        &draft(1, &unique_email("x"), &buyer_role),
+    )
+    .assert_error(404, "ResourceNotFound");
+    app.post(
+        &their_path,
+        &token,
+        &draft(1, &unique_email("x"), &buyer_role),
+    )
+    .assert_error(404, "ResourceNotFound");
+    // Bad bodies: 400 in the commercetools shape.
+    let fresh = unique_email("signup-bad");
+    for body in [
+        json!({"version": 3, "customer": {"email": fresh, "password": "p"}, "associateRoleAssignments": []}),
+        json!({"version": 3, "customer": {"email": fresh, "password": "p"}}),
+        json!({"version": "3", "customer": {"email": fresh, "password": "p"}, "associateRoleAssignments": [{"associateRole": {"key": buyer_role}}]}),
+        json!({"version": 3, "customer": "x", "associateRoleAssignments": [{"associateRole": {"key": buyer_role}}]}),
+        json!({"version": 3, "customer": {"email": fresh, "key": "k"}, "associateRoleAssignments": [{"associateRole": {"key": buyer_role}}]}),
+    ] {
+        let reply = app.post(&path, &token, &body);
+        reply.assert_error(400, "InvalidJsonInput");
+        assert_eq!(reply.json["statusCode"], 400, "{}", reply.text);
+    }
+    let reply = app.post_raw(&path, &token, b"{\"version\": 3,");
+    reply.assert_error(400, "InvalidJsonInput");
+    assert_eq!(customers_with(app, &fresh), 0);
+    // Only POST.
+    app.get(&path, &token).assert_error(405, "MethodNotAllowed");
 }

@@ -1334,6 +1334,11 @@ fn every_route_checks_every_kind_of_token(app: &App) {
             "/demo/me/business-units/key=nothing".to_string(),
             "{}",
         ),
+        (
+            "POST",
+            "/demo/in-business-unit/key=nothing/me/customers".to_string(),
+            "{}",
+        ),
     ] {
         routes.push((method, path, body, nobody));
     }

@@ -11,9 +11,11 @@
 //! - creating a Division → `AddChildUnits` in its parent.
 
 use super::actions::BusinessUnitAction;
+use super::associates::RoleAssignmentDraft;
 use super::draft::BusinessUnitDraft;
 use super::{BusinessUnit, Status};
 use crate::domain::associate_role::{AssociateRole, Permission};
+use crate::domain::customer::draft::CustomerDraft;
 use crate::domain::error::ApiError;
 use crate::domain::expand;
 use crate::domain::json;
@@ -60,6 +62,40 @@ pub fn action_name(action: &BusinessUnitAction) -> String {
         _ => None,
     }
     .unwrap_or_else(|| "update".into())
+}
+
+/// A MyBusinessUnitAssociateDraft (`POST /in-business-unit/key={key}/me/customers`): the
+/// unit's expected version, the new customer (a MyCustomerDraft, checked as on `/me/signup`)
+/// and at least one role assignment.
+pub fn my_associate_draft(
+    body: &[u8],
+) -> Result<
+    (
+        crate::domain::version::Version,
+        CustomerDraft,
+        Vec<RoleAssignmentDraft>,
+    ),
+    ApiError,
+> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Draft {
+        version: crate::domain::version::Version,
+        customer: serde_json::Map<String, serde_json::Value>,
+        associate_role_assignments: Vec<RoleAssignmentDraft>,
+    }
+    let draft: Draft = json::parse(body)?;
+    if draft.associate_role_assignments.is_empty() {
+        return Err(json::invalid_shape(
+            "associateRoleAssignments",
+            "At least one associate role assignment is required.",
+        ));
+    }
+    let customer = serde_json::to_vec(&draft.customer).map_err(|e| ApiError::InvalidJsonInput {
+        detail: format!("customer: {e}"),
+    })?;
+    let customer = crate::domain::customer::me::parse_draft(&customer, None)?;
+    Ok((draft.version, customer, draft.associate_role_assignments))
 }
 
 /// Ok if `held` contains `permission`; else 403 naming it (`doing` describes the refused
@@ -359,6 +395,27 @@ mod tests {
         let err = check_my_actions(&[name, status]).unwrap_err();
         assert!(err.message().contains("actions[1]"), "{}", err.message());
         assert!(err.message().contains("changeStatus"));
+    }
+
+    #[test]
+    fn associate_drafts_need_a_role_and_a_customer() {
+        let ok = br#"{"version":3,"customer":{"email":"a@b.c","password":"x"},
+            "associateRoleAssignments":[{"associateRole":{"key":"buyer"}}]}"#;
+        let (version, customer, roles) = my_associate_draft(ok).unwrap();
+        assert_eq!(version.get(), 3);
+        assert_eq!(customer.email, "a@b.c");
+        assert_eq!(roles.len(), 1);
+        for bad in [
+            &br#"{"version":3,"customer":{"email":"a@b.c"},"associateRoleAssignments":[]}"#[..],
+            br#"{"version":3,"customer":{"email":"a@b.c"}}"#,
+            br#"{"version":"3","customer":{"email":"a@b.c"},"associateRoleAssignments":[{"associateRole":{"key":"r"}}]}"#,
+            br#"{"version":3,"customer":[],"associateRoleAssignments":[{"associateRole":{"key":"r"}}]}"#,
+            br#"{"version":3,"customer":{"email":"a@b.c","key":"k"},"associateRoleAssignments":[{"associateRole":{"key":"r"}}]}"#,
+            br#"{"version":3,"#,
+        ] {
+            let e = my_associate_draft(bad).unwrap_err();
+            assert_eq!(e.status(), 400, "{}", String::from_utf8_lossy(bad));
+        }
     }
 
     #[test]

@@ -23,18 +23,23 @@
 
 use worker::{Method, Response};
 
-use crate::domain::auth::Scope;
+use crate::domain::auth::{Scope, StoreReach};
 use crate::domain::business_unit::actions::BusinessUnitAction;
+use crate::domain::business_unit::associates::AssociateDraft;
 use crate::domain::business_unit::draft::BusinessUnitDraft;
 use crate::domain::business_unit::permissions::{self, ADD_CHILD_UNITS};
 use crate::domain::business_unit::{BusinessUnit, UnitType};
+use crate::domain::customer::writes::Write;
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::query;
 use crate::domain::references::Wanted;
 use crate::domain::refs::{ClientLogging, ResourceIdentifier};
 use crate::domain::resource::parse_request;
+use crate::domain::resource::UpdateRequest;
+use crate::domain::version::Version;
 use crate::http::context::Call;
 use crate::http::handlers::business_units::{access_in, identifier, one_with_inherited};
+use crate::http::handlers::customers;
 use crate::http::handlers::resources;
 use crate::http::route::Target;
 use crate::http::{expand, respond};
@@ -259,4 +264,73 @@ async fn may_add_child(
         }
         Err(e) => Err(e),
     }
+}
+
+/// `POST /{projectKey}/in-business-unit/key={key}/me/customers` (MyBusinessUnitAssociateDraft):
+/// the token's customer, an associate of the unit holding `UpdateAssociates` there (our
+/// choice of permission, UNVERIFIED), signs up a new customer (as `/me/signup` does) and
+/// adds it to the unit with `addAssociate` at the draft's `version` of the unit. If adding
+/// fails, the new customer is deleted again. 201 CustomerSignInResult `{customer}`.
+pub async fn sign_up_associate(mut call: Call, unit_key: &str) -> ApiResult<Response> {
+    let Acting { associate, by, .. } = authorize(&mut call, Actor::Me, true).await?;
+    let (version, draft, roles) = permissions::my_associate_draft(&call.body().await?)?;
+    let wanted = identifier(&Target::Key(unit_key.to_string()));
+    let (unit, access) = access_in(&call, &wanted, &associate).await?;
+    let placeholder = ResourceIdentifier {
+        type_id: None,
+        id: Some(String::new()),
+        key: None,
+    };
+    let mut action = BusinessUnitAction::AddAssociate {
+        associate: AssociateDraft {
+            customer: placeholder,
+            associate_role_assignments: roles,
+        },
+    };
+    let actions = std::slice::from_ref(&action);
+    permissions::check_update(&associate, &unit, &access.permissions, actions)?;
+    if unit.meta.version != version.get() {
+        return Err(ApiError::ConcurrentModification {
+            expected: version.get(),
+            current: Some(unit.meta.version),
+        }
+        .into());
+    }
+    buyer_assignable(&call, actions).await?;
+    let client_id = call.grant().client_id.clone();
+    let created =
+        customers::create_customer(&call, &client_id, &StoreReach::Project, draft).await?;
+    let customer_id = created.stored.customer.meta.id.clone();
+    if let BusinessUnitAction::AddAssociate { associate } = &mut action {
+        associate.customer.id = Some(customer_id.clone());
+    }
+    let request = UpdateRequest {
+        version,
+        actions: vec![action],
+    };
+    let target = Target::Id(unit.meta.id.clone());
+    let write = ResourceWrite::Update { request };
+    let added = resources::write::<BusinessUnits>(&call, &target, by, write).await;
+    if !matches!(&added, Ok(response) if response.status_code() == 200) {
+        undo_sign_up(&call, customer_id).await?;
+        return added;
+    }
+    let body = format!(
+        "{{\"customer\":{}}}",
+        created.stored.customer.to_json_string()
+    );
+    Ok(respond::json(201, expand::single(&call, body, true).await?))
+}
+
+/// Deletes the customer a failed associate sign-up created (at its first version).
+async fn undo_sign_up(call: &Call, id: String) -> ApiResult<()> {
+    let erase = Write::Delete {
+        version: Version::new(1).expect("1 is a version"),
+        data_erasure: true,
+    };
+    let reply = customers::send(call, &customers::own_profile_command(call, id, erase)).await?;
+    if reply.status_code() != 200 {
+        worker::console_error!("associate sign-up: undo answered {}", reply.status_code());
+    }
+    Ok(())
 }

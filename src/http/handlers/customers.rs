@@ -85,13 +85,25 @@ pub async fn sign_up(
     reach: &StoreReach,
     draft: CustomerDraft,
 ) -> ApiResult<Response> {
-    let created = new_customer(call, client_id, reach, draft).await?;
-    insert_locked(call, &created).await?;
+    let created = create_customer(call, client_id, reach, draft).await?;
     let body = format!(
         "{{\"customer\":{}}}",
         created.stored.customer.to_json_string()
     );
     Ok(respond::json(201, expand::single(call, body, true).await?))
+}
+
+/// Creates the customer of `draft` as [`sign_up`] does (email lock, password hash,
+/// `CustomerCreated`), answering what was written.
+pub async fn create_customer(
+    call: &Call,
+    client_id: &str,
+    reach: &StoreReach,
+    draft: CustomerDraft,
+) -> ApiResult<Created> {
+    let created = new_customer(call, client_id, reach, draft).await?;
+    insert_locked(call, &created).await?;
+    Ok(created)
 }
 
 /// The customer a draft makes: its referenced groups and types loaded, its password hashed.

@@ -205,6 +205,9 @@ async fn dispatch(req: Request, platform: (Env, Rc<Context>, Rc<Session>)) -> Ap
             let actor = as_associate::Actor::Associate(&associate);
             as_associate::handle(call(project, None)?, actor, target.as_ref()).await
         }
+        Route::InUnitSignUp { project, unit } => {
+            as_associate::sign_up_associate(call(project, None)?, &unit).await
+        }
         Route::MyUnits { project, target } => {
             let actor = as_associate::Actor::Me;
             as_associate::handle(call(project, None)?, actor, target.as_ref()).await
