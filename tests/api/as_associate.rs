@@ -603,6 +603,10 @@ fn signing_up_an_associate_in_my_business_unit(app: &App) {
     assert_eq!(customers_with(app, &orphan), 0);
     let unit = app.get(&format!("/demo/business-units/{}", id_of(&co)), app.admin());
     assert_eq!(unit.json["version"], 2, "{}", unit.text);
+    // The email is free again: the undo removed the customer and its email.
+    let reply = app.post(&path, &token, &draft(2, &orphan, &buyer_role));
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    assert_eq!(customers_with(app, &orphan), 1);
     // Without UpdateAssociates: 403, nothing written.
     let (other, other_token) = buyer(app);
     let theirs = company_with(app, &[(&other, &[(&buyer_role, "Enabled")])]);
