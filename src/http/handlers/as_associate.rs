@@ -20,6 +20,10 @@
 //! parent) whose creator becomes its associate with the project's
 //! `myBusinessUnitAssociateRoleOnCreation` (none configured: 400 `InvalidOperation`) and
 //! whose status is the project's `myBusinessUnitStatusOnCreation`.
+//!
+//! `/{projectKey}/in-business-unit/key={key}/me/customers` signs up a customer (the
+//! `/me/signup` path) and adds it with `addAssociate` (`UpdateAssociates` in the unit); the
+//! customer is deleted again if adding it fails.
 
 use worker::{Method, Response};
 
