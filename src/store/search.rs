@@ -491,9 +491,17 @@ impl SearchIndexer {
                 Response::ok("retry")
             }
             AfterFailure::GiveUp => {
+                // Over shards the cursor is `{shard}:{id}`: the step's customers are counted
+                // from the catalog's stubs after that id (an estimate).
+                let sharded = job.resource == search_index::CUSTOMERS.resource
+                    && Db::is_sharded(&self.env).map_err(stored)?;
+                let cursor = match row.cursor.split_once(':') {
+                    Some((_, id)) if sharded => id,
+                    _ => row.cursor.as_str(),
+                };
                 let step = (
                     row.generation,
-                    row.cursor.as_str(),
+                    cursor,
                     config::search_index_batch(&self.env),
                 );
                 let now = iso_millis(now_ms());
