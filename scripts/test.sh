@@ -15,3 +15,9 @@ echo "== build the Worker"
 bash scripts/build.sh
 echo "== tests"
 cargo test "$@"
+# The black-box suite once more with customers spread over 4 local D1 databases (issue 18,
+# docs/scale.md): every endpoint and race must hold there too. Only for a full run.
+if [ $# -eq 0 ]; then
+  echo "== black-box tests with customers over 4 D1 databases"
+  API_TEST_CONFIG=sharded cargo test --test api
+fi

@@ -193,7 +193,9 @@ pub async fn deactivate_unused(env: &Env, now_ms: i64) -> Result<usize, StoreErr
     }
     let (before, now) = (project::unused_before(now_ms), iso_millis(now_ms));
     let mut switched_off = 0;
-    for db in Db::every(env)? {
+    // The catalog only: customer shards hold copies of the state ([`mirror`]), updated here.
+    {
+        let db = Db::shared(env)?;
         let unused: Vec<Unused> = db.all(&search_index::unused(&before)).await?;
         for index in unused {
             let Some(def) = search_index::Def::of(&index.resource) else {
@@ -208,7 +210,10 @@ pub async fn deactivate_unused(env: &Env, now_ms: i64) -> Result<usize, StoreErr
                 ))
                 .await
             {
-                Ok(_) => switched_off += 1,
+                Ok(_) => {
+                    switched_off += 1;
+                    mirror(env, &index.project, index.resource.as_str()).await?;
+                }
                 Err(StoreError::VersionConflict) => {}
                 Err(e) => return Err(e),
             }
@@ -263,6 +268,102 @@ pub async fn run(
         }
     };
     Ok(Ok((hits, total)))
+}
+
+/// Runs a search over several databases (customers over shards), in parallel: each expands
+/// fuzzy terms against its own indexed terms and answers its first `offset + limit` matches
+/// with their sort keys and its count; the merge orders them as one database would
+/// (`search_sql::merge`). Relevance (BM25) is computed per database, from its own statistics.
+pub async fn run_scattered(
+    dbs: &[Db],
+    index: Index,
+    project: &str,
+    request: &SearchRequest,
+) -> Result<Result<(Vec<Hit>, u64), crate::domain::error::ApiError>, StoreError> {
+    use futures_util::future::try_join_all;
+    use search_sql::ScatteredHit;
+    use serde_json::{Map, Value};
+    let asked = try_join_all(dbs.iter().map(|db| async move {
+        let mut expansions = Expansions::new();
+        for (term, level) in search_sql::fuzzy_terms(request.query.as_ref()) {
+            #[derive(Deserialize)]
+            struct Term {
+                term: String,
+            }
+            let found: Vec<Term> = db
+                .all(&search_sql::fuzzy_candidates(index, &term, level))
+                .await?;
+            let kept =
+                search_sql::keep_within(&term, level, found.into_iter().map(|t| t.term).collect());
+            expansions.insert((term, level), kept);
+        }
+        let scattered = match search_sql::compile_scattered(index, project, request, &expansions) {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(e)),
+        };
+        let rows: Vec<Map<String, Value>> = db.all(&scattered.statement).await?;
+        let hits: Vec<ScatteredHit> = rows
+            .into_iter()
+            .map(|row| ScatteredHit {
+                id: row
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                relevance: row.get("relevance").and_then(Value::as_f64).unwrap_or(0.0),
+                total: row.get("total").and_then(Value::as_u64).unwrap_or(0),
+                keys: (0..scattered.descending.len())
+                    .map(|i| row.get(&format!("s{i}")).cloned().unwrap_or(Value::Null))
+                    .collect(),
+            })
+            .collect();
+        Ok::<_, StoreError>(Ok((hits, scattered.descending)))
+    }))
+    .await?;
+    let mut lists = Vec::new();
+    let mut descending = Vec::new();
+    for answer in asked {
+        match answer {
+            Ok((hits, desc)) => {
+                lists.push(hits);
+                descending = desc;
+            }
+            Err(e) => return Ok(Err(e)),
+        }
+    }
+    let (page, total) = search_sql::merge(lists, &descending, (request.offset, request.limit));
+    let hits = page
+        .into_iter()
+        .map(|(id, relevance)| Hit {
+            id,
+            relevance,
+            total,
+        })
+        .collect();
+    Ok(Ok((hits, total)))
+}
+
+/// Copies the catalog's state of the project's customer index into every customer shard
+/// (`search_index::mirror`), after an activation or deactivation and when the builder
+/// starts a slice; unsharded, or for another resource, nothing.
+pub async fn mirror(env: &Env, project: &str, resource: &str) -> Result<(), StoreError> {
+    if resource != search_index::CUSTOMERS.resource || !Db::is_sharded(env)? {
+        return Ok(());
+    }
+    let catalog = Db::for_project(env, project)?;
+    let Some(row) = state_row(&catalog, project, resource).await? else {
+        return Ok(());
+    };
+    let now = iso_millis(now_ms());
+    let statements = search_index::mirror(
+        search_index::CUSTOMERS,
+        project,
+        (row.activated == 1, row.generation),
+        &now,
+    );
+    let shards = Db::customer_shards(env, project)?;
+    futures_util::future::try_join_all(shards.iter().map(|db| db.batch(&statements))).await?;
+    Ok(())
 }
 
 /// What the builder object is asked to build.
@@ -339,6 +440,13 @@ impl SearchIndexer {
         let batch = config::search_index_batch(&self.env);
         let one_step = config::search_index_pause_ms(&self.env) > 0;
         let started = now_ms();
+        let shards =
+            if job.resource == search_index::CUSTOMERS.resource && Db::is_sharded(&self.env)? {
+                mirror(&self.env, &job.project, &job.resource).await?;
+                Some(Db::customer_shards(&self.env, &job.project)?)
+            } else {
+                None
+            };
         loop {
             let Some(row) = state_row(&db, &job.project, &job.resource).await? else {
                 return Ok(true);
@@ -347,7 +455,11 @@ impl SearchIndexer {
             let Some(def) = search_index::Def::of(&job.resource).filter(|_| !stale) else {
                 return Ok(true);
             };
-            if step(&db, def, &job.project, &row, batch).await? {
+            let done = match &shards {
+                Some(shards) => step_sharded((&db, shards), def, &job.project, &row, batch).await?,
+                None => step(&db, def, &job.project, &row, batch).await?,
+            };
+            if done {
                 return Ok(true);
             }
             if one_step || now_ms() - started > SLICE_MS {
@@ -379,9 +491,17 @@ impl SearchIndexer {
                 Response::ok("retry")
             }
             AfterFailure::GiveUp => {
+                // Over shards the cursor is `{shard}:{id}`: the step's customers are counted
+                // from the catalog's stubs after that id (an estimate).
+                let sharded = job.resource == search_index::CUSTOMERS.resource
+                    && Db::is_sharded(&self.env).map_err(stored)?;
+                let cursor = match row.cursor.split_once(':') {
+                    Some((_, id)) if sharded => id,
+                    _ => row.cursor.as_str(),
+                };
                 let step = (
                     row.generation,
-                    row.cursor.as_str(),
+                    cursor,
                     config::search_index_batch(&self.env),
                 );
                 let now = iso_millis(now_ms());
@@ -432,6 +552,59 @@ async fn step(
             Ok(false)
         }
     }
+}
+
+/// One builder step with customers over shards: the shards are walked one after the other;
+/// the catalog's cursor is `{shard}:{last id}` (`""`: the first shard from its start). The
+/// rows are written in the shard (guarded by its copy of the state), the progress in the
+/// catalog.
+async fn step_sharded(
+    (catalog, shards): (&Db, &[Db]),
+    def: search_index::Def,
+    project: &str,
+    row: &StateRow,
+    batch: u32,
+) -> Result<bool, StoreError> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: String,
+    }
+    let (shard, after) = match row.cursor.split_once(':') {
+        Some((n, id)) => (n.parse::<usize>().unwrap_or(usize::MAX), id),
+        None => (0, ""),
+    };
+    let now = iso_millis(now_ms());
+    let Some(db) = shards.get(shard) else {
+        catalog
+            .batch(&search_index::build_done(
+                def,
+                project,
+                row.generation,
+                &now,
+            ))
+            .await?;
+        return Ok(true);
+    };
+    let ids: Vec<Id> = db
+        .all(&search_index::next_ids(def, project, after, batch))
+        .await?;
+    let Some(last) = ids.last() else {
+        let next = format!("{}:", shard + 1);
+        let progress = search_index::build_progress(def, project, row.generation, (&next, 0), &now);
+        catalog.batch(&[progress]).await?;
+        return Ok(false);
+    };
+    let range = (after, last.id.as_str());
+    let terms = terms_between(db, def, project, range).await?;
+    let mut rows = search_index::build_rows(def, project, row.generation, range);
+    rows.push(search_index::remember_terms(def, &terms));
+    db.batch(&rows).await?;
+    let cursor = format!("{shard}:{}", last.id);
+    let count = ids.len() as u64;
+    let progress =
+        search_index::build_progress(def, project, row.generation, (&cursor, count), &now);
+    catalog.batch(&[progress]).await?;
+    Ok(false)
 }
 
 /// The distinct terms of the resources with ids in the range (candidates of fuzzy matching).

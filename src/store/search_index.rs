@@ -285,7 +285,20 @@ pub fn build_step(
         &params,
         (&guard, &[Param::Int(generation)]),
     );
-    statements.push(Statement::new(
+    statements.push(build_progress(def, project, generation, (upto, count), now));
+    statements
+}
+
+/// A builder step's progress: `count` more indexed, the cursor at `cursor`, while activation
+/// `generation` stands (with customers over shards, in the catalog, apart from the rows).
+pub fn build_progress(
+    def: Def,
+    project: &str,
+    generation: i64,
+    (upto, count): (&str, u64),
+    now: &str,
+) -> Statement {
+    Statement::new(
         "UPDATE search_indexes SET status = 'Indexing', indexed = indexed + ?3, cursor = ?4, last_modified_at = ?5, retry_count = NULL \
          WHERE project = ?1 AND resource = ?6 AND generation = ?2 AND activated = 1",
         vec![
@@ -296,7 +309,63 @@ pub fn build_step(
             Param::text(now),
             Param::text(def.resource),
         ],
-    ));
+    )
+}
+
+/// The rows of one builder step in a customer shard (`build_step` without the progress,
+/// which the catalog keeps): guarded by the shard's copy of the index state ([`mirror`]).
+pub fn build_rows(
+    def: Def,
+    project: &str,
+    generation: i64,
+    (cursor, upto): (&str, &str),
+) -> Vec<Statement> {
+    let mut statements = build_step(def, project, generation, (cursor, upto), 0, "");
+    statements.pop();
+    statements
+}
+
+/// A customer shard's copy of the catalog's index state (customers over several databases):
+/// whether the index is on and its generation, which the shard's write and builder
+/// statements check; a copy of an older generation never replaces a newer one. Switched
+/// off: the shard's index rows removed too (unless a newer activation is already copied).
+pub fn mirror(
+    def: Def,
+    project: &str,
+    (activated, generation): (bool, i64),
+    now: &str,
+) -> Vec<Statement> {
+    let mut statements = vec![Statement::new(
+        "INSERT INTO search_indexes (project, resource, activated, status, generation, last_modified_at) \
+         VALUES (?1, ?2, ?3, 'Mirror', ?4, ?5) ON CONFLICT (project, resource) DO UPDATE SET \
+         activated = excluded.activated, generation = excluded.generation, last_modified_at = excluded.last_modified_at \
+         WHERE excluded.generation >= search_indexes.generation",
+        vec![
+            Param::text(project),
+            Param::text(def.resource),
+            Param::Int(i64::from(activated)),
+            Param::Int(generation),
+            Param::text(now),
+        ],
+    )];
+    if !activated {
+        let (resource, fts) = (def.resource, def.fts);
+        let p = || vec![Param::text(project), Param::text(resource)];
+        let docs =
+            "SELECT doc FROM search_docs WHERE project = ?1 AND resource = ?2 AND NOT EXISTS \
+             (SELECT 1 FROM search_indexes WHERE project = ?1 AND resource = ?2 AND activated = 1)";
+        statements.extend([
+            Statement::new(format!("DELETE FROM {fts} WHERE rowid IN ({docs})"), p()),
+            Statement::new(
+                format!("DELETE FROM search_values WHERE doc IN ({docs})"),
+                p(),
+            ),
+            Statement::new(
+                format!("DELETE FROM search_docs WHERE doc IN ({docs})"),
+                p(),
+            ),
+        ]);
+    }
     statements
 }
 

@@ -105,35 +105,175 @@ pub fn count_of(page: &Statement) -> Statement {
 }
 
 fn order_by(sort: &[Sort], b: &mut Binder) -> String {
-    let mut parts: Vec<String> = sort
+    let mut parts: Vec<String> = order_parts(sort, b)
+        .into_iter()
+        .map(|(expr, descending, nulls_last)| {
+            let dir = if descending { "DESC" } else { "ASC" };
+            let nulls = if nulls_last { " NULLS LAST" } else { "" };
+            format!("{expr} {dir}{nulls}")
+        })
+        .collect();
+    parts.push("d.id ASC".into());
+    parts.join(", ")
+}
+
+/// The sort keys of a search, before the final `d.id ASC`: `(expression, descending, nulls
+/// last)` (no sort: relevance descending).
+fn order_parts(sort: &[Sort], b: &mut Binder) -> Vec<(String, bool, bool)> {
+    let mut parts: Vec<(String, bool, bool)> = sort
         .iter()
-        .map(|s| {
-            let dir = if s.descending { "DESC" } else { "ASC" };
-            match &s.field {
-                None => format!("m.score {dir}"),
-                Some(field) => {
-                    let column = if field.ty == FieldType::Number { "num" } else { "lower" };
-                    let agg = match s.mode.as_deref() {
-                        Some("avg") if column == "num" => "AVG",
-                        Some("sum") if column == "num" => "SUM",
-                        Some("max") => "MAX",
-                        Some("min") => "MIN",
-                        _ if s.descending => "MAX",
-                        _ => "MIN",
-                    };
-                    let name = b.bind(Param::text(&field.name));
+        .map(|s| match &s.field {
+            None => ("m.score".to_string(), s.descending, false),
+            Some(field) => {
+                let column = if field.ty == FieldType::Number { "num" } else { "lower" };
+                let agg = match s.mode.as_deref() {
+                    Some("avg") if column == "num" => "AVG",
+                    Some("sum") if column == "num" => "SUM",
+                    Some("max") => "MAX",
+                    Some("min") => "MIN",
+                    _ if s.descending => "MAX",
+                    _ => "MIN",
+                };
+                let name = b.bind(Param::text(&field.name));
+                (
                     format!(
-                        "(SELECT {agg}(v.{column}) FROM search_values v WHERE v.doc = d.doc AND v.field = {name}) {dir} NULLS LAST"
-                    )
-                }
+                        "(SELECT {agg}(v.{column}) FROM search_values v WHERE v.doc = d.doc AND v.field = {name})"
+                    ),
+                    s.descending,
+                    true,
+                )
             }
         })
         .collect();
     if sort.is_empty() {
-        parts.push("m.score DESC".into());
+        parts.push(("m.score".into(), true, false));
     }
-    parts.push("d.id ASC".into());
-    parts.join(", ")
+    parts
+}
+
+/// One database's part of a search over several (customers over shards): its first
+/// `offset + limit` matches as `(id, relevance, total, s0, s1, …)` rows (`sN`: the sort keys,
+/// in order), and whether each key sorts descending. [`merge`] orders them as one database
+/// would.
+pub struct Scattered {
+    pub statement: Statement,
+    pub descending: Vec<bool>,
+}
+
+/// The statement each database runs for a search over several (see [`Scattered`]).
+pub fn compile_scattered(
+    index: Index,
+    project: &str,
+    request: &SearchRequest,
+    expansions: &Expansions,
+) -> Result<Scattered, ApiError> {
+    let mut b = Binder(vec![Param::text(project), Param::text(index.resource)]);
+    let matches = match &request.query {
+        Some(q) => node(index, q, &mut b, expansions),
+        None => "SELECT doc, 1.0 AS score FROM search_docs WHERE project = ?1 AND resource = ?2"
+            .to_string(),
+    };
+    let parts = order_parts(&request.sort, &mut b);
+    let keys: String = parts
+        .iter()
+        .enumerate()
+        .map(|(i, (expr, _, _))| format!(", {expr} AS s{i}"))
+        .collect();
+    let order: Vec<String> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, (_, descending, nulls_last))| {
+            let dir = if *descending { "DESC" } else { "ASC" };
+            let nulls = if *nulls_last { " NULLS LAST" } else { "" };
+            format!("s{i} {dir}{nulls}")
+        })
+        .collect();
+    let sql = format!(
+        "SELECT d.id AS id, m.score AS relevance, COUNT(*) OVER () AS total{keys} FROM ({matches}) m \
+         CROSS JOIN search_docs d ON d.doc = m.doc WHERE d.project = ?1 AND d.resource = ?2 \
+         ORDER BY {}, d.id ASC LIMIT {}",
+        order.join(", "),
+        u64::from(request.limit) + u64::from(request.offset)
+    );
+    if b.0.len() > MAX_PARAMS {
+        return Err(ApiError::InvalidInput {
+            message: format!(
+                "Invalid search request: query: the query needs more than {MAX_PARAMS} distinct values."
+            ),
+        });
+    }
+    Ok(Scattered {
+        statement: Statement::new(sql, b.0),
+        descending: parts.iter().map(|p| p.1).collect(),
+    })
+}
+
+/// One row of a database's part of a search over several.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScatteredHit {
+    pub id: String,
+    pub relevance: f64,
+    /// The database's count of matches.
+    pub total: u64,
+    /// The sort keys (`s0`, `s1`, …): numbers, text or null.
+    pub keys: Vec<serde_json::Value>,
+}
+
+/// The page of a search over several databases: their rows ordered as one database would
+/// (each key in its direction, null keys last, then id), `offset … offset + limit` kept as
+/// `(id, relevance)`, and the total (the sum of the databases' counts).
+pub fn merge(
+    answers: Vec<Vec<ScatteredHit>>,
+    descending: &[bool],
+    (offset, limit): (u32, u32),
+) -> (Vec<(String, f64)>, u64) {
+    use serde_json::Value;
+    use std::cmp::Ordering;
+    let total = answers
+        .iter()
+        .map(|rows| rows.first().map_or(0, |r| r.total))
+        .sum();
+    fn cmp(a: &Value, b: &Value) -> Ordering {
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => {
+                let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
+                x.partial_cmp(&y).unwrap_or(Ordering::Equal)
+            }
+            (Value::Number(_), _) => Ordering::Less,
+            (_, Value::Number(_)) => Ordering::Greater,
+            (x, y) => x
+                .as_str()
+                .unwrap_or_default()
+                .cmp(y.as_str().unwrap_or_default()),
+        }
+    }
+    let mut all: Vec<ScatteredHit> = answers.into_iter().flatten().collect();
+    all.sort_by(|a, b| {
+        for (i, desc) in descending.iter().enumerate() {
+            let (x, y) = (
+                a.keys.get(i).unwrap_or(&Value::Null),
+                b.keys.get(i).unwrap_or(&Value::Null),
+            );
+            let order = match (x.is_null(), y.is_null()) {
+                (true, true) => Ordering::Equal,
+                (true, false) => Ordering::Greater,
+                (false, true) => Ordering::Less,
+                _ if *desc => cmp(y, x),
+                _ => cmp(x, y),
+            };
+            if order != Ordering::Equal {
+                return order;
+            }
+        }
+        a.id.cmp(&b.id)
+    });
+    let page = all
+        .into_iter()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .map(|h| (h.id, h.relevance))
+        .collect();
+    (page, total)
 }
 
 /// The `(doc, score)` rows of a query.

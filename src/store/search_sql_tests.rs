@@ -131,3 +131,62 @@ fn a_date_time_range_compares_lower_cased_and_units_have_their_own_index() {
     assert!(s.sql.contains("business_unit_fts MATCH"));
     assert_eq!(s.params[1], Param::text("business-unit"));
 }
+
+#[test]
+fn the_single_database_order_is_unchanged() {
+    let s = compiled(
+        json!({"sort": [{"field": "lastName", "order": "asc"}, {"field": "score", "order": "desc"}]}),
+    );
+    assert!(s.sql.ends_with(
+        "ORDER BY (SELECT MIN(v.lower) FROM search_values v WHERE v.doc = d.doc AND v.field = ?3) ASC NULLS LAST, \
+         m.score DESC, d.id ASC LIMIT 20 OFFSET 0"
+    ), "{}", s.sql);
+    let s = compiled(json!({}));
+    assert!(s
+        .sql
+        .ends_with("ORDER BY m.score DESC, d.id ASC LIMIT 20 OFFSET 0"));
+}
+
+#[test]
+fn a_scattered_search_asks_for_offset_plus_limit_with_its_sort_keys() {
+    let body = json!({"sort": [{"field": "lastName", "order": "desc"}], "limit": 5, "offset": 10});
+    let request = parse(body.to_string().as_bytes(), &SCHEMA).unwrap();
+    let s = compile_scattered(CUSTOMERS, "p", &request, &Expansions::new()).unwrap();
+    assert!(
+        s.statement.sql.contains("AS s0 FROM"),
+        "{}",
+        s.statement.sql
+    );
+    assert!(s
+        .statement
+        .sql
+        .ends_with("ORDER BY s0 DESC NULLS LAST, d.id ASC LIMIT 15"));
+    assert_eq!(s.descending, vec![true]);
+}
+
+#[test]
+fn merging_orders_as_one_database_nulls_last_then_id() {
+    let hit = |id: &str, total: u64, keys: Vec<Value>| ScatteredHit {
+        id: id.into(),
+        relevance: 1.0,
+        total,
+        keys,
+    };
+    let a = vec![
+        hit("a1", 2, vec![json!("b")]),
+        hit("a2", 2, vec![Value::Null]),
+    ];
+    let b = vec![
+        hit("b1", 3, vec![json!("a")]),
+        hit("b2", 3, vec![json!("b")]),
+    ];
+    let (page, total) = merge(vec![a.clone(), b.clone(), vec![]], &[false], (0, 10));
+    let ids: Vec<&str> = page.iter().map(|p| p.0.as_str()).collect();
+    assert_eq!((ids, total), (vec!["b1", "a1", "b2", "a2"], 5));
+    let (page, _) = merge(vec![a, b], &[true], (1, 2));
+    let ids: Vec<&str> = page.iter().map(|p| p.0.as_str()).collect();
+    assert_eq!(ids, vec!["b2", "b1"]);
+    let scores = vec![hit("x", 1, vec![json!(2.5)]), hit("y", 1, vec![json!(7)])];
+    let (page, _) = merge(vec![scores], &[true], (0, 10));
+    assert_eq!(page[0].0, "y");
+}

@@ -708,8 +708,10 @@ fn last_used_days_ago(app: &App, days: u64) -> String {
     last_used_at(app)
 }
 
+/// The catalog's state (with customers over shards, each shard holds a copy without it).
 fn last_used_at(app: &App) -> String {
-    let rows = app.d1_query(
+    let rows = app.d1_query_in(
+        "DB",
         "SELECT last_used_at FROM search_indexes WHERE project = 'other' AND resource = 'customer'",
     );
     rows[0]["last_used_at"]

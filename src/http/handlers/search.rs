@@ -16,6 +16,7 @@ use crate::domain::search::{fields, parse as parse_search, Query, Scalar, Simple
 use crate::domain::time::iso_millis;
 use crate::http::context::Call;
 use crate::http::respond;
+use crate::store::d1::Db;
 use crate::store::references;
 use crate::store::search_index;
 use crate::store::search_sql;
@@ -107,7 +108,13 @@ async fn search(
             Some(query) => Query::And(vec![only, query]),
         });
     }
-    let (hits, total) = search_store::run(&db, index, &call.project, &request).await??;
+    let sharded = index.resource == search_sql::CUSTOMERS.resource && Db::is_sharded(&call.env)?;
+    let (hits, total) = if sharded {
+        let shards = Db::customer_shards(&call.env, &call.project)?;
+        search_store::run_scattered(&shards, index, &call.project, &request).await??
+    } else {
+        search_store::run(&db, index, &call.project, &request).await??
+    };
     let results: Vec<_> = hits
         .iter()
         .map(|h| json!({"id": h.id, "relevance": h.relevance}))
@@ -250,6 +257,11 @@ async fn update_project(call: &mut Call) -> ApiResult<()> {
         }
         Err(StoreError::ReferenceMissing) => return Err(missing_role(None).into()),
         other => other?,
+    }
+    for action in &update.actions {
+        if let ProjectAction::Search(change) = action {
+            search_store::mirror(&call.env, &call.project, change.feature.resource()).await?;
+        }
     }
     for resource in start {
         start_later(call, resource);
