@@ -237,19 +237,7 @@ pub async fn run(
     project: &str,
     request: &SearchRequest,
 ) -> Result<Result<(Vec<Hit>, u64), crate::domain::error::ApiError>, StoreError> {
-    let mut expansions = Expansions::new();
-    for (term, level) in search_sql::fuzzy_terms(request.query.as_ref()) {
-        #[derive(Deserialize)]
-        struct Term {
-            term: String,
-        }
-        let found: Vec<Term> = db
-            .all(&search_sql::fuzzy_candidates(index, &term, level))
-            .await?;
-        let kept =
-            search_sql::keep_within(&term, level, found.into_iter().map(|t| t.term).collect());
-        expansions.insert((term, level), kept);
-    }
+    let expansions = expand_fuzzy_terms(db, index, request).await?;
     let page = match search_sql::compile(index, project, request, &expansions) {
         Ok(page) => page,
         Err(e) => return Ok(Err(e)),
@@ -270,6 +258,28 @@ pub async fn run(
     Ok(Ok((hits, total)))
 }
 
+/// The request's fuzzy terms, each with the indexed terms of `db` within its edit distance.
+async fn expand_fuzzy_terms(
+    db: &Db,
+    index: Index,
+    request: &SearchRequest,
+) -> Result<Expansions, StoreError> {
+    #[derive(Deserialize)]
+    struct Term {
+        term: String,
+    }
+    let mut expansions = Expansions::new();
+    for (term, level) in search_sql::fuzzy_terms(request.query.as_ref()) {
+        let found: Vec<Term> = db
+            .all(&search_sql::fuzzy_candidates(index, &term, level))
+            .await?;
+        let kept =
+            search_sql::keep_within(&term, level, found.into_iter().map(|t| t.term).collect());
+        expansions.insert((term, level), kept);
+    }
+    Ok(expansions)
+}
+
 /// Runs a search over several databases (customers over shards), in parallel: each expands
 /// fuzzy terms against its own indexed terms and answers its first `offset + limit` matches
 /// with their sort keys and its count; the merge orders them as one database would
@@ -284,19 +294,7 @@ pub async fn run_scattered(
     use search_sql::ScatteredHit;
     use serde_json::{Map, Value};
     let asked = try_join_all(dbs.iter().map(|db| async move {
-        let mut expansions = Expansions::new();
-        for (term, level) in search_sql::fuzzy_terms(request.query.as_ref()) {
-            #[derive(Deserialize)]
-            struct Term {
-                term: String,
-            }
-            let found: Vec<Term> = db
-                .all(&search_sql::fuzzy_candidates(index, &term, level))
-                .await?;
-            let kept =
-                search_sql::keep_within(&term, level, found.into_iter().map(|t| t.term).collect());
-            expansions.insert((term, level), kept);
-        }
+        let expansions = expand_fuzzy_terms(db, index, request).await?;
         let scattered = match search_sql::compile_scattered(index, project, request, &expansions) {
             Ok(s) => s,
             Err(e) => return Ok(Err(e)),
