@@ -24,7 +24,8 @@ async fn fetch(
 }
 
 /// The cron trigger (`wrangler.toml`): switches off the search indexes no search used for 30
-/// days, and deletes the messages past their retention.
+/// days, repairs customer writes abandoned between their catalog and shard parts (with
+/// customers over several databases), and deletes the messages past their retention.
 #[cfg(target_arch = "wasm32")]
 #[worker::event(scheduled)]
 async fn scheduled(event: worker::ScheduledEvent, env: worker::Env, _ctx: worker::ScheduleContext) {
@@ -32,6 +33,16 @@ async fn scheduled(event: worker::ScheduledEvent, env: worker::Env, _ctx: worker
         Ok(0) => {}
         Ok(n) => worker::console_log!("search: {n} indexes unused for 30 days switched off"),
         Err(e) => worker::console_error!("search: unused indexes not switched off: {e}"),
+    }
+    match store::orphans::sweep(&env, event.schedule() as i64).await {
+        Ok(s) if s.orphans + s.rebuilt + s.skipped == 0 => {}
+        Ok(s) => worker::console_log!(
+            "orphan sweep: {} orphans removed, {} catalogs rebuilt, {} skipped",
+            s.orphans,
+            s.rebuilt,
+            s.skipped
+        ),
+        Err(e) => worker::console_error!("orphan sweep failed: {e}"),
     }
     let retention = match store::config::message_retention(&env) {
         Ok(retention) => retention,

@@ -72,7 +72,7 @@ impl Writes for CustomerWrites {
         let refs = references::load(&db, &command.project, &wanted).await?;
         let outcome =
             writes::decide(current, command, (&refs, &passwords), &mut CryptoRandom).await?;
-        store(object, current, &command.project, outcome).await
+        store(object, current, (&command.project, command.now_ms), outcome).await
     }
 
     async fn conflict(object: &Object<'_>, command: &WriterCommand) -> Rejection {
@@ -93,7 +93,7 @@ impl Writes for CustomerWrites {
 async fn store(
     object: &Object<'_>,
     current: &StoredCustomer,
-    project: &str,
+    (project, now_ms): (&str, i64),
     outcome: Outcome,
 ) -> Result<(Reply, Option<StoredCustomer>), Attempt> {
     let id = &current.customer.meta.id;
@@ -108,7 +108,7 @@ async fn store(
             store_token(object, &answer).await?;
             let place = (project, Customer::TYPE_ID);
             let batch = table::update::<Customers>(place, current, &after, &messages);
-            write_claiming(object, project, current, &after, &batch).await?;
+            write_claiming(object, (project, now_ms), current, &after, &batch).await?;
             let reply = answer_with(&answer, &after.customer);
             Ok((reply, Some(after)))
         }
@@ -134,7 +134,7 @@ async fn store(
                 .collect();
             let place = (project, Customer::TYPE_ID);
             let batch = table::delete::<Customers>(place, current, Some(&message), erasure);
-            write_batch(object.env, project, (Some(current), None), &batch)
+            write_batch(object.env, project, (Some(current), None), &batch, now_ms)
                 .await
                 .map_err(|e| failed(e, &current.customer))?;
             Ok((Reply::ok(current.customer.to_json_string()), None))
@@ -163,14 +163,14 @@ async fn store_token(object: &Object<'_>, answer: &Answer) -> Result<(), Attempt
 /// holds the email lock meanwhile (a concurrent claimant → 409 `LockedField`).
 async fn write_claiming(
     object: &Object<'_>,
-    project: &str,
+    (project, now_ms): (&str, i64),
     before: &StoredCustomer,
     after: &StoredCustomer,
     batch: &[Statement],
 ) -> Result<(), Attempt> {
     let change = (Some(before), Some(after));
     if before.customer.email_claims() == after.customer.email_claims() {
-        return write_batch(object.env, project, change, batch)
+        return write_batch(object.env, project, change, batch, now_ms)
             .await
             .map(|_| ())
             .map_err(|e| failed(e, &after.customer));
@@ -183,7 +183,7 @@ async fn write_claiming(
         }
         .into());
     }
-    let written = write_batch(object.env, project, change, batch).await;
+    let written = write_batch(object.env, project, change, batch, now_ms).await;
     release_later(object, project, email, owner);
     written.map(|_| ()).map_err(|e| failed(e, &after.customer))
 }
@@ -191,17 +191,20 @@ async fn write_claiming(
 /// A customer's write: before → after (`None`: before a create, after a delete).
 pub type Change<'a> = (Option<&'a StoredCustomer>, Option<&'a StoredCustomer>);
 
-/// Writes a customer's batch. In one database: the batch. With shards: the catalog part
-/// (stub row, email and anonymous-id claims, references and their guards) first, so a taken
-/// value fails before any customer row is written; then the shard part (the row with its
-/// version guard, messages, search rows). If the shard part fails, the catalog part is undone
-/// and the error returned: no customer is left half-written. (A Worker dying between the two
-/// leaves only claims without a customer: they block their values, never show a customer.)
+/// Writes a customer's batch at `now_ms` (the write's clock). In one database: the batch. With
+/// shards: the catalog part (stub row, email and anonymous-id claims, references and their
+/// guards, and a record that the write is under way) first, so a taken value fails before any
+/// customer row is written; then the shard part (the row with its version guard, messages,
+/// search rows); then the record is removed. If the shard part fails, the catalog part is
+/// undone and the error returned: no customer is left half-written. A Worker dying between
+/// the two leaves the record; the orphan sweep (`store::orphans`) repairs the catalog from
+/// the shard once the record is `shards::ORPHAN_AGE_MS` old.
 pub async fn write_batch(
     env: &Env,
     project: &str,
     change: Change<'_>,
     batch: &[Statement],
+    now_ms: i64,
 ) -> Result<(), StoreError> {
     if !Db::is_sharded(env)? {
         return Db::for_project(env, project)?
@@ -213,7 +216,7 @@ pub async fn write_batch(
     let id = before.or(after).map_or("", |s| s.customer.meta.id.as_str());
     let (mut catalog, shard) = shards::split(project, before, after, batch);
     // A deleted customer's anonymous id is freed only once the customer is gone.
-    let freed: Vec<Statement> = match after {
+    let mut finish: Vec<Statement> = match after {
         None => catalog
             .extract_if(.., |s| s.sql.contains("customer_anonymous_ids"))
             .collect(),
@@ -223,31 +226,38 @@ pub async fn write_batch(
     if catalog.is_empty() {
         return write_shard(env, &shard_db, &shard).await;
     }
+    catalog.push(shards::pending(project, id, now_ms));
+    finish.push(shards::done(project, id, now_ms));
     let catalog_db = Db::for_project(env, project)?;
     catalog_db.batch(&catalog).await?;
+    if lost_on_purpose(env, &shard) {
+        return Err(StoreError::Other(
+            "TEST_LOSE_SHARD_WRITE: shard part lost on purpose, catalog part kept".into(),
+        ));
+    }
     if let Err(e) = write_shard(env, &shard_db, &shard).await {
-        undo_catalog_part(&catalog_db, project, change).await;
+        undo_catalog_part(&catalog_db, project, change, now_ms).await;
         return Err(e);
     }
-    if !freed.is_empty() {
-        catalog_db.batch(&freed).await?;
-    }
+    catalog_db.batch(&finish).await?;
     Ok(())
 }
 
 /// Undoes the catalog part of `change` after its shard part failed: writes the catalog part
 /// of the opposite change without guards (a create's anonymous id goes with it; other writes
-/// never touched theirs). A failure to undo is logged: the claims then only block values.
-async fn undo_catalog_part(catalog: &Db, project: &str, change: Change<'_>) {
+/// never touched theirs), and removes the write's record. A failure to undo is logged: the
+/// record then stays, and the orphan sweep repairs the catalog from the shard later.
+async fn undo_catalog_part(catalog: &Db, project: &str, change: Change<'_>, now_ms: i64) {
     let (before, after) = change;
+    let id = before.or(after).map_or("", |s| s.customer.meta.id.as_str());
     let opposite = opposite_batch(project, change);
     let (undo, _) = shards::split(project, after, before, &opposite);
-    let undo: Vec<Statement> = shards::undo(undo)
+    let mut undo: Vec<Statement> = shards::undo(undo)
         .into_iter()
         .filter(|s| !s.sql.contains("customer_anonymous_ids") || before.is_none())
         .collect();
+    undo.push(shards::done(project, id, now_ms));
     if let Err(e) = catalog.batch(&undo).await {
-        let id = before.or(after).map_or("", |s| s.customer.meta.id.as_str());
         worker::console_error!("customer {id}: undoing its catalog claims failed: {e}");
     }
 }
@@ -277,6 +287,19 @@ async fn write_shard(env: &Env, db: &Db, batch: &[Statement]) -> Result<(), Stor
         }
     }
     db.batch(batch).await.map(|_| ())
+}
+
+/// `TEST_LOSE_SHARD_WRITE` (never set in a deployment): a shard part writing a value that
+/// contains that text is dropped after the catalog part was written, and nothing is undone —
+/// what a Worker dying between the two parts leaves, for the orphan sweep's test.
+fn lost_on_purpose(env: &Env, batch: &[Statement]) -> bool {
+    let Ok(marker) = env.var("TEST_LOSE_SHARD_WRITE") else {
+        return false;
+    };
+    let marker = marker.to_string();
+    let marked =
+        |p: &Param| matches!(p, Param::Text(t) if !marker.is_empty() && t.contains(&marker));
+    batch.iter().any(|s| s.params.iter().any(marked))
 }
 
 /// Releases an email lock after the response is on its way.

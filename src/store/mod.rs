@@ -9,7 +9,8 @@
 //! [`repository`] (reads for any resource), [`customers`] (customer lookups), [`writer`] and
 //! [`customer_writes`] (the writer Durable Object), [`email_lock`], [`throttle`] (Durable
 //! Objects), [`tokens`] (KV), [`api_clients`], [`passwords`] (WebCrypto), [`retention`] (the
-//! scheduled deletion of old messages), [`scatter`] (reads over several databases), [`search`]
+//! scheduled deletion of old messages), [`orphans`] (the scheduled repair of customer writes
+//! abandoned between their catalog and shard parts), [`scatter`] (reads over several databases), [`search`]
 //! (running searches, the index builder), [`config`], [`platform`], [`error`], [`emporix`] (the
 //! Emporix dialect's counter, pending email changes and configuration).
 
@@ -43,6 +44,8 @@ pub mod email_lock;
 pub mod emporix;
 #[cfg(target_arch = "wasm32")]
 pub mod error;
+#[cfg(target_arch = "wasm32")]
+pub mod orphans;
 #[cfg(target_arch = "wasm32")]
 pub mod passwords;
 #[cfg(target_arch = "wasm32")]

@@ -20,8 +20,11 @@
 //! customer number fails before any customer row exists; if the shard part then fails, the
 //! catalog part is undone ([`undo`]), so no half-written customer remains.
 
+use super::customer_table::Customers;
 use super::sql::{Param, Statement};
-use crate::domain::customer::StoredCustomer;
+use super::table;
+use crate::domain::customer::{Customer, StoredCustomer};
+use crate::domain::resource::Resource;
 
 /// How many buckets customer ids hash to (the unit a re-balancing step moves).
 pub const BUCKETS: u32 = 1024;
@@ -221,6 +224,114 @@ pub fn stub_statements(
     }
 }
 
+/// How long a write may take between its catalog part and its shard part before the orphan
+/// sweep treats it as abandoned (its Worker died): far beyond any D1 call's timeout.
+pub const ORPHAN_AGE_MS: i64 = 15 * 60 * 1000;
+
+/// How many abandoned writes one run of the orphan sweep repairs at most.
+pub const SWEEP_BATCH: u32 = 100;
+
+/// Records, in the catalog part's batch, that customer `id` has a write between its two
+/// parts (started at `started_ms` on the write's clock). Writes to one customer are
+/// serialized by its writer object, so one row per customer is enough.
+pub fn pending(project: &str, id: &str, started_ms: i64) -> Statement {
+    Statement::new(
+        "INSERT OR REPLACE INTO customer_pending_writes (project, id, started_at) VALUES (?1, ?2, ?3)",
+        vec![Param::text(project), Param::text(id), Param::Int(started_ms)],
+    )
+}
+
+/// Removes the record of [`pending`] once the shard part is written or the catalog part undone.
+pub fn done(project: &str, id: &str, started_ms: i64) -> Statement {
+    Statement::new(
+        "DELETE FROM customer_pending_writes WHERE project = ?1 AND id = ?2 AND started_at = ?3",
+        vec![
+            Param::text(project),
+            Param::text(id),
+            Param::Int(started_ms),
+        ],
+    )
+}
+
+/// The oldest writes started before `now_ms - ORPHAN_AGE_MS` that never finished: `project`,
+/// `id`, `started_at`, at most [`SWEEP_BATCH`].
+pub fn abandoned(now_ms: i64) -> Statement {
+    Statement::new(
+        "SELECT project, id, started_at FROM customer_pending_writes WHERE started_at < ?1 \
+         ORDER BY started_at LIMIT ?2",
+        vec![
+            Param::Int(now_ms - ORPHAN_AGE_MS),
+            Param::Int(i64::from(SWEEP_BATCH)),
+        ],
+    )
+}
+
+/// What the sweep does with an abandoned write, from what the customer's shard holds (the
+/// truth: a customer exists exactly when its shard row does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repair {
+    /// No row in the shard: the stub, the claims, the anonymous id and the references are an
+    /// orphan's (a create whose shard part was lost, or a delete's that was); all removed.
+    Orphan,
+    /// A row in the shard: the catalog's rows are made again from it (an update or delete whose
+    /// shard part was lost left them describing a customer that does not exist).
+    Rebuild,
+}
+
+/// The rule: which repair an abandoned write needs.
+pub fn repair_of(shard_row: Option<&StoredCustomer>) -> Repair {
+    match shard_row {
+        None => Repair::Orphan,
+        Some(_) => Repair::Rebuild,
+    }
+}
+
+/// The catalog batch repairing customer `id` after the abandoned write recorded at
+/// `started_ms`: it aborts (a version conflict) if that record is gone or replaced — a live
+/// write of the customer runs or finished meanwhile, and its own record stands for it —,
+/// removes the customer's catalog rows, writes them again from `shard_row` if there is one
+/// (the catalog part of its creation, without guards), and removes the record.
+pub fn repair(
+    project: &str,
+    id: &str,
+    started_ms: i64,
+    shard_row: Option<&StoredCustomer>,
+) -> Vec<Statement> {
+    let (p, i) = (Param::text(project), Param::text(id));
+    let mut batch = vec![
+        Statement::new(
+            "INSERT INTO version_guards (ok) SELECT COUNT(*) FROM customer_pending_writes \
+             WHERE project = ?1 AND id = ?2 AND started_at = ?3",
+            vec![p.clone(), i.clone(), Param::Int(started_ms)],
+        ),
+        Statement::new(
+            "DELETE FROM customers WHERE project = ?1 AND id = ?2",
+            vec![p.clone(), i.clone()],
+        ),
+        Statement::new(
+            "DELETE FROM customer_emails WHERE project = ?1 AND customer_id = ?2",
+            vec![p.clone(), i.clone()],
+        ),
+        Statement::new(
+            "DELETE FROM resource_references WHERE project = ?1 AND from_type = 'customer' AND from_id = ?2",
+            vec![p.clone(), i.clone()],
+        ),
+    ];
+    match (repair_of(shard_row), shard_row) {
+        (Repair::Rebuild, Some(row)) => {
+            let created = table::insert::<Customers>((project, Customer::TYPE_ID), row, &[]);
+            let (catalog, _) = split(project, None, Some(row), &created);
+            batch.extend(undo(catalog));
+        }
+        _ => batch.push(Statement::new(
+            "DELETE FROM customer_anonymous_ids WHERE project = ?1 AND customer_id = ?2",
+            vec![p, i],
+        )),
+    }
+    batch.push(done(project, id, started_ms));
+    batch
+}
+
 /// One row of a shard's answer to a scattered query: the id and the sort keys.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ranked {
@@ -336,6 +447,59 @@ mod tests {
         let desc = merge(vec![a, b], &[true, true], 1, 2);
         let ids: Vec<&str> = desc.iter().map(|x| x.id.as_str()).collect();
         assert_eq!(ids, ["4", "2"]);
+    }
+
+    #[test]
+    fn an_abandoned_write_is_repaired_from_its_shard() {
+        let row = crate::domain::customer::testing::basic();
+        let id = row.customer.meta.id.clone();
+        assert_eq!(repair_of(None), Repair::Orphan);
+        assert_eq!(repair_of(Some(&row)), Repair::Rebuild);
+        let sql =
+            |batch: &[Statement]| -> Vec<String> { batch.iter().map(|s| s.sql.clone()).collect() };
+        // An orphan: guarded by its record, everything of the customer in the catalog removed.
+        let orphan = repair("p", &id, 7, None);
+        assert!(orphan[0].sql.contains("version_guards"));
+        assert!(orphan[0].sql.contains("customer_pending_writes"));
+        assert_eq!(orphan[0].params[2], Param::Int(7));
+        let orphan_sql = sql(&orphan);
+        for table in [
+            "customers ",
+            "customer_emails",
+            "resource_references",
+            "customer_anonymous_ids",
+        ] {
+            assert!(
+                orphan_sql
+                    .iter()
+                    .any(|s| s.starts_with("DELETE") && s.contains(table)),
+                "{table}"
+            );
+        }
+        assert!(!orphan_sql
+            .iter()
+            .any(|s| s.starts_with("INSERT INTO customer")));
+        assert_eq!(orphan.last(), Some(&done("p", &id, 7)));
+        // A rebuild: the stub and the email claim made again, no reference guard, the
+        // anonymous id kept.
+        let rebuilt = sql(&repair("p", &id, 7, Some(&row)));
+        assert!(rebuilt
+            .iter()
+            .any(|s| s.starts_with("INSERT INTO customers (project, id, version")));
+        assert!(rebuilt
+            .iter()
+            .any(|s| s.starts_with("INSERT INTO customer_emails")));
+        assert!(!rebuilt.iter().any(|s| s.contains("customer_anonymous_ids")));
+        assert_eq!(rebuilt.iter().filter(|s| s.contains("_guards")).count(), 1);
+    }
+
+    #[test]
+    fn only_writes_older_than_the_age_are_abandoned() {
+        let select = abandoned(ORPHAN_AGE_MS + 1_000);
+        assert_eq!(select.params[0], Param::Int(1_000));
+        assert_eq!(select.params[1], Param::Int(i64::from(SWEEP_BATCH)));
+        assert!(select.sql.contains("started_at < ?1"));
+        assert!(pending("p", "c", 5).sql.starts_with("INSERT OR REPLACE"));
     }
 
     #[test]

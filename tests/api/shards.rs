@@ -1,17 +1,18 @@
 //! Customers spread over several D1 databases (`API_TEST_CONFIG=sharded`, docs/scale.md): a
 //! write that fails in its shard leaves no half-written customer (the catalog's claims are
 //! undone), and a query merges the shards' answers in order. The merge test runs in both
-//! configurations; the failure test needs the sharded one (its failing write is configured
-//! there only).
+//! configurations; the failure tests need the sharded one (their failing write is configured
+//! there only), as does the orphan sweep's (a write whose Worker died between its parts).
 
 use serde_json::{json, Value};
 
-use crate::support::{sharded, unique, unique_email, App, FAIL_SHARD_WRITE};
+use crate::support::{sharded, unique, unique_email, App, FAIL_SHARD_WRITE, LOSE_SHARD_WRITE};
 
 tests!(shards;
     a_create_failing_in_its_shard_leaves_no_claims,
     an_update_failing_in_its_shard_changes_nothing,
     a_page_merges_the_shards_in_order,
+    the_sweep_repairs_writes_abandoned_between_their_parts,
 );
 
 fn a_create_failing_in_its_shard_leaves_no_claims(app: &App) {
@@ -121,4 +122,83 @@ fn a_page_merges_the_shards_in_order(app: &App) {
     let mut sorted_ids = ids.clone();
     sorted_ids.sort();
     assert_eq!(ids_of(&page("limit=12")), sorted_ids, "without sort: by id");
+}
+
+/// An hour ago on the Worker's test clock: older than the sweep's age (15 minutes), so the
+/// writes of the tests running beside this one (at the present time) are never swept.
+const AN_HOUR_AGO: &str = "-3600000";
+
+/// A POST an hour ago, as admin.
+fn post_an_hour_ago(app: &App, path: &str, body: &Value) -> crate::support::Reply {
+    let auth = format!("Bearer {}", app.admin());
+    let headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+        ("X-Test-Clock-Offset-Ms", AN_HOUR_AGO),
+    ];
+    app.send("POST", path, &headers, Some(body.to_string().as_bytes()))
+}
+
+fn the_sweep_repairs_writes_abandoned_between_their_parts(app: &App) {
+    if !sharded() {
+        return;
+    }
+    // A create whose shard part is lost (its Worker "died"): the email stays taken, by nobody.
+    let (lost_email, lost_key) = (
+        unique_email("orphan"),
+        unique(&format!("{LOSE_SHARD_WRITE}-k")),
+    );
+    let draft = json!({"email": lost_email, "key": lost_key, "password": "x"});
+    assert_eq!(post_an_hour_ago(app, "/demo/customers", &draft).status, 500);
+    let same = json!({"email": lost_email, "password": "x"});
+    app.post("/demo/customers", app.admin(), &same)
+        .assert_error(400, "DuplicateField");
+    let by_key = format!("/demo/customers/key={lost_key}");
+    assert_eq!(app.get(&by_key, app.admin()).status, 404);
+
+    // An update changing email and key whose shard part is lost: the catalog says the new
+    // values, the customer (its shard row) still has the old ones.
+    let (old_email, old_key) = (unique_email("stale"), unique("stale"));
+    let created = post_an_hour_ago(
+        app,
+        "/demo/customers",
+        &json!({"email": old_email, "key": old_key, "password": "x"}),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.json["customer"]["id"].as_str().unwrap().to_string();
+    let new_email = unique_email("stale-new");
+    let actions = json!([
+        {"action": "changeEmail", "email": new_email},
+        {"action": "setKey", "key": unique(&format!("{LOSE_SHARD_WRITE}-k"))},
+    ]);
+    let update = json!({"version": 1, "actions": actions});
+    let path = format!("/demo/customers/{id}");
+    assert_eq!(post_an_hour_ago(app, &path, &update).status, 500);
+    let taken = json!({"email": new_email, "password": "x"});
+    app.post("/demo/customers", app.admin(), &taken)
+        .assert_error(400, "DuplicateField");
+    assert_eq!(
+        app.get(&format!("/demo/customers/key={old_key}"), app.admin())
+            .status,
+        404
+    );
+
+    let ran = app.send("GET", "/__scheduled?cron=17+*+*+*+*", &[], None);
+    assert_eq!(ran.status, 200, "{}", ran.text);
+
+    // The orphan is gone: its email is free again, its key unknown.
+    assert_eq!(app.post("/demo/customers", app.admin(), &same).status, 201);
+    assert_eq!(app.get(&by_key, app.admin()).status, 404);
+    // The stale catalog follows the customer again: the new email is free, the old one and the
+    // old key are the customer's.
+    assert_eq!(app.post("/demo/customers", app.admin(), &taken).status, 201);
+    let again = json!({"email": old_email, "password": "x"});
+    app.post("/demo/customers", app.admin(), &again)
+        .assert_error(400, "DuplicateField");
+    let now = app.get(&format!("/demo/customers/key={old_key}"), app.admin());
+    assert_eq!(now.status, 200, "{}", now.text);
+    assert_eq!(
+        (now.json["id"].as_str(), now.json["version"].as_u64()),
+        (Some(&*id), Some(1))
+    );
 }

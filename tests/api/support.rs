@@ -134,11 +134,17 @@ fn migrate(state_dir: &Path, database: &str) {
 /// that the catalog's claims are undone).
 pub const FAIL_SHARD_WRITE: &str = "fail-shard-write";
 
+/// With shards, a customer write whose values contain this text loses its shard part after
+/// its catalog part was written, with no undo (what a Worker dying between the two leaves).
+pub const LOSE_SHARD_WRITE: &str = "lose-shard-write";
+
 fn sharded_args() -> Vec<String> {
     if sharded() {
         vec![
             "--var".into(),
             format!("TEST_FAIL_SHARD_WRITE:{FAIL_SHARD_WRITE}"),
+            "--var".into(),
+            format!("TEST_LOSE_SHARD_WRITE:{LOSE_SHARD_WRITE}"),
         ]
     } else {
         Vec::new()

@@ -148,7 +148,8 @@ async fn insert_locked(call: &Call, created: &Created) -> ApiResult<()> {
         batch.push(claim);
     }
     let change = (None, Some(&created.stored));
-    let written = customer_writes::write_batch(&call.env, &call.project, change, &batch).await;
+    let written =
+        customer_writes::write_batch(&call.env, &call.project, change, &batch, call.now_ms).await;
     let (env, project) = (call.env.clone(), call.project.to_string());
     call.ctx.wait_until(async move {
         if let Err(e) = email_lock::release(&env, &project, &email, &owner).await {
