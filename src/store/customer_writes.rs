@@ -193,9 +193,10 @@ pub type Change<'a> = (Option<&'a StoredCustomer>, Option<&'a StoredCustomer>);
 
 /// Writes a customer's batch at `now_ms` (the write's clock). In one database: the batch. With
 /// shards: the catalog part (stub row, email and anonymous-id claims, references and their
-/// guards, and a record that the write is under way) first, so a taken value fails before any
-/// customer row is written; then the shard part (the row with its version guard, messages,
-/// search rows); then the record is removed. If the shard part fails, the catalog part is
+/// guards, what the write releases held under another id (`shards::hold`), and a record that
+/// the write is under way) first, so a taken value fails before any customer row is written;
+/// then the shard part (the row with its version guard, messages, search rows); then the held
+/// values and the record are removed. If the shard part fails, the catalog part is
 /// undone and the error returned: no customer is left half-written. A Worker dying between
 /// the two leaves the record; the orphan sweep (`store::orphans`) repairs the catalog from
 /// the shard once the record is `shards::ORPHAN_AGE_MS` old.
@@ -226,6 +227,11 @@ pub async fn write_batch(
     if catalog.is_empty() {
         return write_shard(env, &shard_db, &shard).await;
     }
+    let held = shards::hold(project, before, after);
+    if !held.is_empty() {
+        catalog.extend(held);
+        finish.extend(shards::release(project, id));
+    }
     catalog.push(shards::pending(project, id, now_ms));
     finish.push(shards::done(project, id, now_ms));
     let catalog_db = Db::for_project(env, project)?;
@@ -243,8 +249,9 @@ pub async fn write_batch(
     Ok(())
 }
 
-/// Undoes the catalog part of `change` after its shard part failed: writes the catalog part
-/// of the opposite change without guards (a create's anonymous id goes with it; other writes
+/// Undoes the catalog part of `change` after its shard part failed: removes the values the
+/// write held (no other customer could take them meanwhile), writes the catalog part of the
+/// opposite change without guards (a create's anonymous id goes with it; other writes
 /// never touched theirs), and removes the write's record. A failure to undo is logged: the
 /// record then stays, and the orphan sweep repairs the catalog from the shard later.
 async fn undo_catalog_part(catalog: &Db, project: &str, change: Change<'_>, now_ms: i64) {
@@ -252,8 +259,9 @@ async fn undo_catalog_part(catalog: &Db, project: &str, change: Change<'_>, now_
     let id = before.or(after).map_or("", |s| s.customer.meta.id.as_str());
     let opposite = opposite_batch(project, change);
     let (undo, _) = shards::split(project, after, before, &opposite);
-    let mut undo: Vec<Statement> = shards::undo(undo)
+    let mut undo: Vec<Statement> = shards::release(project, id)
         .into_iter()
+        .chain(shards::undo(undo))
         .filter(|s| !s.sql.contains("customer_anonymous_ids") || before.is_none())
         .collect();
     undo.push(shards::done(project, id, now_ms));

@@ -224,6 +224,86 @@ pub fn stub_statements(
     }
 }
 
+/// The id under which a write holds the unique values it releases (see [`hold`]).
+pub fn held_id(id: &str) -> String {
+    format!("{id}:held")
+}
+
+/// What keeps the unique values a write releases — `before`'s key and customer number that
+/// `after` no longer has, and the email claims of an email `after` no longer has — taken
+/// while its shard part is written: a stub row and claims under [`held_id`], appended to the
+/// catalog part (after its own deletes), removed by [`release`] once the shard part is written
+/// or before the catalog part is undone. So no other customer can take them in between, and
+/// the undo (or the orphan sweep's rebuild) can always give them back. Reads by key or email
+/// find no customer under the held id (as when the values were released).
+pub fn hold(
+    project: &str,
+    before: Option<&StoredCustomer>,
+    after: Option<&StoredCustomer>,
+) -> Vec<Statement> {
+    let Some(before) = before.map(|b| &b.customer) else {
+        return Vec::new();
+    };
+    let after = after.map(|a| &a.customer);
+    let held = held_id(&before.meta.id);
+    let key = before
+        .key
+        .as_deref()
+        .filter(|k| after.and_then(|a| a.key.as_deref()) != Some(*k));
+    let number = before
+        .customer_number
+        .as_deref()
+        .filter(|n| after.and_then(|a| a.customer_number.as_deref()) != Some(*n));
+    let mut statements = Vec::new();
+    if key.is_some() || number.is_some() {
+        statements.push(Statement::new(
+            format!(
+                "INSERT INTO customers (project, id, {}, doc) VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, '[]', ?7, ?7, '')",
+                STUB_COLUMNS.join(", ")
+            ),
+            vec![
+                Param::text(project),
+                Param::text(&held),
+                Param::opt_text(key),
+                Param::opt_text(number),
+                Param::text(before.email.as_str()),
+                Param::text(before.lowercase_email()),
+                Param::text(&before.meta.created_at),
+            ],
+        ));
+    }
+    let kept = after.map(|a| a.lowercase_email());
+    if kept != Some(before.lowercase_email()) {
+        for (email, store) in before.email_claims() {
+            statements.push(Statement::new(
+                "INSERT INTO customer_emails (project, lowercase_email, store, customer_id) VALUES (?1, ?2, ?3, ?4)",
+                vec![
+                    Param::text(project),
+                    Param::Text(email),
+                    Param::Text(store),
+                    Param::text(&held),
+                ],
+            ));
+        }
+    }
+    statements
+}
+
+/// Removes what [`hold`] kept for customer `id`.
+pub fn release(project: &str, id: &str) -> Vec<Statement> {
+    let params = vec![Param::text(project), Param::Text(held_id(id))];
+    vec![
+        Statement::new(
+            "DELETE FROM customers WHERE project = ?1 AND id = ?2",
+            params.clone(),
+        ),
+        Statement::new(
+            "DELETE FROM customer_emails WHERE project = ?1 AND customer_id = ?2",
+            params,
+        ),
+    ]
+}
+
 /// How long a write may take between its catalog part and its shard part before the orphan
 /// sweep treats it as abandoned (its Worker died): far beyond any D1 call's timeout.
 pub const ORPHAN_AGE_MS: i64 = 15 * 60 * 1000;
@@ -289,7 +369,7 @@ pub fn repair_of(shard_row: Option<&StoredCustomer>) -> Repair {
 /// The catalog batch repairing customer `id` after the abandoned write recorded at
 /// `started_ms`: it aborts (a version conflict) if that record is gone or replaced — a live
 /// write of the customer runs or finished meanwhile, and its own record stands for it —,
-/// removes the customer's catalog rows, writes them again from `shard_row` if there is one
+/// removes the customer's catalog rows and what its write held ([`hold`]), writes them again from `shard_row` if there is one
 /// (the catalog part of its creation, without guards), and removes the record.
 pub fn repair(
     project: &str,
@@ -298,12 +378,13 @@ pub fn repair(
     shard_row: Option<&StoredCustomer>,
 ) -> Vec<Statement> {
     let (p, i) = (Param::text(project), Param::text(id));
-    let mut batch = vec![
-        Statement::new(
-            "INSERT INTO version_guards (ok) SELECT COUNT(*) FROM customer_pending_writes \
-             WHERE project = ?1 AND id = ?2 AND started_at = ?3",
-            vec![p.clone(), i.clone(), Param::Int(started_ms)],
-        ),
+    let mut batch = vec![Statement::new(
+        "INSERT INTO version_guards (ok) SELECT COUNT(*) FROM customer_pending_writes \
+         WHERE project = ?1 AND id = ?2 AND started_at = ?3",
+        vec![p.clone(), i.clone(), Param::Int(started_ms)],
+    )];
+    batch.extend(release(project, id));
+    batch.extend([
         Statement::new(
             "DELETE FROM customers WHERE project = ?1 AND id = ?2",
             vec![p.clone(), i.clone()],
@@ -316,7 +397,7 @@ pub fn repair(
             "DELETE FROM resource_references WHERE project = ?1 AND from_type = 'customer' AND from_id = ?2",
             vec![p.clone(), i.clone()],
         ),
-    ];
+    ]);
     match (repair_of(shard_row), shard_row) {
         (Repair::Rebuild, Some(row)) => {
             let created = table::insert::<Customers>((project, Customer::TYPE_ID), row, &[]);
@@ -491,6 +572,35 @@ mod tests {
             .any(|s| s.starts_with("INSERT INTO customer_emails")));
         assert!(!rebuilt.iter().any(|s| s.contains("customer_anonymous_ids")));
         assert_eq!(rebuilt.iter().filter(|s| s.contains("_guards")).count(), 1);
+    }
+
+    #[test]
+    fn a_write_holds_the_values_it_releases() {
+        use crate::domain::customer::testing::customer;
+        let before = customer(
+            json!({"email": "a@x.com", "key": "k1", "customerNumber": "n1", "password": "p"}),
+        );
+        let mut after = before.clone();
+        after.customer.key = None;
+        let held = hold("p", Some(&before), Some(&after));
+        // The key is held (the number is kept by the customer), the email is not released.
+        assert_eq!(held.len(), 1);
+        assert!(held[0].sql.starts_with("INSERT INTO customers"));
+        let id = before.customer.meta.id.clone();
+        assert_eq!(held[0].params[1], Param::Text(held_id(&id)));
+        assert_eq!(held[0].params[2], Param::text("k1"));
+        assert_eq!(held[0].params[3], Param::Null);
+        // A delete holds everything; a create or an unchanged customer nothing.
+        let deleted = hold("p", Some(&before), None);
+        assert_eq!(deleted.len(), 2);
+        assert!(deleted[1].sql.starts_with("INSERT INTO customer_emails"));
+        assert_eq!(deleted[1].params[1], Param::text("a@x.com"));
+        assert!(hold("p", None, Some(&before)).is_empty());
+        assert!(hold("p", Some(&before), Some(&before)).is_empty());
+        let released = release("p", &id);
+        assert!(released
+            .iter()
+            .all(|s| s.sql.starts_with("DELETE") && s.params[1] == Param::Text(held_id(&id))));
     }
 
     #[test]

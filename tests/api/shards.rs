@@ -182,6 +182,14 @@ fn the_sweep_repairs_writes_abandoned_between_their_parts(app: &App) {
             .status,
         404
     );
+    // What the update released stays held for the customer meanwhile: no other customer takes
+    // its old email or key (else its catalog could never be given back).
+    let old_values = json!({"email": old_email, "password": "x"});
+    app.post("/demo/customers", app.admin(), &old_values)
+        .assert_error(400, "DuplicateField");
+    let old_key_taken = json!({"email": unique_email("other"), "key": old_key, "password": "x"});
+    app.post("/demo/customers", app.admin(), &old_key_taken)
+        .assert_error(400, "DuplicateField");
 
     let ran = app.send("GET", "/__scheduled?cron=17+*+*+*+*", &[], None);
     assert_eq!(ran.status, 200, "{}", ran.text);
