@@ -245,7 +245,11 @@ pub async fn write_batch(
         undo_catalog_part(&catalog_db, project, change, now_ms).await;
         return Err(e);
     }
-    catalog_db.batch(&finish).await?;
+    // The write is done: a failure here leaves only the record (and held values), which the
+    // orphan sweep clears, so it is logged, not answered.
+    if let Err(e) = catalog_db.batch(&finish).await {
+        worker::console_error!("customer {id}: its write's record not removed: {e}");
+    }
     Ok(())
 }
 

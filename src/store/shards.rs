@@ -101,6 +101,20 @@ impl Layout {
     }
 }
 
+/// The buckets a change of the shard list moves, `(bucket, from, to)` in bucket order: those
+/// whose owner (`bucket mod n`) differs between the two layouts. Growing 2 → 4 moves half of
+/// them, 4 → 8 half, 4 → 5 four fifths (the hash is kept, the modulus changes). The move itself
+/// is not built (docs/scale.md, "Not built yet").
+pub fn moves<'a>(from: &'a Layout, to: &'a Layout) -> Vec<(u32, &'a str, &'a str)> {
+    (0..BUCKETS)
+        .filter_map(|b| {
+            let old = from.shards[(b % from.shards.len() as u32) as usize].as_str();
+            let new = to.shards[(b % to.shards.len() as u32) as usize].as_str();
+            (old != new).then_some((b, old, new))
+        })
+        .collect()
+}
+
 /// The bucket of a customer id: FNV-1a (32 bits) of its bytes, mod [`BUCKETS`].
 pub fn bucket(id: &str) -> u32 {
     let mut hash: u32 = 0x811c_9dc5;
@@ -511,6 +525,21 @@ mod tests {
             counts[layout.shards.iter().position(|x| x == s).unwrap()] += 1;
         }
         assert!(counts.iter().all(|c| *c > 800), "{counts:?}");
+    }
+
+    #[test]
+    fn growing_the_shard_list_moves_the_buckets_whose_owner_changes() {
+        let two = Layout::parse(Some("C1 C2")).unwrap();
+        let four = Layout::parse(Some("C1 C2 C3 C4")).unwrap();
+        let moved = moves(&two, &four);
+        assert_eq!(moved.len(), BUCKETS as usize / 2);
+        assert_eq!(moved[0], (2, "C1", "C3"));
+        assert!(moved
+            .iter()
+            .all(|(b, _, to)| four.shards[(*b % 4) as usize] == *to));
+        assert!(moves(&four, &four).is_empty());
+        let five = Layout::parse(Some("C1 C2 C3 C4 C5")).unwrap();
+        assert_eq!(moves(&four, &five).len(), 816);
     }
 
     #[test]
