@@ -7,7 +7,7 @@
 
 use super::customer_table::{self, Customers};
 use super::customers::{self, Loaded};
-use super::d1::Db;
+use super::d1::{Db, Sessions};
 use super::passwords::WebCryptoPasswords;
 use super::platform::CryptoRandom;
 use super::sql::{Param, Statement};
@@ -134,9 +134,15 @@ async fn store(
                 .collect();
             let place = (project, Customer::TYPE_ID);
             let batch = table::delete::<Customers>(place, current, Some(&message), erasure);
-            write_batch(object.env, project, (Some(current), None), &batch, now_ms)
-                .await
-                .map_err(|e| failed(e, &current.customer))?;
+            write_batch(
+                object.sessions(),
+                project,
+                (Some(current), None),
+                &batch,
+                now_ms,
+            )
+            .await
+            .map_err(|e| failed(e, &current.customer))?;
             Ok((Reply::ok(current.customer.to_json_string()), None))
         }
     }
@@ -169,8 +175,9 @@ async fn write_claiming(
     batch: &[Statement],
 ) -> Result<(), Attempt> {
     let change = (Some(before), Some(after));
+    let dbs = object.sessions();
     if before.customer.email_claims() == after.customer.email_claims() {
-        return write_batch(object.env, project, change, batch, now_ms)
+        return write_batch(dbs, project, change, batch, now_ms)
             .await
             .map(|_| ())
             .map_err(|e| failed(e, &after.customer));
@@ -183,7 +190,7 @@ async fn write_claiming(
         }
         .into());
     }
-    let written = write_batch(object.env, project, change, batch, now_ms).await;
+    let written = write_batch(dbs, project, change, batch, now_ms).await;
     release_later(object, project, email, owner);
     written.map(|_| ()).map_err(|e| failed(e, &after.customer))
 }
@@ -191,27 +198,26 @@ async fn write_claiming(
 /// A customer's write: before → after (`None`: before a create, after a delete).
 pub type Change<'a> = (Option<&'a StoredCustomer>, Option<&'a StoredCustomer>);
 
-/// Writes a customer's batch at `now_ms` (the write's clock). In one database: the batch. With
-/// shards: the catalog part (stub row, email and anonymous-id claims, references and their
-/// guards, what the write releases held under another id (`shards::hold`), and a record that
-/// the write is under way) first, so a taken value fails before any customer row is written;
-/// then the shard part (the row with its version guard, messages, search rows); then the held
-/// values and the record are removed. If the shard part fails, the catalog part is
-/// undone and the error returned: no customer is left half-written. A Worker dying between
-/// the two leaves the record; the orphan sweep (`store::orphans`) repairs the catalog from
-/// the shard once the record is `shards::ORPHAN_AGE_MS` old.
+/// Writes a customer's batch at `now_ms` (the write's clock) in the caller's D1 sessions `dbs`
+/// (so their bookmarks cover the write). In one database: the batch. With shards: the catalog
+/// part (stub row, email and anonymous-id claims, references and their guards, what the write
+/// releases held under another id (`shards::hold`), and a record that the write is under way)
+/// first, so a taken value fails before any customer row is written; then the shard part (the
+/// row with its version guard, messages, search rows); then the held values and the record
+/// are removed. If the shard part fails, the catalog part is undone and the error returned:
+/// no customer is left half-written. A Worker dying between the two leaves the record; the
+/// orphan sweep (`store::orphans`) repairs the catalog from the shard once the record is
+/// `shards::ORPHAN_AGE_MS` old.
 pub async fn write_batch(
-    env: &Env,
+    dbs: &Sessions,
     project: &str,
     change: Change<'_>,
     batch: &[Statement],
     now_ms: i64,
 ) -> Result<(), StoreError> {
-    if !Db::is_sharded(env)? {
-        return Db::for_project(env, project)?
-            .batch(batch)
-            .await
-            .map(|_| ());
+    let catalog_db = dbs.for_project(project)?;
+    if !dbs.is_sharded()? {
+        return catalog_db.batch(batch).await.map(|_| ());
     }
     let (before, after) = change;
     let id = before.or(after).map_or("", |s| s.customer.meta.id.as_str());
@@ -223,7 +229,7 @@ pub async fn write_batch(
             .collect(),
         Some(_) => Vec::new(),
     };
-    let shard_db = Db::for_customer(env, project, id)?;
+    let (env, shard_db) = (dbs.env(), dbs.for_customer(project, id)?);
     if catalog.is_empty() {
         return write_shard(env, &shard_db, &shard).await;
     }
@@ -234,7 +240,6 @@ pub async fn write_batch(
     }
     catalog.push(shards::pending(project, id, now_ms));
     finish.push(shards::done(project, id, now_ms));
-    let catalog_db = Db::for_project(env, project)?;
     catalog_db.batch(&catalog).await?;
     if lost_on_purpose(env, &shard) {
         return Err(StoreError::Other(

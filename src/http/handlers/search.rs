@@ -110,7 +110,7 @@ async fn search(
     }
     let sharded = index.resource == search_sql::CUSTOMERS.resource && Db::is_sharded(&call.env)?;
     let (hits, total) = if sharded {
-        let shards = Db::customer_shards(&call.env, &call.project)?;
+        let shards = call.session.customer_shards(&call.project)?;
         search_store::run_scattered(&shards, index, &call.project, &request).await??
     } else {
         search_store::run(&db, index, &call.project, &request).await??
