@@ -1,18 +1,19 @@
 // Customer Search and Business Unit Search benchmark (not a test). Seeds the local D1 database
 // with customers built by the domain core (examples/seed_customers.rs, laid out exactly as the
-// Worker stores them) and business units created through the API, starts the Worker under
+// Worker stores them) and business units (one through the API, copied in SQL), starts the Worker under
 // `wrangler dev` (bench/harness.mjs), switches both searches on and times the index builds
 // (resources per second, through the SearchIndexer's alarms), then prints p50/p95 over HTTP of
 // the issue's searches next to the closest lookups done with `where`.
 //
 //   bash scripts/setup.sh && bash scripts/build.sh
-//   node bench/search-latency.mjs [customers] [--units N] [--state DIR] [--prepare]
+//   node bench/search-latency.mjs [customers] [--units N] [--state DIR] [--prepare] [--rebuild]
 //
 // customers defaults to 100000, --units to 10000 (0: no unit search). --state DIR keeps the
 // seeded and indexed database in DIR: a later run with the same DIR (and sizes) skips seeding
-// and index building and only times the searches; --prepare stops after preparing. Without
-// --state a fresh directory is used and removed. SEARCH_INDEX_BATCH sets the builder's step
-// size. The figures are local workerd/D1 on this machine.
+// and index building and only times the searches (--rebuild: builds the indexes again and
+// times that too); --prepare stops after preparing. Without --state a fresh directory is used
+// and removed. SEARCH_INDEX_BATCH sets the builder's step size. The figures are local
+// workerd/D1 on this machine.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execute, migrate, percentile, seed, startWorker, stateDir, stopWorkers, token } from './harness.mjs';
@@ -20,12 +21,13 @@ import { execute, migrate, percentile, seed, startWorker, stateDir, stopWorkers,
 const SAMPLES = 200;
 
 function options(argv) {
-  const o = { customers: 100000, units: 10000, state: null, prepare: false };
+  const o = { customers: 100000, units: 10000, state: null, prepare: false, rebuild: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--units') o.units = Number(argv[++i]);
     else if (a === '--state') o.state = argv[++i];
     else if (a === '--prepare') o.prepare = true;
+    else if (a === '--rebuild') o.rebuild = true;
     else o.customers = Number(a);
   }
   return o;
@@ -118,7 +120,11 @@ function unitDraft(i, customers) {
 
 /** Switches the search of `resource` on and waits for Ready; the build's own seconds. */
 async function activate(action, statusPath) {
-  const project = await call('GET', '/demo', undefined, 200);
+  let project = await call('GET', '/demo', undefined, 200);
+  if (opts.rebuild) {
+    // A prepared state's index is switched off first, so that it is built again.
+    project = await call('POST', '/demo', { version: project.version, actions: [{ action, status: 'Deactivated' }] }, 200);
+  }
   const started = Date.now();
   await call('POST', '/demo', { version: project.version, actions: [{ action, status: 'Activated' }] }, 200);
   // Under wrangler dev a request can stay unanswered while the builder's alarm runs, until
@@ -141,8 +147,8 @@ async function activate(action, statusPath) {
   return (Date.parse(status.lastModifiedAt) - Date.parse(status.startedAt)) / 1000;
 }
 
-if (prepared.customerBuild === undefined) {
-  const customers = opts.units > 0 ? await seedUnits(opts.units) : [];
+if (prepared.customerBuild === undefined || opts.rebuild) {
+  const customers = prepared.associates ?? (opts.units > 0 ? await seedUnits(opts.units) : []);
   const customerBuild = await activate('changeCustomerSearchStatus', '/demo/customers/search/indexing-status');
   console.error(`customer index built in ${customerBuild.toFixed(1)} s`);
   const unitBuild = opts.units > 0 ? await activate('changeBusinessUnitSearchStatus', '/demo/business-units/search/indexing-status') : 0;

@@ -1,8 +1,19 @@
--- Fuzzy matching: each indexed term's characters as bits (`mask`, `domain::search::text::char_mask`),
--- so the candidates of a fuzzy term are first narrowed by integer arithmetic (a term within
--- `level` edits lacks at most `level` of its characters) before any string function runs.
--- A term written before this migration gets its letter and digit bits and, if it holds any
--- other character, every other-character bit (a superset, which only admits more candidates).
-ALTER TABLE search_terms ADD COLUMN mask INTEGER NOT NULL DEFAULT 9223372036854775807;
-UPDATE search_terms SET mask = ((instr(term, 'a') > 0) << 0) | ((instr(term, 'b') > 0) << 1) | ((instr(term, 'c') > 0) << 2) | ((instr(term, 'd') > 0) << 3) | ((instr(term, 'e') > 0) << 4) | ((instr(term, 'f') > 0) << 5) | ((instr(term, 'g') > 0) << 6) | ((instr(term, 'h') > 0) << 7) | ((instr(term, 'i') > 0) << 8) | ((instr(term, 'j') > 0) << 9) | ((instr(term, 'k') > 0) << 10) | ((instr(term, 'l') > 0) << 11) | ((instr(term, 'm') > 0) << 12) | ((instr(term, 'n') > 0) << 13) | ((instr(term, 'o') > 0) << 14) | ((instr(term, 'p') > 0) << 15) | ((instr(term, 'q') > 0) << 16) | ((instr(term, 'r') > 0) << 17) | ((instr(term, 's') > 0) << 18) | ((instr(term, 't') > 0) << 19) | ((instr(term, 'u') > 0) << 20) | ((instr(term, 'v') > 0) << 21) | ((instr(term, 'w') > 0) << 22) | ((instr(term, 'x') > 0) << 23) | ((instr(term, 'y') > 0) << 24) | ((instr(term, 'z') > 0) << 25) | ((instr(term, '0') > 0) << 26) | ((instr(term, '1') > 0) << 27) | ((instr(term, '2') > 0) << 28) | ((instr(term, '3') > 0) << 29) | ((instr(term, '4') > 0) << 30) | ((instr(term, '5') > 0) << 31) | ((instr(term, '6') > 0) << 32) | ((instr(term, '7') > 0) << 33) | ((instr(term, '8') > 0) << 34) | ((instr(term, '9') > 0) << 35)
-  | (CASE WHEN term GLOB '*[^a-z0-9]*' THEN 9223371968135299072 ELSE 0 END);
+-- Fuzzy matching: each indexed term's characters as bits (`mask`, as
+-- `domain::search::text::char_mask` computes them: `a`–`z` bits 0–25, `0`–`9` bits 26–35, any
+-- other character bit 36 + its code point mod 27), so the candidates of a fuzzy term are first
+-- narrowed by integer arithmetic (a term within `level` edits of another lacks at most `level`
+-- of its characters, and holds at most `level` characters it lacks) before any string function
+-- runs. Every writer of `search_terms` sets it; the terms indexed before are computed here.
+ALTER TABLE search_terms ADD COLUMN mask INTEGER NOT NULL DEFAULT 0;
+UPDATE search_terms SET mask = (
+  WITH RECURSIVE c(p, m) AS (
+    SELECT 1, 0
+    UNION ALL
+    SELECT p + 1, m | (1 << CASE
+      WHEN substr(term, p, 1) BETWEEN 'a' AND 'z' THEN unicode(substr(term, p, 1)) - 97
+      WHEN substr(term, p, 1) BETWEEN '0' AND '9' THEN 26 + unicode(substr(term, p, 1)) - 48
+      ELSE 36 + unicode(substr(term, p, 1)) % 27 END)
+    FROM c WHERE p <= length(term)
+  )
+  SELECT max(m) FROM c
+);

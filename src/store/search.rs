@@ -282,8 +282,8 @@ pub async fn run(
         None => {
             let mut expansions = Expansions::new();
             for ((term, level), found) in fuzzy.into_iter().zip(results) {
-                let found = rows::<Term>(Some(found))?.into_iter().map(|t| t.term);
-                let kept = search_sql::keep_within(&term, level, found.collect());
+                let found = candidates(rows::<Terms>(Some(found))?);
+                let kept = search_sql::keep_within(&term, level, found);
                 expansions.insert((term, level), kept);
             }
             let page = match search_sql::compile(index, project, request, &expansions) {
@@ -341,10 +341,18 @@ fn rows<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// An indexed term (a fuzzy candidate).
+/// The fuzzy candidates of a term, as `search_sql::fuzzy_candidates` answers them: one row,
+/// the terms separated by spaces.
 #[derive(Deserialize)]
-struct Term {
-    term: String,
+struct Terms {
+    terms: Option<String>,
+}
+
+fn candidates(rows: Vec<Terms>) -> Vec<String> {
+    rows.into_iter()
+        .filter_map(|r| r.terms)
+        .flat_map(|t| t.split(' ').map(str::to_string).collect::<Vec<_>>())
+        .collect()
 }
 
 /// The request's fuzzy terms, each with the indexed terms of `db` within its edit distance.
@@ -355,11 +363,10 @@ async fn expand_fuzzy_terms(
 ) -> Result<Expansions, StoreError> {
     let mut expansions = Expansions::new();
     for (term, level) in search_sql::fuzzy_terms(request.query.as_ref()) {
-        let found: Vec<Term> = db
+        let found: Vec<Terms> = db
             .all(&search_sql::fuzzy_candidates(index, &term, level))
             .await?;
-        let kept =
-            search_sql::keep_within(&term, level, found.into_iter().map(|t| t.term).collect());
+        let kept = search_sql::keep_within(&term, level, candidates(found));
         expansions.insert((term, level), kept);
     }
     Ok(expansions)

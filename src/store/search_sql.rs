@@ -568,8 +568,10 @@ pub fn fuzzy_terms(query: Option<&Query>) -> Vec<(String, u8)> {
 }
 
 /// Indexed terms that may lie within `level` edits of `term` (a superset, for
-/// [`keep_within`] to check), narrowed in the order of cost: a length within `level` (the
-/// key), at most `level` of the term's characters missing (`search_terms.mask`, integer
+/// [`keep_within`] to check), as one row `terms` (separated by spaces, which no term holds:
+/// one string crosses into the Worker faster than thousands of rows), narrowed in the order
+/// of cost: a length within `level` (the key), at most `level` of the term's characters
+/// missing and at most `level` characters the term lacks (`search_terms.mask`, integer
 /// arithmetic: `text::char_mask`), some piece of the term at about its place (of
 /// `2 × level + 1` pieces one survives, as an edit touches at most two adjacent pieces), and
 /// at most `level` of its character occurrences lacking (`text::char_counts`, counted with
@@ -585,10 +587,14 @@ pub fn fuzzy_candidates(index: Index, term: &str, level: u8) -> Statement {
     ];
     // `x & (x - 1)` clears the lowest set bit: zero after `level` clearings = at most
     // `level` bits set.
-    let mut missing = "(?4 & ~mask)".to_string();
-    for _ in 0..level {
-        missing = format!("({missing} & ({missing} - 1))");
-    }
+    let at_most_level = |bits: &str| {
+        let mut x = bits.to_string();
+        for _ in 0..level {
+            x = format!("({x} & ({x} - 1))");
+        }
+        format!("{x} = 0")
+    };
+    let (missing, extra) = (at_most_level("(?4 & ~mask)"), at_most_level("(mask & ~?4)"));
     let mut tests = Vec::new();
     for (offset, piece) in text::pieces(term, level) {
         let start = (offset as i64 - l).max(0) + 1;
@@ -617,8 +623,9 @@ pub fn fuzzy_candidates(index: Index, term: &str, level: u8) -> Statement {
     params.push(Param::Int(l));
     Statement::new(
         format!(
-            "SELECT term FROM search_terms WHERE resource = ?1 AND len BETWEEN ?2 AND ?3 AND {missing} = 0 \
-             AND ({}) AND {} <= ?{} LIMIT {MAX_CANDIDATES}",
+            "SELECT group_concat(term, ' ') AS terms FROM (SELECT term FROM search_terms \
+             WHERE resource = ?1 AND len BETWEEN ?2 AND ?3 AND {missing} AND {extra} \
+             AND ({}) AND {} <= ?{} LIMIT {MAX_CANDIDATES})",
             tests.join(" OR "),
             lacking.join(" + "),
             params.len()

@@ -59,11 +59,11 @@ pub fn pieces(term: &str, level: u8) -> Vec<(usize, String)> {
 }
 
 /// Which characters a term holds, as bits: `a`–`z` bits 0–25, `0`–`9` bits 26–35, any other
-/// character one of bits 36–62 (by its code point). A term within `level` edits of `term`
-/// lacks at most `level` of the characters of `term`, so at most `level` bits of
-/// `char_mask(term) & !char_mask(candidate)` are set (several characters sharing a bit only
-/// lower the count). `search_terms.mask` holds it (migration 0018 sets every bit of 36–62
-/// for a term indexed before it that holds another character: a superset).
+/// character bit 36 + its code point mod 27. A term within `level` edits of `term` lacks at
+/// most `level` of the characters of `term` and holds at most `level` it lacks, so at most
+/// `level` bits of `char_mask(term) & !char_mask(candidate)` (and of the reverse) are set
+/// (several characters sharing a bit only lower the count). `search_terms.mask` holds it
+/// (migration 0018 computes it in SQL for the terms indexed before).
 pub fn char_mask(term: &str) -> i64 {
     term.chars().fold(0i64, |mask, c| {
         let bit = match c {
@@ -211,7 +211,9 @@ mod tests {
         ) {
             if distance_within(&a, &b, level).is_some() {
                 let missing = (char_mask(&a) & !char_mask(&b)).count_ones();
+                let extra = (char_mask(&b) & !char_mask(&a)).count_ones();
                 proptest::prop_assert!(missing <= u32::from(level));
+                proptest::prop_assert!(extra <= u32::from(level));
             }
         }
     }
