@@ -216,38 +216,11 @@ pub fn match_path(path: &str) -> Option<Route> {
     if let Some(route) = emporix_route::match_segments(&s) {
         return Some(Route::Emporix(route));
     }
+    if let Some(route) = well_known(&s) {
+        return Some(route);
+    }
     match s.as_slice() {
-        ["oauth", "token"] => Some(Route::Token),
-        ["oauth", "token", "revoke"] => Some(Route::Revoke),
-        ["oauth", "introspect"] => Some(Route::Introspect),
-        ["oauth", project, "customers", "token"] if !project.is_empty() => {
-            Some(Route::CustomerToken {
-                project: project.to_string(),
-                store: None,
-            })
-        }
-        ["oauth", project, "in-store", store, "customers", "token"] if !project.is_empty() => {
-            let store = store.strip_prefix("key=").filter(|k| !k.is_empty())?;
-            Some(Route::CustomerToken {
-                project: project.to_string(),
-                store: Some(store.to_string()),
-            })
-        }
-        ["oauth", project, "anonymous", "token"] if !project.is_empty() => {
-            Some(Route::AnonymousToken {
-                project: project.to_string(),
-            })
-        }
-        ["oauth", ..] => None,
-        [".well-known", "oauth-protected-resource"] => {
-            Some(Route::ProtectedResource { project: None })
-        }
-        [".well-known", "oauth-protected-resource", project, "mcp"] if !project.is_empty() => {
-            Some(Route::ProtectedResource {
-                project: Some(project.to_string()),
-            })
-        }
-        [".well-known", "oauth-authorization-server"] => Some(Route::AuthorizationServer),
+        ["oauth", rest @ ..] => oauth(rest),
         [project] if !project.is_empty() && !path.starts_with("//") => Some(Route::Project {
             project: project.to_string(),
         }),
@@ -328,6 +301,46 @@ pub fn match_path(path: &str) -> Option<Route> {
         }
         [project, rest @ ..] => customers(project, None, rest).or_else(|| resources(project, rest)),
         [] => None,
+    }
+}
+
+/// The OAuth endpoints below `/oauth/` (`rest` follows `oauth`).
+fn oauth(rest: &[&str]) -> Option<Route> {
+    match rest {
+        ["token"] => Some(Route::Token),
+        ["token", "revoke"] => Some(Route::Revoke),
+        ["introspect"] => Some(Route::Introspect),
+        [project, "customers", "token"] if !project.is_empty() => Some(Route::CustomerToken {
+            project: project.to_string(),
+            store: None,
+        }),
+        [project, "in-store", store, "customers", "token"] if !project.is_empty() => {
+            let store = store.strip_prefix("key=").filter(|k| !k.is_empty())?;
+            Some(Route::CustomerToken {
+                project: project.to_string(),
+                store: Some(store.to_string()),
+            })
+        }
+        [project, "anonymous", "token"] if !project.is_empty() => Some(Route::AnonymousToken {
+            project: project.to_string(),
+        }),
+        _ => None,
+    }
+}
+
+/// The metadata documents below `/.well-known/`.
+fn well_known(segments: &[&str]) -> Option<Route> {
+    match segments {
+        [".well-known", "oauth-protected-resource"] => {
+            Some(Route::ProtectedResource { project: None })
+        }
+        [".well-known", "oauth-protected-resource", project, "mcp"] if !project.is_empty() => {
+            Some(Route::ProtectedResource {
+                project: Some(project.to_string()),
+            })
+        }
+        [".well-known", "oauth-authorization-server"] => Some(Route::AuthorizationServer),
+        _ => None,
     }
 }
 

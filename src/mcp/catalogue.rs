@@ -4,9 +4,9 @@
 //! Two seed tables have no heading line; their rows are those of `create_business_units_search`
 //! and `create_customers_search` (fact sheet §10).
 
-use super::tools::Kind::{self, *};
-use super::tools::Method::{self, Delete as DELETE, Get as GET, Post as POST};
-use super::tools::Resource::{self, *};
+use super::tools::Kind::*;
+use super::tools::Method::{Delete as DELETE, Get as GET, Post as POST};
+use super::tools::Resource::*;
 use super::tools::{Param, Tool, Type};
 
 const fn p(name: &'static str, ty: Type, required: bool, description: &'static str) -> Param {
@@ -112,28 +112,21 @@ const VA: &[&str] = &["view_associate_roles"];
 const MA: &[&str] = &["manage_associate_roles"];
 const VPS: &[&str] = &["view_project_settings"];
 
-/// Shorthand for one catalogue row.
-#[allow(clippy::too_many_arguments)]
-const fn tool(
-    name: &'static str,
-    description: &'static str,
-    resource: Resource,
-    kind: Kind,
-    method: Method,
-    path: &'static str,
-    params: &'static [Param],
-    scopes: &'static [&'static str],
-) -> Tool {
-    Tool {
-        name,
-        description,
-        resource,
-        kind,
-        method,
-        path,
-        params,
-        scopes,
-    }
+/// Shorthand for one catalogue row: the fields of [`Tool`] in their order.
+macro_rules! tool {
+    ($name:expr, $description:expr, $resource:expr, $kind:expr, $method:expr, $path:expr,
+     $params:expr, $scopes:expr $(,)?) => {
+        Tool {
+            name: $name,
+            description: $description,
+            resource: $resource,
+            kind: $kind,
+            method: $method,
+            path: $path,
+            params: $params,
+            scopes: $scopes,
+        }
+    };
 }
 
 const CREATE_ASSOCIATE_ROLE: &[Param] = &[
@@ -269,35 +262,35 @@ const BY_PASSWORD_TOKEN: &[Param] = &[
 /// Every tool, in the order `tools/list` lists them.
 #[rustfmt::skip]
 pub const TOOLS: &[Tool] = &[
-    tool(
+    tool!(
         "commercetools_customers_create_associate_roles",
         "Creating a Associate Role generates the AssociateRoleCreated Message.",
         AssociateRoles, Create, POST, "/associate-roles", CREATE_ASSOCIATE_ROLE, MA,
     ),
-    tool(
+    tool!(
         "commercetools_customers_create_business_units",
         "POST /business-units",
         BusinessUnits, Create, POST, "/business-units", CREATE_BUSINESS_UNIT, MB,
     ),
-    tool(
+    tool!(
         "commercetools_customers_create_business_units_search",
         "If the initial indexing is in progress or the feature is inactive, A SearchNotReady \
          error is returned. If inactive, you can reactivate it.",
         BusinessUnitSearch, Search, POST, "/business-units/search", SEARCH, VB,
     ),
-    tool(
+    tool!(
         "commercetools_customers_create_customer_groups",
         "POST /customer-groups",
         CustomerGroups, Create, POST, "/customer-groups", CREATE_CUSTOMER_GROUP, MC_MG,
     ),
-    tool(
+    tool!(
         "commercetools_customers_create_customers",
         "Allows converting an anonymous Cart to the active Cart of a Customer with cart merge. \
          Creating a Customer produces the CustomerCreated Message. Simultaneously creating two \
          Customers with the same email address can return a LockedField error.",
         Customers, Create, POST, "/customers", CREATE_CUSTOMER, MC,
     ),
-    tool(
+    tool!(
         "commercetools_customers_create_customers_email_confirm",
         "Use this method to verify a global Customer’s email during their email verification \
          process. Verifying the email of the Customer produces the CustomerEmailVerified \
@@ -306,7 +299,7 @@ pub const TOOLS: &[Tool] = &[
          consistent.",
         Customers, Flow, POST, "/customers/email/confirm", EMAIL_CONFIRM, MC,
     ),
-    tool(
+    tool!(
         "commercetools_customers_create_customers_email_token",
         "Use this method to create an email token for a global Customer during their email \
          verification process. Creating an email token for the Customer produces the \
@@ -314,12 +307,12 @@ pub const TOOLS: &[Tool] = &[
          token’s validity is 60 minutes or less.",
         Customers, Flow, POST, "/customers/email-token", EMAIL_TOKEN, MC,
     ),
-    tool(
+    tool!(
         "commercetools_customers_create_customers_password",
         "Changing the password produces the CustomerPasswordUpdated Message with reset=false.",
         Customers, Flow, POST, "/customers/password", CHANGE_PASSWORD, MC,
     ),
-    tool(
+    tool!(
         "commercetools_customers_create_customers_password_reset",
         "Use this method to reset a global Customer’s password during their password reset \
          process. Resetting the password of the Customer produces the CustomerPasswordUpdated \
@@ -329,7 +322,7 @@ pub const TOOLS: &[Tool] = &[
          are invalidated. This invalidation of tokens is eventually consistent.",
         Customers, Flow, POST, "/customers/password/reset", RESET_PASSWORD, MC,
     ),
-    tool(
+    tool!(
         "commercetools_customers_create_customers_password_token",
         "Use this method to create a password reset token for a global Customer during their \
          password reset process. Creating a password reset token for the Customer produces the \
@@ -337,184 +330,184 @@ pub const TOOLS: &[Tool] = &[
          the token’s validity is 60 minutes or less.",
         Customers, Flow, POST, "/customers/password-token", PASSWORD_TOKEN, MC,
     ),
-    tool(
+    tool!(
         "commercetools_customers_create_customers_search",
         "If the initial indexing is in progress or the feature is inactive, a SearchNotReady \
          error is returned. If inactive, you can reactivate it.",
         CustomerSearch, Search, POST, "/customers/search", SEARCH, VC,
     ),
-    tool(
+    tool!(
         "commercetools_customers_delete_associate_roles_by_id",
         "DELETE /associate-roles/{ID}",
         AssociateRoles, Delete, DELETE, "/associate-roles/{ID}", DELETE_BY_ID, MA,
     ),
-    tool(
+    tool!(
         "commercetools_customers_delete_associate_roles_by_key",
         "Deleting an AssociateRole generates the AssociateRoleDeleted Message. An AssociateRole \
          can only be deleted if it is not assigned to any Associates.",
         AssociateRoles, Delete, DELETE, "/associate-roles/key={key}", DELETE_BY_KEY, MA,
     ),
-    tool(
+    tool!(
         "commercetools_customers_delete_business_units_by_id",
         "DELETE /business-units/{ID}",
         BusinessUnits, Delete, DELETE, "/business-units/{ID}", DELETE_BY_ID, MB,
     ),
-    tool(
+    tool!(
         "commercetools_customers_delete_business_units_by_key",
         "DELETE /business-units/key={key}",
         BusinessUnits, Delete, DELETE, "/business-units/key={key}", DELETE_BY_KEY, MB,
     ),
-    tool(
+    tool!(
         "commercetools_customers_delete_by_id",
         "Deleting a Customer produces the CustomerDeleted Message.",
         Customers, Delete, DELETE, "/customers/{ID}", DELETE_CUSTOMER_BY_ID, MC,
     ),
-    tool(
+    tool!(
         "commercetools_customers_delete_by_key",
         "Deleting a Customer produces the CustomerDeleted Message.",
         Customers, Delete, DELETE, "/customers/key={key}", DELETE_CUSTOMER_BY_KEY, MC,
     ),
-    tool(
+    tool!(
         "commercetools_customers_delete_customer_groups_by_id",
         "DELETE /customer-groups/{ID}",
         CustomerGroups, Delete, DELETE, "/customer-groups/{ID}", DELETE_BY_ID, MC_MG,
     ),
-    tool(
+    tool!(
         "commercetools_customers_delete_customer_groups_by_key",
         "DELETE /customer-groups/key={key}",
         CustomerGroups, Delete, DELETE, "/customer-groups/key={key}", DELETE_BY_KEY, MC_MG,
     ),
-    tool(
+    tool!(
         "commercetools_customers_get_associate_roles_by_id",
         "GET /associate-roles/{ID}",
         AssociateRoles, Get, GET, "/associate-roles/{ID}", BY_ID, VA,
     ),
-    tool(
+    tool!(
         "commercetools_customers_get_associate_roles_by_key",
         "GET /associate-roles/key={key}",
         AssociateRoles, Get, GET, "/associate-roles/key={key}", BY_KEY, VA,
     ),
-    tool(
+    tool!(
         "commercetools_customers_get_business_units_associates_by_business_unit_id_and_associate_id",
         "Retrieves roles and permissions of an Associate in a Business Unit.",
         BusinessUnits, Get, GET, "/business-units/{businessUnitId}/associates/{associateId}",
         ASSOCIATE_BY_UNIT_ID, VB,
     ),
-    tool(
+    tool!(
         "commercetools_customers_get_business_units_associates_by_key_and_associate_id",
         "Retrieves roles and permissions of an Associate in a Business Unit.",
         BusinessUnits, Get, GET, "/business-units/key={key}/associates/{associateId}",
         ASSOCIATE_BY_UNIT_KEY, VB,
     ),
-    tool(
+    tool!(
         "commercetools_customers_get_business_units_by_id",
         "GET /business-units/{ID}",
         BusinessUnits, Get, GET, "/business-units/{ID}", BY_ID, VB,
     ),
-    tool(
+    tool!(
         "commercetools_customers_get_business_units_by_key",
         "GET /business-units/key={key}",
         BusinessUnits, Get, GET, "/business-units/key={key}", BY_KEY, VB,
     ),
-    tool(
+    tool!(
         "commercetools_customers_get_by_id",
         "GET /customers/{ID}",
         Customers, Get, GET, "/customers/{ID}", BY_ID, VC,
     ),
-    tool(
+    tool!(
         "commercetools_customers_get_by_key",
         "GET /customers/key={key}",
         Customers, Get, GET, "/customers/key={key}", BY_KEY, VC,
     ),
-    tool(
+    tool!(
         "commercetools_customers_get_customer_groups_by_id",
         "GET /customer-groups/{ID}",
         CustomerGroups, Get, GET, "/customer-groups/{ID}", BY_ID, VC_VG,
     ),
-    tool(
+    tool!(
         "commercetools_customers_get_customer_groups_by_key",
         "GET /customer-groups/key={key}",
         CustomerGroups, Get, GET, "/customer-groups/key={key}", BY_KEY, VC_VG,
     ),
-    tool(
+    tool!(
         "commercetools_customers_list_associate_roles",
         "GET /associate-roles",
         AssociateRoles, List, GET, "/associate-roles", LIST, VA,
     ),
-    tool(
+    tool!(
         "commercetools_customers_list_business_units",
         "GET /business-units",
         BusinessUnits, List, GET, "/business-units", LIST, VB,
     ),
-    tool(
+    tool!(
         "commercetools_customers_list_business_units_search_indexing_status",
         "Returns the indexing status of the Business Unit Search for a Project.",
         BusinessUnitSearch, Status, GET, "/business-units/search/indexing-status", &[], VPS,
     ),
-    tool(
+    tool!(
         "commercetools_customers_list_customer_groups",
         "GET /customer-groups",
         CustomerGroups, List, GET, "/customer-groups", LIST_CUSTOMER_GROUPS, VC_VG,
     ),
-    tool(
+    tool!(
         "commercetools_customers_list_customers",
         "GET /customers",
         Customers, List, GET, "/customers", LIST, VC,
     ),
-    tool(
+    tool!(
         "commercetools_customers_list_customers_email_token_email_token",
         "Use this method to retrieve a global Customer’s details by using the email token \
          during their email verification process.",
         Customers, Get, GET, "/customers/email-token={emailToken}", BY_EMAIL_TOKEN, VC,
     ),
-    tool(
+    tool!(
         "commercetools_customers_list_customers_password_token_password_token",
         "Use this method to retrieve the details of a global Customer by using the password \
          token during their password reset process.",
         Customers, Get, GET, "/customers/password-token={passwordToken}", BY_PASSWORD_TOKEN, VC,
     ),
-    tool(
+    tool!(
         "commercetools_customers_list_customers_search_indexing_status",
         "Returns the indexing status of the Customer Search for a Project.",
         CustomerSearch, Status, GET, "/customers/search/indexing-status", &[], VPS,
     ),
-    tool(
+    tool!(
         "commercetools_customers_update_associate_roles_by_id",
         "POST /associate-roles/{ID}",
         AssociateRoles, Update, POST, "/associate-roles/{ID}", UPDATE_BY_ID, MA,
     ),
-    tool(
+    tool!(
         "commercetools_customers_update_associate_roles_by_key",
         "POST /associate-roles/key={key}",
         AssociateRoles, Update, POST, "/associate-roles/key={key}", UPDATE_BY_KEY, MA,
     ),
-    tool(
+    tool!(
         "commercetools_customers_update_business_units_by_id",
         "POST /business-units/{ID}",
         BusinessUnits, Update, POST, "/business-units/{ID}", UPDATE_BY_ID, MB,
     ),
-    tool(
+    tool!(
         "commercetools_customers_update_business_units_by_key",
         "POST /business-units/key={key}",
         BusinessUnits, Update, POST, "/business-units/key={key}", UPDATE_BY_KEY, MB,
     ),
-    tool(
+    tool!(
         "commercetools_customers_update_customer_groups_by_id",
         "POST /customer-groups/{ID}",
         CustomerGroups, Update, POST, "/customer-groups/{ID}", UPDATE_BY_ID, MC_MG,
     ),
-    tool(
+    tool!(
         "commercetools_customers_update_customer_groups_by_key",
         "POST /customer-groups/key={key}",
         CustomerGroups, Update, POST, "/customer-groups/key={key}", UPDATE_BY_KEY, MC_MG,
     ),
-    tool(
+    tool!(
         "commercetools_customers_update_customers_by_id",
         "Simultaneously updating two Customers with the same email address can return a \
          LockedField error.",
         Customers, Update, POST, "/customers/{ID}", UPDATE_BY_ID, MC,
     ),
-    tool(
+    tool!(
         "commercetools_customers_update_customers_by_key",
         "Simultaneously updating two Customers with the same email address can return a \
          LockedField error.",
