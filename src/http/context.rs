@@ -3,7 +3,6 @@
 //! [`Call::authorize`] passed — the caller's grant.
 
 use serde::de::DeserializeOwned;
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use worker::{Context, Env, Request};
@@ -14,8 +13,7 @@ use crate::domain::json;
 use crate::domain::query;
 use crate::domain::values::{ProjectKey, StoreKey};
 use crate::domain::version::Version;
-use crate::http::bookmark;
-use crate::store::d1::{Db, UNCONSTRAINED};
+use crate::store::d1::{Db, Sessions};
 use crate::store::platform::request_now;
 use crate::store::repository::View;
 use crate::store::writer::{self, Reply, Writes};
@@ -39,41 +37,15 @@ pub struct Call {
     pub now_ms: i64,
     /// The caller's grant, once authorized.
     pub grant: Option<AccessGrant>,
-    /// The request's D1 session (shared with [`crate::http::handle`], which answers with its
-    /// bookmark).
-    pub session: Rc<Session>,
+    /// The request's D1 sessions, one per database it touches (the Sessions API: sequentially
+    /// consistent reads, possibly from a replica, starting no earlier than the bookmarks the
+    /// client brought in `x-d1-bookmark`, or anywhere without). Shared with
+    /// [`crate::http::handle`], which answers with their latest bookmarks, so a client that
+    /// sends them back reads its own writes. Locally every statement runs on the primary.
+    pub session: Rc<Sessions>,
     /// The customer of a customer's token, as read (on the primary) when its session was
     /// checked: its project, id and representation.
     token_customer: Option<(String, String, View)>,
-}
-
-/// The D1 session of one request (the Sessions API): its reads are sequentially consistent and
-/// may come from a replica, starting no earlier than the bookmark the client brought
-/// ([`bookmark::HEADER`]), or anywhere if it brought none. The answer carries the bookmark of
-/// the request's last write (made by a writer object) or else of its session, so a client that
-/// sends it back reads its own writes. Without read replication (and locally) every statement
-/// runs on the primary and the bookmark changes nothing.
-pub struct Session {
-    start: Option<String>,
-    db: RefCell<Option<Rc<Db>>>,
-    written: RefCell<Option<String>>,
-}
-
-impl Session {
-    /// The session of a request that brought `header` (the value of [`bookmark::HEADER`]).
-    pub fn new(header: Option<&str>) -> Session {
-        Session {
-            start: bookmark::accepted(header).map(str::to_string),
-            db: RefCell::new(None),
-            written: RefCell::new(None),
-        }
-    }
-
-    /// The bookmark to answer with, if there is one.
-    pub fn bookmark(&self) -> Option<String> {
-        let written = self.written.borrow().clone();
-        written.or_else(|| self.db.borrow().as_ref().and_then(|db| db.bookmark()))
-    }
 }
 
 impl Call {
@@ -81,7 +53,7 @@ impl Call {
     /// store: 404.
     pub fn new(
         req: Request,
-        (env, ctx, session): (Env, Rc<Context>, Rc<Session>),
+        (env, ctx, session): (Env, Rc<Context>, Rc<Sessions>),
         project: String,
         store: Option<String>,
     ) -> ApiResult<Call> {
@@ -112,24 +84,16 @@ impl Call {
         self.store.as_ref().map(StoreKey::as_str)
     }
 
-    /// The project's database, in the request's D1 session (one per request).
+    /// The project's database, in the request's D1 session.
     pub fn db(&self) -> ApiResult<Rc<Db>> {
-        if let Some(db) = self.session.db.borrow().as_ref() {
-            return Ok(Rc::clone(db));
-        }
-        let start = self.session.start.as_deref().unwrap_or(UNCONSTRAINED);
-        let db = Rc::new(Db::for_project(&self.env, &self.project)?.in_session(start)?);
-        self.session.db.replace(Some(Rc::clone(&db)));
-        Ok(db)
+        Ok(Rc::new(self.session.for_project(&self.project)?))
     }
 
-    /// Hands a write to its resource's writer object; the answer's bookmark becomes the
+    /// Hands a write to its resource's writer object; the answer's bookmarks become the
     /// request's.
     pub async fn send_write<W: Writes>(&self, command: &W::Command) -> ApiResult<Reply> {
         let reply = writer::send::<W>(&self.env, command).await?;
-        if reply.bookmark.is_some() {
-            self.session.written.replace(reply.bookmark.clone());
-        }
+        self.session.wrote(&reply.bookmarks);
         Ok(reply)
     }
 

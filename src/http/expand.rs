@@ -30,7 +30,7 @@ async fn expand_all(call: &Call, paths: &[Path], docs: &mut [Value]) -> ApiResul
             }
         }
     }
-    let objects = scatter::objects(&call.env, &*call.db()?, &call.project, &wanted).await?;
+    let objects = scatter::objects(&call.session, &call.project, &wanted).await?;
     let lookup = |type_id: &str, id: &str| {
         objects
             .iter()

@@ -2,7 +2,6 @@
 //! one handler module per resource. `route` is pure; the rest exists only in the Worker
 //! (wasm32) build.
 
-pub mod bookmark;
 pub mod emporix_route;
 pub mod route;
 

@@ -69,8 +69,8 @@ fn scattered_over(call: &Call, table: &QueryTable) -> ApiResult<Option<Vec<Db>>>
         return Ok(None);
     }
     Ok(match table.name {
-        "customers" => Some(Db::customer_shards(&call.env, &call.project)?),
-        "messages" => Some(Db::every(&call.env)?),
+        "customers" => Some(call.session.customer_shards(&call.project)?),
+        "messages" => Some(call.session.every()?),
         _ => None,
     })
 }

@@ -7,7 +7,7 @@
 
 use super::customer_table::{self, Customers};
 use super::customers::{self, Loaded};
-use super::d1::Db;
+use super::d1::{Db, Sessions};
 use super::passwords::WebCryptoPasswords;
 use super::platform::CryptoRandom;
 use super::sql::{Param, Statement};
@@ -134,7 +134,7 @@ async fn store(
                 .collect();
             let place = (project, Customer::TYPE_ID);
             let batch = table::delete::<Customers>(place, current, Some(&message), erasure);
-            write_batch(object.env, project, (Some(current), None), &batch)
+            write_batch(object.sessions(), project, (Some(current), None), &batch)
                 .await
                 .map_err(|e| failed(e, &current.customer))?;
             Ok((Reply::ok(current.customer.to_json_string()), None))
@@ -169,8 +169,9 @@ async fn write_claiming(
     batch: &[Statement],
 ) -> Result<(), Attempt> {
     let change = (Some(before), Some(after));
+    let dbs = object.sessions();
     if before.customer.email_claims() == after.customer.email_claims() {
-        return write_batch(object.env, project, change, batch)
+        return write_batch(dbs, project, change, batch)
             .await
             .map(|_| ())
             .map_err(|e| failed(e, &after.customer));
@@ -183,7 +184,7 @@ async fn write_claiming(
         }
         .into());
     }
-    let written = write_batch(object.env, project, change, batch).await;
+    let written = write_batch(dbs, project, change, batch).await;
     release_later(object, project, email, owner);
     written.map(|_| ()).map_err(|e| failed(e, &after.customer))
 }
@@ -191,23 +192,22 @@ async fn write_claiming(
 /// A customer's write: before → after (`None`: before a create, after a delete).
 pub type Change<'a> = (Option<&'a StoredCustomer>, Option<&'a StoredCustomer>);
 
-/// Writes a customer's batch. In one database: the batch. With shards: the catalog part
+/// Writes a customer's batch in the caller's D1 sessions `dbs` (so their bookmarks cover the
+/// write). In one database: the batch. With shards: the catalog part
 /// (stub row, email and anonymous-id claims, references and their guards) first, so a taken
 /// value fails before any customer row is written; then the shard part (the row with its
 /// version guard, messages, search rows). If the shard part fails, the catalog part is undone
 /// and the error returned: no customer is left half-written. (A Worker dying between the two
 /// leaves only claims without a customer: they block their values, never show a customer.)
 pub async fn write_batch(
-    env: &Env,
+    dbs: &Sessions,
     project: &str,
     change: Change<'_>,
     batch: &[Statement],
 ) -> Result<(), StoreError> {
-    if !Db::is_sharded(env)? {
-        return Db::for_project(env, project)?
-            .batch(batch)
-            .await
-            .map(|_| ());
+    let catalog_db = dbs.for_project(project)?;
+    if !dbs.is_sharded()? {
+        return catalog_db.batch(batch).await.map(|_| ());
     }
     let (before, after) = change;
     let id = before.or(after).map_or("", |s| s.customer.meta.id.as_str());
@@ -219,11 +219,10 @@ pub async fn write_batch(
             .collect(),
         Some(_) => Vec::new(),
     };
-    let shard_db = Db::for_customer(env, project, id)?;
+    let (env, shard_db) = (dbs.env(), dbs.for_customer(project, id)?);
     if catalog.is_empty() {
         return write_shard(env, &shard_db, &shard).await;
     }
-    let catalog_db = Db::for_project(env, project)?;
     catalog_db.batch(&catalog).await?;
     if let Err(e) = write_shard(env, &shard_db, &shard).await {
         undo_catalog_part(&catalog_db, project, change).await;

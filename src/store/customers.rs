@@ -1,15 +1,13 @@
 //! Reading customers from D1 beyond what every resource offers (`store::repository`): the
 //! whole customer parsed with what is stored beside it (for writes), the customer who signs
 //! in with an email, and the mark that voids a customer's sessions. A customer is read from
-//! its shard (`Db::for_customer`); a key or email is looked up in the catalog first when
+//! its shard (`Sessions::for_customer`); a key or email is looked up in the catalog first when
 //! customers are spread over shards.
 
 use serde::Deserialize;
 
-use worker::Env;
-
 use super::customer_table::{Customers, Row, ROW_SELECT};
-use super::d1::Db;
+use super::d1::{Db, Sessions};
 use super::repository::{self, last_message_sequence_number, Lookup, View};
 use super::sql::{Param, Statement};
 use super::table::select_by;
@@ -59,24 +57,24 @@ pub async fn load(db: &Db, project: &str, id: &str) -> Result<Option<Loaded>, St
 /// The representation of a customer by id (read in its shard) or by key (with shards, the
 /// catalog's stub row names the id).
 pub async fn view(
-    env: &Env,
-    catalog: &Db,
+    dbs: &Sessions,
     project: &str,
     lookup: Lookup<'_>,
 ) -> Result<Option<View>, StoreError> {
-    if !Db::is_sharded(env)? {
-        return repository::view::<Customers>(catalog, project, lookup).await;
+    let catalog = dbs.for_project(project)?;
+    if !dbs.is_sharded()? {
+        return repository::view::<Customers>(&catalog, project, lookup).await;
     }
     let id = match lookup {
         Lookup::Id(id) => id.to_string(),
         Lookup::Key(key) => {
-            match repository::id_by_key::<Customers>(catalog, project, key).await? {
+            match repository::id_by_key::<Customers>(&catalog, project, key).await? {
                 Some(id) => id,
                 None => return Ok(None),
             }
         }
     };
-    let db = Db::for_customer(env, project, &id)?;
+    let db = dbs.for_customer(project, &id)?;
     repository::view::<Customers>(&db, project, Lookup::Id(&id)).await
 }
 
@@ -85,14 +83,14 @@ pub async fn view(
 /// customer whose document cannot be read cannot sign in: as if the email were unknown. With
 /// shards, the claim is read in the catalog and the customer in its shard.
 pub async fn for_sign_in(
-    env: &Env,
-    catalog: &Db,
+    dbs: &Sessions,
     project: &str,
     email: &str,
     store: Option<&str>,
 ) -> Result<Option<StoredCustomer>, StoreError> {
-    if !Db::is_sharded(env)? {
-        return sign_in_row(catalog, project, email, store).await;
+    let catalog = dbs.for_project(project)?;
+    if !dbs.is_sharded()? {
+        return sign_in_row(&catalog, project, email, store).await;
     }
     #[derive(Deserialize)]
     struct Owner {
@@ -110,7 +108,7 @@ pub async fn for_sign_in(
     let Some(owner) = catalog.first::<Owner>(&statement).await? else {
         return Ok(None);
     };
-    let db = Db::for_customer(env, project, &owner.customer_id)?;
+    let db = dbs.for_customer(project, &owner.customer_id)?;
     Ok(match load(&db, project, &owner.customer_id).await? {
         Some(Loaded::Readable(stored)) => Some(stored),
         _ => None,

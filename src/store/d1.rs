@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1DatabaseSession, D1PreparedStatement, D1Result, Env};
 
+use super::bookmarks::Bookmarks;
 use super::shards::{Layout, CATALOG as BINDING};
 use super::sql::{Param, Statement};
 use super::StoreError;
@@ -34,8 +35,9 @@ pub fn layout(env: &Env) -> Result<Rc<Layout>, StoreError> {
 }
 
 /// The database of one project: every statement on the primary, or, [`Db::in_session`], in a
-/// D1 session (which may read from a replica).
-pub struct Db(Conn);
+/// D1 session (which may read from a replica). A clone is the same connection or session.
+#[derive(Clone)]
+pub struct Db(Rc<Conn>);
 
 enum Conn {
     Primary(D1Database),
@@ -51,7 +53,7 @@ impl Db {
     /// The database holding `project`'s resources. There is one today; spreading a project
     /// over several databases starts here.
     pub fn for_project(env: &Env, _project: &str) -> Result<Db, StoreError> {
-        Ok(Db(Conn::Primary(env.d1(BINDING)?)))
+        Ok(Db::primary(env.d1(BINDING)?))
     }
 
     /// The database holding customer `id` of `project` (its shard), with its messages and
@@ -61,7 +63,7 @@ impl Db {
         if !layout.is_sharded() {
             return Db::for_project(env, project);
         }
-        Ok(Db(Conn::Primary(env.d1(layout.shard_of(id))?)))
+        Ok(Db::primary(env.d1(layout.shard_of(id))?))
     }
 
     /// Every database holding customers (the shards; unsharded, the project's database).
@@ -73,7 +75,7 @@ impl Db {
         layout
             .shards
             .iter()
-            .map(|b| Ok(Db(Conn::Primary(env.d1(b)?))))
+            .map(|b| Ok(Db::primary(env.d1(b)?)))
             .collect()
     }
 
@@ -88,30 +90,34 @@ impl Db {
         layout(env)?
             .every()
             .into_iter()
-            .map(|b| Ok(Db(Conn::Primary(env.d1(b)?))))
+            .map(|b| Ok(Db::primary(env.d1(b)?)))
             .collect()
     }
 
     /// The database of what belongs to no project (API clients, whose ids are unique over
     /// all projects).
     pub fn shared(env: &Env) -> Result<Db, StoreError> {
-        Ok(Db(Conn::Primary(env.d1(BINDING)?)))
+        Ok(Db::primary(env.d1(BINDING)?))
     }
 
     /// The same database in a D1 session (the Sessions API: sequentially consistent reads,
     /// possibly from a replica) that starts at `bookmark` (a bookmark a client brought back, or
     /// [`UNCONSTRAINED`]). A session over a session is the session.
     pub fn in_session(self, bookmark: &str) -> Result<Db, StoreError> {
-        match self.0 {
-            Conn::Primary(db) => Ok(Db(Conn::Session(db.with_session(Some(bookmark))?))),
-            session => Ok(Db(session)),
+        match &*self.0 {
+            Conn::Primary(db) => Ok(Db(Rc::new(Conn::Session(db.with_session(Some(bookmark))?)))),
+            Conn::Session(_) => Ok(self),
         }
+    }
+
+    fn primary(db: D1Database) -> Db {
+        Db(Rc::new(Conn::Primary(db)))
     }
 
     /// The latest bookmark of the session (`None` outside a session, before any statement, or
     /// where the platform gives none).
     pub fn bookmark(&self) -> Option<String> {
-        match &self.0 {
+        match &*self.0 {
             Conn::Session(session) => session.get_bookmark().ok().flatten(),
             Conn::Primary(_) => None,
         }
@@ -119,7 +125,7 @@ impl Db {
 
     fn prepare(&self, statement: &Statement) -> Result<D1PreparedStatement, StoreError> {
         let values: Vec<JsValue> = statement.params.iter().map(js).collect();
-        let prepared = match &self.0 {
+        let prepared = match &*self.0 {
             Conn::Primary(db) => db.prepare(&statement.sql),
             Conn::Session(session) => session.prepare(&statement.sql),
         };
@@ -154,10 +160,116 @@ impl Db {
             .iter()
             .map(|s| self.prepare(s))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(match &self.0 {
+        Ok(match &*self.0 {
             Conn::Primary(db) => db.batch(prepared).await?,
             Conn::Session(session) => session.batch(prepared).await?,
         })
+    }
+}
+
+/// The D1 sessions of one request, or of one write in a writer object: one per database it
+/// touches (the catalog, a customer's shard, every shard of a scattered query), each starting
+/// at the bookmark brought for that database, else at `start` ([`UNCONSTRAINED`] for a
+/// request, [`PRIMARY`] for a write). [`Sessions::bookmarks`] gives the latest bookmark of
+/// each database, for the answer.
+pub struct Sessions {
+    env: Env,
+    brought: Bookmarks,
+    start: &'static str,
+    open: RefCell<Vec<(String, Db)>>,
+    /// What writes made elsewhere (a writer object, an in-process call) answered with.
+    written: RefCell<Bookmarks>,
+}
+
+impl Sessions {
+    /// The sessions of a request that brought `brought` (bookmarks of databases this
+    /// deployment does not have are dropped).
+    pub fn new(env: &Env, brought: Bookmarks, start: &'static str) -> Sessions {
+        let brought = match layout(env) {
+            Ok(layout) => brought.only(&layout.every()),
+            Err(_) => Bookmarks::default(),
+        };
+        Sessions {
+            env: env.clone(),
+            brought,
+            start,
+            open: RefCell::new(Vec::new()),
+            written: RefCell::new(Bookmarks::default()),
+        }
+    }
+
+    /// The session on database `binding`, opened on first use.
+    fn database(&self, binding: &str) -> Result<Db, StoreError> {
+        if let Some((_, db)) = self.open.borrow().iter().find(|(b, _)| b == binding) {
+            return Ok(db.clone());
+        }
+        let start = self.brought.get(binding).unwrap_or(self.start);
+        let db = Db::primary(self.env.d1(binding)?).in_session(start)?;
+        self.open
+            .borrow_mut()
+            .push((binding.to_string(), db.clone()));
+        Ok(db)
+    }
+
+    /// [`Db::for_project`], in this session.
+    pub fn for_project(&self, _project: &str) -> Result<Db, StoreError> {
+        self.database(BINDING)
+    }
+
+    /// [`Db::for_customer`], in this session.
+    pub fn for_customer(&self, project: &str, id: &str) -> Result<Db, StoreError> {
+        let layout = layout(&self.env)?;
+        if !layout.is_sharded() {
+            return self.for_project(project);
+        }
+        self.database(layout.shard_of(id))
+    }
+
+    /// [`Db::customer_shards`], in this session.
+    pub fn customer_shards(&self, project: &str) -> Result<Vec<Db>, StoreError> {
+        let layout = layout(&self.env)?;
+        if !layout.is_sharded() {
+            return Ok(vec![self.for_project(project)?]);
+        }
+        layout.shards.iter().map(|b| self.database(b)).collect()
+    }
+
+    /// [`Db::every`], in this session.
+    pub fn every(&self) -> Result<Vec<Db>, StoreError> {
+        layout(&self.env)?
+            .every()
+            .into_iter()
+            .map(|b| self.database(b))
+            .collect()
+    }
+
+    /// Whether customers live in shards beside the catalog.
+    pub fn is_sharded(&self) -> Result<bool, StoreError> {
+        Db::is_sharded(&self.env)
+    }
+
+    /// The platform.
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    /// Takes the bookmarks a write made elsewhere answered with (they are at least as late as
+    /// anything this request read before it).
+    pub fn wrote(&self, bookmarks: &Bookmarks) {
+        self.written.borrow_mut().update(bookmarks);
+    }
+
+    /// The latest bookmark of each database: of a write made elsewhere, else of this
+    /// session, else the one brought (carried on for databases this request did not touch).
+    pub fn bookmarks(&self) -> Bookmarks {
+        let mut latest = self.brought.clone();
+        for (binding, db) in self.open.borrow().iter() {
+            if let Some(bookmark) = db.bookmark() {
+                latest.set(binding, bookmark);
+            }
+        }
+        latest.update(&self.written.borrow());
+        latest
     }
 }
 

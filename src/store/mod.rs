@@ -1,7 +1,8 @@
 //! Adapters to the platform: D1, the KV token store, the Durable Objects, configuration, the
 //! clock and the CSPRNG. They move bytes; the domain decides.
 //!
-//! Pure (also built natively): [`sql`] (statements as data), [`table`] (the versioned shape's
+//! Pure (also built natively): [`sql`] (statements as data), [`bookmarks`] (D1 bookmarks by
+//! database, as the `x-d1-bookmark` header carries them), [`table`] (the versioned shape's
 //! writes for any resource), [`query_sql`] (the predicate compiler), [`customer_table`] (how
 //! customers are laid out), [`message_table`] (how messages are read and expire), [`shards`]
 //! (which database holds a customer, how a write splits, how answers merge). The rest is
@@ -14,6 +15,7 @@
 //! Emporix dialect's counter, pending email changes and configuration).
 
 pub mod associate_role_table;
+pub mod bookmarks;
 pub mod business_unit_table;
 pub mod customer_group_table;
 pub mod customer_table;

@@ -8,9 +8,7 @@ use futures_util::future::try_join_all;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use worker::Env;
-
-use super::d1::{layout, Db};
+use super::d1::{layout, Db, Sessions};
 use super::query_sql::Scattered;
 use super::repository;
 use super::shards::{self, Ranked};
@@ -154,17 +152,17 @@ pub async fn first<T: serde::de::DeserializeOwned>(
 /// The referenced resources that exist (as `repository::objects`), customers read from their
 /// shards (one statement per shard).
 pub async fn objects(
-    env: &Env,
-    catalog: &Db,
+    dbs: &Sessions,
     project: &str,
     wanted: &[(String, String)],
 ) -> Result<Vec<(String, String, Value)>, StoreError> {
-    if !Db::is_sharded(env)? {
-        return repository::objects(catalog, project, wanted).await;
+    let catalog = dbs.for_project(project)?;
+    if !dbs.is_sharded()? {
+        return repository::objects(&catalog, project, wanted).await;
     }
     let (customers, others): (Vec<_>, Vec<_>) =
         wanted.iter().cloned().partition(|(t, _)| t == "customer");
-    let layout = layout(env)?;
+    let layout = layout(dbs.env())?;
     let mut by_shard: Vec<(String, Vec<(String, String)>)> = Vec::new();
     for (type_id, id) in customers {
         let shard = layout.shard_of(&id).to_string();
@@ -174,10 +172,10 @@ pub async fn objects(
         }
     }
     let reads = by_shard.iter().map(|(_, list)| async move {
-        let db = Db::for_customer(env, project, &list[0].1)?;
+        let db = dbs.for_customer(project, &list[0].1)?;
         repository::objects(&db, project, list).await
     });
-    let mut found = repository::objects(catalog, project, &others).await?;
+    let mut found = repository::objects(&catalog, project, &others).await?;
     found.extend(try_join_all(reads).await?.into_iter().flatten());
     Ok(found)
 }

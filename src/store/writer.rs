@@ -18,10 +18,11 @@ use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State};
 
 use super::associate_role_table::AssociateRoles;
+use super::bookmarks::{Bookmarks, HEADER as BOOKMARK_HEADER};
 use super::business_unit_table::BusinessUnits;
 use super::customer_group_table::CustomerGroups;
 use super::customer_writes::CustomerWrites;
-use super::d1::{Db, PRIMARY};
+use super::d1::{Db, Sessions, PRIMARY};
 use super::resources::ResourceWrites;
 use super::type_table::Types;
 use super::StoreError;
@@ -34,16 +35,13 @@ use crate::domain::error::{ApiError, ApiResult, Rejection};
 
 const BINDING: &str = "WRITER";
 
-/// The header carrying a D1 session bookmark: from the writer object to the Worker, and from
-/// the Worker to its clients and back (see `http::session`).
-pub const BOOKMARK_HEADER: &str = "x-d1-bookmark";
-
 /// What a write answers with.
 pub struct Reply {
     pub status: u16,
     pub body: String,
-    /// The D1 bookmark after the write (read-your-writes for whoever carries it on).
-    pub bookmark: Option<String>,
+    /// The D1 bookmarks after the write, one per database it touched (read-your-writes for
+    /// whoever carries them on).
+    pub bookmarks: Bookmarks,
 }
 
 impl Reply {
@@ -51,7 +49,7 @@ impl Reply {
         Reply {
             status: 200,
             body,
-            bookmark: None,
+            bookmarks: Bookmarks::default(),
         }
     }
 }
@@ -74,29 +72,26 @@ impl<E: Into<Rejection>> From<E> for Attempt {
 pub struct Object<'a> {
     pub env: &'a Env,
     pub state: &'a State,
-    session: &'a RefCell<Option<Rc<Db>>>,
+    sessions: Rc<Sessions>,
 }
 
 impl Object<'_> {
-    /// The database of `project`, in the one D1 session of the write being made: it starts on
-    /// the primary (a write decides on the latest state), and its bookmark goes back with the
-    /// answer.
+    /// The database of `project`, in the D1 sessions of the write being made: they start on
+    /// the primary (a write decides on the latest state), and their bookmarks go back with
+    /// the answer.
     pub fn db(&self, project: &str) -> Result<Rc<Db>, StoreError> {
-        if let Some(db) = self.session.borrow().as_ref() {
-            return Ok(Rc::clone(db));
-        }
-        let db = Rc::new(Db::for_project(self.env, project)?.in_session(PRIMARY)?);
-        self.session.replace(Some(Rc::clone(&db)));
-        Ok(db)
+        Ok(Rc::new(self.sessions.for_project(project)?))
     }
 
-    /// The database holding customer `id`: with one database, [`Object::db`]'s session; with
-    /// customers over several, the customer's shard (on its primary).
+    /// The database holding customer `id` (with one database, [`Object::db`]; with customers
+    /// over several, the customer's shard), in the write's sessions.
     pub fn customer_db(&self, project: &str, id: &str) -> Result<Rc<Db>, StoreError> {
-        if Db::is_sharded(self.env)? {
-            return Ok(Rc::new(Db::for_customer(self.env, project, id)?));
-        }
-        self.db(project)
+        Ok(Rc::new(self.sessions.for_customer(project, id)?))
+    }
+
+    /// The write's D1 sessions, one per database.
+    pub fn sessions(&self) -> &Sessions {
+        &self.sessions
     }
 }
 
@@ -152,11 +147,11 @@ pub async fn send<W: Writes>(env: &Env, command: &W::Command) -> ApiResult<Reply
     let mut response = stub
         .fetch_with_request(Request::new_with_init(&url, &init)?)
         .await?;
-    let bookmark = response.headers().get(BOOKMARK_HEADER)?;
+    let bookmarks = Bookmarks::parse(response.headers().get(BOOKMARK_HEADER)?.as_deref());
     Ok(Reply {
         status: response.status_code(),
         body: response.text().await?,
-        bookmark,
+        bookmarks,
     })
 }
 
@@ -167,18 +162,18 @@ pub struct Writer {
     lock: Mutex<()>,
     /// The state this object last read or wrote, of whichever resource it serves.
     cached: RefCell<Option<Box<dyn Any>>>,
-    /// The D1 session of the write being made (one at a time: under `lock`).
-    session: RefCell<Option<Rc<Db>>>,
+    /// The D1 sessions of the write being made (one at a time: under `lock`).
+    sessions: RefCell<Rc<Sessions>>,
 }
 
 impl DurableObject for Writer {
     fn new(state: State, env: Env) -> Self {
         Writer {
             state,
-            env,
             lock: Mutex::new(()),
             cached: RefCell::new(None),
-            session: RefCell::new(None),
+            sessions: RefCell::new(Rc::new(Sessions::new(&env, Bookmarks::default(), PRIMARY))),
+            env,
         }
     }
 
@@ -187,7 +182,8 @@ impl DurableObject for Writer {
         let resource = url.path().trim_start_matches('/');
         let command = req.text().await?;
         let _serialized = self.lock.lock().await;
-        self.session.replace(None);
+        let fresh = Sessions::new(&self.env, Bookmarks::default(), PRIMARY);
+        self.sessions.replace(Rc::new(fresh));
         let reply = match resource {
             CustomerWrites::TYPE_ID => self.run::<CustomerWrites>(&command).await,
             CustomerGroupWrites::TYPE_ID => self.run::<CustomerGroupWrites>(&command).await,
@@ -202,12 +198,11 @@ impl DurableObject for Writer {
         let reply = reply.unwrap_or_else(|rejection| Reply {
             status: rejection.status(),
             body: rejection.to_json().to_string(),
-            bookmark: None,
+            bookmarks: Bookmarks::default(),
         });
         let mut response = Response::ok(reply.body)?.with_status(reply.status);
-        let session = self.session.take();
-        if let Some(bookmark) = session.and_then(|db| db.bookmark()) {
-            response.headers_mut().set(BOOKMARK_HEADER, &bookmark)?;
+        if let Some(bookmarks) = self.sessions.borrow().bookmarks().render() {
+            response.headers_mut().set(BOOKMARK_HEADER, &bookmarks)?;
         }
         Ok(response)
     }
@@ -225,7 +220,7 @@ impl Writer {
         Object {
             env: &self.env,
             state: &self.state,
-            session: &self.session,
+            sessions: Rc::clone(&self.sessions.borrow()),
         }
     }
 

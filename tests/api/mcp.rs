@@ -7,7 +7,7 @@ use std::process::Command;
 use edge_customer_api::mcp::{Resource, Server};
 use serde_json::{json, Value};
 
-use crate::support::{unique_email, App, Reply, ADMIN, OTHER_ADMIN};
+use crate::support::{sharded, unique, unique_email, App, Reply, ADMIN, OTHER_ADMIN};
 
 tests!(mcp;
     official_client_v1_calls_every_served_tool,
@@ -18,6 +18,7 @@ tests!(mcp;
     tools_need_the_scopes_of_their_endpoints,
     bad_input_is_a_protocol_error_or_a_tool_error,
     oauth_metadata_documents_describe_the_worker,
+    tool_calls_carry_the_d1_bookmarks,
 );
 
 const PATH: &str = "/demo/mcp";
@@ -302,4 +303,60 @@ fn oauth_metadata_documents_describe_the_worker(app: &App) {
         &json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}),
     );
     assert_eq!(reply.status, 200);
+}
+
+/// The D1 bookmarks (`x-d1-bookmark`) travel through the MCP endpoint as through the API: a
+/// tool's write answers the MCP request with the bookmarks of what it wrote (with customers
+/// over several databases, naming the customer's shard), and an MCP request that brings them
+/// back reads the write and answers with bookmarks again.
+fn tool_calls_carry_the_d1_bookmarks(app: &App) {
+    let token = app.token(ADMIN, None);
+    let key = unique("mcpbm");
+    let customer =
+        app.create_customer(&json!({"email": unique_email("mcpbm"), "key": key, "password": "x"}));
+    let id = customer["id"].as_str().unwrap().to_string();
+    let update = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "commercetools_customers_update_customers_by_key",
+                   "arguments": {"key": key, "version": 1,
+                                 "actions": [{"action": "setFirstName", "firstName": "Mo"}]}}});
+    let written = rpc(app, &token, &update);
+    assert_eq!(written.status, 200, "{}", written.text);
+    assert_eq!(written.json["result"]["isError"], false, "{}", written.text);
+    let bookmark = written
+        .header("x-d1-bookmark")
+        .expect("a tool's write answers with its bookmarks")
+        .to_string();
+    assert_eq!(bookmark.contains("CUSTOMERS_"), sharded(), "{bookmark}");
+    let read = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "commercetools_customers_get_by_id", "arguments": {"ID": id}}});
+    for brought in [bookmark.as_str(), "not a bookmark;"] {
+        let reply = rpc_raw(
+            app,
+            &token,
+            read.to_string().as_bytes(),
+            &[
+                ("MCP-Protocol-Version", "2025-11-25"),
+                ("x-d1-bookmark", brought),
+            ],
+        );
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        let result = &reply.json["result"];
+        assert_eq!(result["isError"], false, "{}", reply.text);
+        assert_eq!(
+            result["structuredContent"]["firstName"], "Mo",
+            "{}",
+            reply.text
+        );
+        let answered = reply
+            .header("x-d1-bookmark")
+            .expect("a read answers with bookmarks");
+        if brought == bookmark && sharded() {
+            let shard = bookmark
+                .split(',')
+                .find_map(|e| e.split_once('='))
+                .unwrap()
+                .0;
+            assert!(answered.contains(&format!("{shard}=")), "{answered}");
+        }
+    }
 }

@@ -5,7 +5,7 @@ use std::sync::{Arc, Barrier};
 
 use serde_json::{json, Value};
 
-use crate::support::{unique, unique_email, App, Reply, StoredMessage};
+use crate::support::{sharded, unique, unique_email, App, Reply, StoredMessage};
 
 tests!(updates;
     multi_action_update_applies_in_order,
@@ -26,6 +26,7 @@ tests!(updates;
     change_email_racing_a_create_has_one_owner,
     two_customers_racing_for_one_email_have_one_owner,
     d1_bookmarks_round_trip,
+    customer_bookmarks_name_every_database_written,
     ; serial: update_messages_are_stored_with_their_versions,
 );
 
@@ -767,7 +768,7 @@ fn update_messages_are_stored_with_their_versions(app: &App) {
 /// The D1 Sessions bookmark (`x-d1-bookmark`): a write answers with one, a read brought it back
 /// sees the write and answers with one, and a value that is no bookmark is ignored. (Locally
 /// every statement runs on the primary, so this checks the plumbing, not a replica.) A customer
-/// group: with customers over several databases the bookmark covers the catalog only.
+/// group, which lives in the catalog.
 fn d1_bookmarks_round_trip(app: &App) {
     let key = unique_email("bookmark").replace(['@', '.'], "-");
     let id = app.ensure_group(&key);
@@ -813,4 +814,62 @@ fn d1_bookmarks_round_trip(app: &App) {
         allowed.to_ascii_lowercase().contains("x-d1-bookmark"),
         "{allowed}"
     );
+}
+
+/// A customer's writes answer with the bookmarks of the databases they wrote: with one
+/// database its bookmark; with customers over several, one per database, the customer's shard
+/// named (`CUSTOMERS_n=…`). Sent back, a read by id, by key and a query (which reads every
+/// shard) see the write and answer with bookmarks that still name that shard.
+fn customer_bookmarks_name_every_database_written(app: &App) {
+    let key = unique("bmc");
+    let draft = json!({"email": unique_email("bmc"), "key": key, "password": "x"});
+    let created = app.post("/demo/customers", app.admin(), &draft);
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert!(
+        created.header("x-d1-bookmark").is_some(),
+        "a create answers with bookmarks"
+    );
+    let id = created.json["customer"]["id"].as_str().unwrap().to_string();
+    let actions = json!([{"action": "setFirstName", "firstName": "Bo"}]);
+    let written = update(app, &format!("/demo/customers/{id}"), 1, actions);
+    assert_eq!(written.status, 200, "{}", written.text);
+    let bookmark = written
+        .header("x-d1-bookmark")
+        .expect("an update answers with bookmarks")
+        .to_string();
+    let shard = bookmark
+        .split(',')
+        .find_map(|entry| entry.split_once('='))
+        .map(|(name, _)| name.to_string());
+    assert_eq!(shard.is_some(), sharded(), "{bookmark}");
+    let bearer = format!("Bearer {}", app.admin());
+    let by_key = format!(
+        "/demo/customers?where={}",
+        crate::support::encode(&format!("key = \"{key}\""))
+    );
+    for path in [
+        format!("/demo/customers/{id}"),
+        format!("/demo/customers/key={key}"),
+        by_key,
+    ] {
+        let read = app.send(
+            "GET",
+            &path,
+            &[("Authorization", &bearer), ("x-d1-bookmark", &bookmark)],
+            None,
+        );
+        assert_eq!(read.status, 200, "{path}: {}", read.text);
+        let customer = read.json.get("results").map_or(&read.json, |r| &r[0]);
+        assert_eq!(customer["firstName"], "Bo", "{path}: {}", read.text);
+        assert_eq!(customer["version"], 2, "{path}");
+        let answered = read
+            .header("x-d1-bookmark")
+            .expect("a read answers with bookmarks");
+        if let Some(shard) = &shard {
+            assert!(
+                answered.contains(&format!("{shard}=")),
+                "{path}: {answered}"
+            );
+        }
+    }
 }

@@ -74,15 +74,9 @@ pub async fn check_credentials(
     let (attempt, delay_ms) = begin_attempt(call, email).await?;
     let iterations = config::pbkdf2_iterations(&call.env);
     let lowercase = validate::lowercase_email(email);
-    let found = customers::for_sign_in(
-        &call.env,
-        &*call.db()?,
-        &call.project,
-        &lowercase,
-        call.store(),
-    )
-    .await?
-    .filter(|s| credentials::may_sign_in(s, call.store()));
+    let found = customers::for_sign_in(&call.session, &call.project, &lowercase, call.store())
+        .await?
+        .filter(|s| credentials::may_sign_in(s, call.store()));
     let hash = match &found {
         Some(stored) => stored
             .password_hash
@@ -203,17 +197,11 @@ async fn password_token(mut call: Call) -> ApiResult<Response> {
     let default_ttl = config::password_token_ttl_minutes(&call.env);
     let ttl = credentials::ttl_minutes(draft.ttl_minutes, default_ttl)?;
     let lowercase = validate::lowercase_email(&draft.email);
-    let customer = customers::for_sign_in(
-        &call.env,
-        &*call.db()?,
-        &call.project,
-        &lowercase,
-        call.store(),
-    )
-    .await?
-    .ok_or_else(|| ApiError::ResourceNotFound {
-        message: format!("The Customer with email '{}' was not found.", draft.email),
-    })?;
+    let customer = customers::for_sign_in(&call.session, &call.project, &lowercase, call.store())
+        .await?
+        .ok_or_else(|| ApiError::ResourceNotFound {
+            message: format!("The Customer with email '{}' was not found.", draft.email),
+        })?;
     let issue = Write::IssueToken {
         kind: TokenKind::Password,
         ttl_minutes: ttl,

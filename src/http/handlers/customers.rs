@@ -148,7 +148,7 @@ async fn insert_locked(call: &Call, created: &Created) -> ApiResult<()> {
         batch.push(claim);
     }
     let change = (None, Some(&created.stored));
-    let written = customer_writes::write_batch(&call.env, &call.project, change, &batch).await;
+    let written = customer_writes::write_batch(&call.session, &call.project, change, &batch).await;
     let (env, project) = (call.env.clone(), call.project.to_string());
     call.ctx.wait_until(async move {
         if let Err(e) = email_lock::release(&env, &project, &email, &owner).await {
@@ -165,7 +165,7 @@ async fn get(mut call: Call, target: &Target) -> ApiResult<Response> {
         Target::Id(id) => Lookup::Id(id),
         Target::Key(key) => Lookup::Key(key),
     };
-    let view = customers::view(&call.env, &*call.db()?, &call.project, lookup)
+    let view = customers::view(&call.session, &call.project, lookup)
         .await?
         .filter(|v| call.store().is_none_or(|s| v.visible_in_store(s)))
         .ok_or_else(|| not_found(target))?;

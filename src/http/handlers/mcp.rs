@@ -17,6 +17,8 @@ use super::super::context::Call;
 use super::super::respond;
 use crate::domain::error::{ApiError, ApiResult, Rejection};
 use crate::mcp::{self, ApiCall, HttpCall, HttpReply, Resource, Server, Tool, ToolRunner};
+use crate::store::bookmarks::{self, Bookmarks};
+use crate::store::d1::Sessions;
 
 /// `POST /{projectKey}/mcp` (other methods → 405 with `Allow: POST`).
 pub async fn endpoint(mut call: Call) -> ApiResult<Response> {
@@ -48,6 +50,7 @@ pub async fn endpoint(mut call: Call) -> ApiResult<Response> {
         ctx: Rc::clone(&call.ctx),
         base: format!("{origin}/{}", call.project.as_str()),
         authorization: call.header("Authorization").unwrap_or_default(),
+        session: Rc::clone(&call.session),
     };
     Ok(send(mcp::handle(&http, &server, &runner).await))
 }
@@ -101,13 +104,19 @@ fn send(reply: HttpReply) -> Response {
         .with_headers(headers)
 }
 
-/// Runs a tool's API call through the API's own router, in this Worker invocation.
+/// Runs a tool's API call through the API's own router, in this Worker invocation. The D1
+/// bookmarks travel as a client's would: each tool call brings the MCP request's latest ones
+/// (those it brought, updated by every earlier call's answer), and its answer's become the
+/// MCP request's, which answers with them (so a client that sends them back reads what its
+/// tools wrote).
 struct InProcess {
     env: Env,
     ctx: Rc<Context>,
     /// `{origin}/{projectKey}`: the call's path and query are appended.
     base: String,
     authorization: String,
+    /// The MCP request's D1 sessions, whose bookmarks the calls carry on.
+    session: Rc<Sessions>,
 }
 
 impl ToolRunner for InProcess {
@@ -122,6 +131,8 @@ impl ToolRunner for InProcess {
             Rc::clone(&self.ctx),
         ));
         let mut response = answer.await;
+        let answered = response.headers().get(bookmarks::HEADER).ok().flatten();
+        self.session.wrote(&Bookmarks::parse(answered.as_deref()));
         let status = response.status_code();
         let body = response.text().await.unwrap_or_default();
         (status, body)
@@ -132,6 +143,9 @@ impl InProcess {
     fn request(&self, call: &ApiCall) -> worker::Result<Request> {
         let headers = Headers::new();
         headers.set("Authorization", &self.authorization)?;
+        if let Some(latest) = self.session.bookmarks().render() {
+            headers.set(bookmarks::HEADER, &latest)?;
+        }
         let mut init = RequestInit::new();
         init.with_method(Method::from(call.method.as_str().to_string()));
         if let Some(body) = &call.body {

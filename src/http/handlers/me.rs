@@ -65,7 +65,7 @@ async fn get(mut call: Call) -> ApiResult<Response> {
     let id = my_id(&mut call, Access::View).await?;
     let view = match call.take_token_customer(&id) {
         Some(view) => Some(view),
-        None => customers::view(&call.env, &*call.db()?, &call.project, Lookup::Id(&id)).await?,
+        None => customers::view(&call.session, &call.project, Lookup::Id(&id)).await?,
     };
     let view = view
         .filter(|v| me::visible(&v.stores, call.store()))

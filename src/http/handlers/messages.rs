@@ -37,7 +37,7 @@ pub async fn single(mut call: Call, id: &str) -> ApiResult<Response> {
     authorize(&mut call).await?;
     let statement = by_id(&call.project, id);
     let row: Option<Row> = if Db::is_sharded(&call.env)? {
-        scatter::first(&Db::every(&call.env)?, &statement).await?
+        scatter::first(&call.session.every()?, &statement).await?
     } else {
         call.db()?.first(&statement).await?
     };

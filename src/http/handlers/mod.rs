@@ -19,12 +19,13 @@ use std::rc::Rc;
 
 use worker::{Context, Cors, Env, Method, Request, Response};
 
-use super::bookmark;
-use super::context::{Call, Session};
+use super::context::Call;
 use super::respond;
 use super::route::{match_path, Route};
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::ids::correlation_id;
+use crate::store::bookmarks::{self as bookmark, Bookmarks};
+use crate::store::d1::{Sessions, UNCONSTRAINED};
 use crate::store::platform::CryptoRandom;
 
 fn no_endpoint(path: &str) -> crate::domain::error::Rejection {
@@ -73,7 +74,8 @@ pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Response {
     let method = req.method();
     let given = req.headers().get("X-Correlation-ID").ok().flatten();
     let brought = req.headers().get(bookmark::HEADER).ok().flatten();
-    let session = Rc::new(Session::new(brought.as_deref()));
+    let brought = Bookmarks::parse(brought.as_deref());
+    let session = Rc::new(Sessions::new(&env, brought, UNCONSTRAINED));
     let correlation_id = correlation_id(given.as_deref(), &mut CryptoRandom);
     let response = if method == Method::Options {
         // A CORS preflight: answered for every path, without authentication.
@@ -100,7 +102,7 @@ pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Response {
     let _ = response
         .headers_mut()
         .set("X-Correlation-ID", &correlation_id);
-    if let Some(bookmark) = session.bookmark() {
+    if let Some(bookmark) = session.bookmarks().render() {
         let _ = response.headers_mut().set(bookmark::HEADER, &bookmark);
     }
     let status = response.status_code();
@@ -112,7 +114,7 @@ pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Response {
     })
 }
 
-async fn dispatch(req: Request, platform: (Env, Rc<Context>, Rc<Session>)) -> ApiResult<Response> {
+async fn dispatch(req: Request, platform: (Env, Rc<Context>, Rc<Sessions>)) -> ApiResult<Response> {
     let url = req.url()?;
     let Some(route) = match_path(url.path()) else {
         if url.path().starts_with("/oauth/") {

@@ -109,7 +109,7 @@ async fn search(
             if project::use_to_record(state.last_used_at.as_deref(), call.now_ms) {
                 record_use_later(&call, index.resource);
             }
-            let shards = Db::customer_shards(&call.env, &call.project)?;
+            let shards = call.session.customer_shards(&call.project)?;
             let found = search_store::run_scattered(&shards, index, &call.project, &request);
             return Ok(page(&request, found.await??));
         }

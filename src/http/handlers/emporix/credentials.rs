@@ -67,8 +67,7 @@ pub async fn reset_password(mut x: Emporix) -> Answer {
     x.bearer().await?;
     let body: ResetBody = x.body().await?;
     let email = validate::lowercase_email(&body.email);
-    let found =
-        customers::for_sign_in(&x.call.env, &*x.call.db()?, x.project(), &email, None).await?;
+    let found = customers::for_sign_in(&x.call.session, x.project(), &email, None).await?;
     if let Some(found) = found.filter(|s| credentials::may_sign_in(s, None)) {
         let issue = Write::IssueToken {
             kind: TokenKind::Password,

@@ -36,11 +36,12 @@ use crate::domain::error::{ApiError, Rejection};
 use crate::domain::json;
 use crate::domain::resource::UpdateRequest;
 use crate::domain::version::Version;
-use crate::http::context::{Call, Session};
+use crate::http::context::Call;
 use crate::http::emporix_route::{EmporixRoute, Endpoint};
 use crate::http::respond;
 use crate::store::customer_writes::CustomerWrites;
 use crate::store::d1::Db;
+use crate::store::d1::Sessions;
 use crate::store::{customers, emporix, tokens, StoreError};
 
 use super::customers::own_profile_command;
@@ -76,7 +77,7 @@ pub struct Emporix {
 /// Answers one Emporix request; every failure in an Emporix shape.
 pub async fn handle(
     req: Request,
-    platform: (Env, Rc<Context>, Rc<Session>),
+    platform: (Env, Rc<Context>, Rc<Sessions>),
     route: EmporixRoute,
 ) -> Response {
     let tenant = match &route {
@@ -103,7 +104,7 @@ fn query_param(req: &Request, name: &str) -> Option<String> {
 
 async fn run(
     req: Request,
-    platform: (Env, Rc<Context>, Rc<Session>),
+    platform: (Env, Rc<Context>, Rc<Sessions>),
     route: EmporixRoute,
     tenant: &str,
 ) -> Answer {

@@ -169,7 +169,7 @@ pub async fn opt_in_refresh(mut x: Emporix) -> Answer {
     x.bearer().await?;
     let body: EmailBody = x.body().await?;
     let email = validate::lowercase_email(&body.email);
-    let found = stored::for_sign_in(&x.call.env, &*x.call.db()?, x.project(), &email, None).await?;
+    let found = stored::for_sign_in(&x.call.session, x.project(), &email, None).await?;
     if let Some(found) = found.filter(|s| !s.customer.is_email_verified) {
         issue_email_token(&x, &found.customer.meta.id, true).await?;
     }
