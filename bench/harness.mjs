@@ -51,6 +51,14 @@ export function seed(state, from, to, updates = 0) {
   rmSync(file);
 }
 
+/** Runs SQL on the local D1 in `state` (no Worker may be running on it). */
+export function execute(state, sql) {
+  const file = join(state, 'execute.sql');
+  writeFileSync(file, sql);
+  execFileSync('node', [wrangler, 'd1', 'execute', 'DB', '--local', '--persist-to', state, '--file', file], { cwd: root, env, stdio: 'ignore' });
+  rmSync(file);
+}
+
 /**
  * Starts `wrangler dev` (extra arguments as given, e.g. a script and `--config` for another
  * Worker) and resolves to its base URL once it is ready.

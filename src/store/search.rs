@@ -21,6 +21,7 @@ use super::search_index;
 use super::search_sql::{self, Expansions, Index};
 use super::sql::{Param, Statement};
 use super::StoreError;
+use crate::domain::error::ApiError;
 use crate::domain::project::{self, AfterFailure, IndexState, MyUnitSettings};
 use crate::domain::search::{text, SearchRequest};
 use crate::domain::time::iso_millis;
@@ -60,13 +61,16 @@ impl StateRow {
     }
 }
 
-async fn state_row(db: &Db, project: &str, resource: &str) -> Result<Option<StateRow>, StoreError> {
-    db.first(&Statement::new(
+fn state_statement(project: &str, resource: &str) -> Statement {
+    Statement::new(
         "SELECT activated, status, generation, indexed, failed, estimated_total, cursor, retry_count, started_at, last_modified_at, last_used_at \
          FROM search_indexes WHERE project = ?1 AND resource = ?2",
         vec![Param::text(project), Param::text(resource)],
-    ))
-    .await
+    )
+}
+
+async fn state_row(db: &Db, project: &str, resource: &str) -> Result<Option<StateRow>, StoreError> {
+    db.first(&state_statement(project, resource)).await
 }
 
 /// The state of a project's index of `resource`, if it was ever switched on or off.
@@ -230,22 +234,74 @@ pub struct Hit {
     pub total: u64,
 }
 
-/// Runs a search: fuzzy terms expanded against the indexed terms, then the page and total.
+/// A search's answer: the state of the index it ran on, and the page and total (or why the
+/// request cannot run) — to be used only if that state is ready.
+pub struct Answer {
+    pub state: Option<IndexState>,
+    pub page: Result<(Vec<Hit>, u64), ApiError>,
+}
+
+/// Runs a search in one D1 round trip with the read of the index's state (a search with
+/// fuzzy terms: two, the state read with the indexed terms they may match, then the page); a
+/// page past the end costs one more for the total. The page runs before the state is known
+/// to be ready: the caller uses it only if it is.
 pub async fn run(
     db: &Db,
     index: Index,
     project: &str,
     request: &SearchRequest,
-) -> Result<Result<(Vec<Hit>, u64), crate::domain::error::ApiError>, StoreError> {
-    let expansions = expand_fuzzy_terms(db, index, request).await?;
-    let page = match search_sql::compile(index, project, request, &expansions) {
-        Ok(page) => page,
-        Err(e) => return Ok(Err(e)),
+) -> Result<Answer, StoreError> {
+    let fuzzy = search_sql::fuzzy_terms(request.query.as_ref());
+    let mut first = vec![state_statement(project, index.resource)];
+    first.extend(
+        fuzzy
+            .iter()
+            .map(|(term, level)| search_sql::fuzzy_candidates(index, term, *level)),
+    );
+    let page = match fuzzy.is_empty() {
+        true => match search_sql::compile(index, project, request, &Expansions::new()) {
+            Ok(page) => Some(page),
+            Err(e) => return only_state(db, project, index, Err(e)).await,
+        },
+        false => None,
     };
-    let hits: Vec<Hit> = db.all(&page).await?;
+    first.extend(page.clone());
+    let mut results = db.batch(&first).await?.into_iter();
+    let state = rows::<StateRow>(results.next())?
+        .into_iter()
+        .next()
+        .map(|r| r.state());
+    let (page, hits) = match page {
+        Some(page) => (page, rows::<Hit>(results.last())?),
+        None if !state.as_ref().is_some_and(IndexState::ready) => {
+            return Ok(Answer {
+                state,
+                page: Ok((Vec::new(), 0)),
+            })
+        }
+        None => {
+            let mut expansions = Expansions::new();
+            for ((term, level), found) in fuzzy.into_iter().zip(results) {
+                let found = candidates(rows::<Terms>(Some(found))?);
+                let kept = search_sql::keep_within(&term, level, found);
+                expansions.insert((term, level), kept);
+            }
+            let page = match search_sql::compile(index, project, request, &expansions) {
+                Ok(page) => page,
+                Err(e) => {
+                    return Ok(Answer {
+                        state,
+                        page: Err(e),
+                    })
+                }
+            };
+            let hits = db.all(&page).await?;
+            (page, hits)
+        }
+    };
     let total = match hits.first() {
         Some(hit) => hit.total,
-        None if request.offset == 0 => 0,
+        None if request.offset == 0 || !state.as_ref().is_some_and(IndexState::ready) => 0,
         None => {
             #[derive(Deserialize)]
             struct Count {
@@ -255,7 +311,48 @@ pub async fn run(
             count.map_or(0, |c| c.total)
         }
     };
-    Ok(Ok((hits, total)))
+    Ok(Answer {
+        state,
+        page: Ok((hits, total)),
+    })
+}
+
+/// The answer of a search that cannot run (`page`), with the index's state.
+async fn only_state(
+    db: &Db,
+    project: &str,
+    index: Index,
+    page: Result<(Vec<Hit>, u64), ApiError>,
+) -> Result<Answer, StoreError> {
+    let state = state_row(db, project, index.resource).await?;
+    Ok(Answer {
+        state: state.map(|r| r.state()),
+        page,
+    })
+}
+
+/// The rows of one statement of a batch.
+fn rows<T: serde::de::DeserializeOwned>(
+    result: Option<worker::D1Result>,
+) -> Result<Vec<T>, StoreError> {
+    match result {
+        Some(result) => Ok(result.results()?),
+        None => Err(StoreError::Other("a batch answered too few results".into())),
+    }
+}
+
+/// The fuzzy candidates of a term, as `search_sql::fuzzy_candidates` answers them: one row,
+/// the terms separated by spaces.
+#[derive(Deserialize)]
+struct Terms {
+    terms: Option<String>,
+}
+
+fn candidates(rows: Vec<Terms>) -> Vec<String> {
+    rows.into_iter()
+        .filter_map(|r| r.terms)
+        .flat_map(|t| t.split(' ').map(str::to_string).collect::<Vec<_>>())
+        .collect()
 }
 
 /// The request's fuzzy terms, each with the indexed terms of `db` within its edit distance.
@@ -264,17 +361,12 @@ async fn expand_fuzzy_terms(
     index: Index,
     request: &SearchRequest,
 ) -> Result<Expansions, StoreError> {
-    #[derive(Deserialize)]
-    struct Term {
-        term: String,
-    }
     let mut expansions = Expansions::new();
     for (term, level) in search_sql::fuzzy_terms(request.query.as_ref()) {
-        let found: Vec<Term> = db
+        let found: Vec<Terms> = db
             .all(&search_sql::fuzzy_candidates(index, &term, level))
             .await?;
-        let kept =
-            search_sql::keep_within(&term, level, found.into_iter().map(|t| t.term).collect());
+        let kept = search_sql::keep_within(&term, level, candidates(found));
         expansions.insert((term, level), kept);
     }
     Ok(expansions)
@@ -289,7 +381,7 @@ pub async fn run_scattered(
     index: Index,
     project: &str,
     request: &SearchRequest,
-) -> Result<Result<(Vec<Hit>, u64), crate::domain::error::ApiError>, StoreError> {
+) -> Result<Result<(Vec<Hit>, u64), ApiError>, StoreError> {
     use futures_util::future::try_join_all;
     use search_sql::ScatteredHit;
     use serde_json::{Map, Value};

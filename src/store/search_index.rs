@@ -150,14 +150,14 @@ impl Def {
         let mut statements = self.reindex("{id} = ?2", &params, (&self.active(), &[]));
         statements.push(Statement::new(
             format!(
-                "INSERT OR IGNORE INTO search_terms (resource, len, term) SELECT '{r}', length(value), value FROM json_each(?3) \
+                "INSERT OR IGNORE INTO search_terms (resource, len, term, mask) SELECT '{r}', length(json_extract(value, '$[0]')), json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?3) \
                  WHERE EXISTS (SELECT 1 FROM search_docs WHERE project = ?1 AND resource = '{r}' AND id = ?2)",
                 r = self.resource
             ),
             vec![
                 Param::text(project),
                 Param::text(id),
-                Param::Text(serde_json::Value::from(terms).to_string()),
+                Param::Text(with_masks(&terms)),
             ],
         ));
         statements
@@ -443,12 +443,21 @@ pub fn texts_between(def: Def, project: &str, (cursor, upto): (&str, &str)) -> S
     )
 }
 
+/// Terms as a JSON array of `[term, mask]` (`text::char_mask`), as `search_terms` keeps them.
+fn with_masks(terms: &[String]) -> String {
+    let pairs: Vec<(&str, i64)> = terms
+        .iter()
+        .map(|t| (t.as_str(), text::char_mask(t)))
+        .collect();
+    serde_json::to_string(&pairs).unwrap_or_else(|_| "[]".into())
+}
+
 /// Keeps `terms` as candidates of fuzzy matching.
 pub fn remember_terms(def: Def, terms: &[String]) -> Statement {
     Statement::new(
-        "INSERT OR IGNORE INTO search_terms (resource, len, term) SELECT ?2, length(value), value FROM json_each(?1)",
+        "INSERT OR IGNORE INTO search_terms (resource, len, term, mask) SELECT ?2, length(json_extract(value, '$[0]')), json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)",
         vec![
-            Param::Text(serde_json::Value::from(terms.to_vec()).to_string()),
+            Param::Text(with_masks(terms)),
             Param::text(def.resource),
         ],
     )

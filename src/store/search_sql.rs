@@ -23,6 +23,8 @@ use crate::domain::search::{Query, Scalar, SearchRequest, Simple, Sort, Test};
 pub const MAX_PARAMS: usize = 100;
 /// Most candidate terms a fuzzy term expands to.
 pub const MAX_EXPANSIONS: usize = 50;
+/// Most indexed terms passing the candidates' filters that are read per fuzzy term.
+pub const MAX_CANDIDATES: usize = 5000;
 
 /// An index: the resource its rows belong to and its full-text table.
 #[derive(Debug, Clone, Copy)]
@@ -135,9 +137,13 @@ fn order_parts(sort: &[Sort], b: &mut Binder) -> Vec<(String, bool, bool)> {
                     _ => "MIN",
                 };
                 let name = b.bind(Param::text(&field.name));
+                let only = match &s.filter {
+                    Some(filter) => format!(" AND {}", value_filter(filter, b)),
+                    None => String::new(),
+                };
                 (
                     format!(
-                        "(SELECT {agg}(v.{column}) FROM search_values v WHERE v.doc = d.doc AND v.field = {name})"
+                        "(SELECT {agg}(v.{column}) FROM search_values v WHERE v.doc = d.doc AND v.field = {name}{only})"
                     ),
                     s.descending,
                     true,
@@ -149,6 +155,21 @@ fn order_parts(sort: &[Sort], b: &mut Binder) -> Vec<(String, bool, bool)> {
         parts.push(("m.score".into(), true, false));
     }
     parts
+}
+
+/// A sort filter as a condition on one value row (`text`, `lower`, `num` of the sort field's
+/// row; the parser admits only value tests on the sort field).
+fn value_filter(query: &Query, b: &mut Binder) -> String {
+    let joined = |children: &[Query], op: &str, b: &mut Binder| {
+        let parts: Vec<String> = children.iter().map(|c| value_filter(c, b)).collect();
+        format!("({})", parts.join(op))
+    };
+    match query {
+        Query::And(c) | Query::Filter(c) => joined(c, " AND ", b),
+        Query::Or(c) => joined(c, " OR ", b),
+        Query::Not(c) => format!("NOT {}", joined(c, " OR ", b)),
+        Query::Simple(s) => format!("(1{})", value_condition(&s.test, s.field.ty, b)),
+    }
 }
 
 /// One database's part of a search over several (customers over shards): its first
@@ -546,9 +567,15 @@ pub fn fuzzy_terms(query: Option<&Query>) -> Vec<(String, u8)> {
     found
 }
 
-/// Indexed terms that may lie within `level` edits of `term` (a superset: some piece of the
-/// term at about its place — of `2 × level + 1` pieces one survives, as an edit touches at
-/// most two adjacent pieces), for [`keep_within`] to check.
+/// Indexed terms that may lie within `level` edits of `term` (a superset, for
+/// [`keep_within`] to check), as one row `terms` (separated by spaces, which no term holds:
+/// one string crosses into the Worker faster than thousands of rows), narrowed in the order
+/// of cost: a length within `level` (the key), at most `level` of the term's characters
+/// missing and at most `level` characters the term lacks (`search_terms.mask`, integer
+/// arithmetic: `text::char_mask`), some piece of the term at about its place (of
+/// `2 × level + 1` pieces one survives, as an edit touches at most two adjacent pieces), and
+/// at most `level` of its character occurrences lacking (`text::char_counts`, counted with
+/// `replace`), so that few terms reach the Worker.
 pub fn fuzzy_candidates(index: Index, term: &str, level: u8) -> Statement {
     let len = term.chars().count() as i64;
     let l = i64::from(level);
@@ -556,7 +583,18 @@ pub fn fuzzy_candidates(index: Index, term: &str, level: u8) -> Statement {
         Param::text(index.resource),
         Param::Int((len - l).max(1)),
         Param::Int(len + l),
+        Param::Int(text::char_mask(term)),
     ];
+    // `x & (x - 1)` clears the lowest set bit: zero after `level` clearings = at most
+    // `level` bits set.
+    let at_most_level = |bits: &str| {
+        let mut x = bits.to_string();
+        for _ in 0..level {
+            x = format!("({x} & ({x} - 1))");
+        }
+        format!("{x} = 0")
+    };
+    let (missing, extra) = (at_most_level("(?4 & ~mask)"), at_most_level("(mask & ~?4)"));
     let mut tests = Vec::new();
     for (offset, piece) in text::pieces(term, level) {
         let start = (offset as i64 - l).max(0) + 1;
@@ -572,10 +610,25 @@ pub fn fuzzy_candidates(index: Index, term: &str, level: u8) -> Statement {
             n - 2
         ));
     }
+    let mut lacking = Vec::new();
+    for (c, count) in text::char_counts(term) {
+        params.push(Param::Text(c.to_string()));
+        params.push(Param::Int(count as i64));
+        let n = params.len();
+        lacking.push(format!(
+            "max(0, ?{n} - (len - length(replace(term, ?{}, ''))))",
+            n - 1
+        ));
+    }
+    params.push(Param::Int(l));
     Statement::new(
         format!(
-            "SELECT term FROM search_terms WHERE resource = ?1 AND len BETWEEN ?2 AND ?3 AND ({}) LIMIT 5000",
-            tests.join(" OR ")
+            "SELECT group_concat(term, ' ') AS terms FROM (SELECT term FROM search_terms \
+             WHERE resource = ?1 AND len BETWEEN ?2 AND ?3 AND {missing} AND {extra} \
+             AND ({}) AND {} <= ?{} LIMIT {MAX_CANDIDATES})",
+            tests.join(" OR "),
+            lacking.join(" + "),
+            params.len()
         ),
         params,
     )

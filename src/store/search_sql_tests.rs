@@ -190,3 +190,24 @@ fn merging_orders_as_one_database_nulls_last_then_id() {
     let (page, _) = merge(vec![scores], &[true], (0, 10));
     assert_eq!(page[0].0, "y");
 }
+
+#[test]
+fn a_sort_filter_restricts_the_values_sorted_by() {
+    let body = json!({"sort": [{"field": "addresses.city", "order": "asc",
+        "filter": {"or": [{"exact": {"field": "addresses.city", "value": "Berlin"}},
+            {"not": [{"prefix": {"field": "addresses.city", "value": "A"}}]}]}}]});
+    let s = compiled(body);
+    assert!(
+        s.sql.contains("v.field = ?3 AND ((1 AND ((lower = lower(?4) AND text = ?4))) OR NOT ((1 AND lower >= lower(?5)"),
+        "{}",
+        s.sql
+    );
+    assert_eq!(
+        s.params[2..5],
+        [
+            Param::text("addresses.city"),
+            Param::text("Berlin"),
+            Param::text("A")
+        ]
+    );
+}

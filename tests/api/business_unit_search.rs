@@ -18,6 +18,7 @@ tests!(business_unit_search;
     bad_input_is_a_400_naming_the_problem,
     search_needs_its_scopes_and_store_tokens_see_their_stores,
     store_tokens_find_units_that_inherit_their_stores,
+    sort_filters_and_languages_on_units,
     ; serial: activation_indexes_existing_units_and_deactivation_stops_search,
     a_build_that_keeps_failing_is_reported_failed,
 );
@@ -89,6 +90,59 @@ fn units(app: &App, tag: &str) -> [Value; 3] {
                "unitType": "Company", "addresses": [{"country": "FR", "city": "Paris"}]}),
     );
     [a, b, c]
+}
+
+/// `sort[].filter` and `language` on units: the stores a unit's sort key is taken from, and
+/// `language` checked (unit fields are not localized).
+fn sort_filters_and_languages_on_units(app: &App) {
+    let t = tag();
+    let unit = |name: &str, stores: &[&str]| {
+        let stores: Vec<Value> = stores
+            .iter()
+            .map(|s| json!({"key": s, "typeId": "store"}))
+            .collect();
+        create(
+            app,
+            "demo",
+            app.admin(),
+            json!({"key": format!("{t}-{name}"), "name": format!("{t} {name}"),
+                   "unitType": "Company", "stores": stores}),
+        )
+    };
+    let x = unit("x", &["a-store", "m-store"]);
+    let y = unit("y", &["b-store", "k-store"]);
+    let within = json!({"filter": [{"fullText": {"field": "name", "value": t}}]});
+    let sort = |s: Value| {
+        let reply = app.post(SEARCH, app.admin(), &json!({"query": within, "sort": [s]}));
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        ids(&reply.json)
+    };
+    let (x, y) = (id_of(&x).to_string(), id_of(&y).to_string());
+    assert_eq!(
+        sort(json!({"field": "stores.key", "order": "asc"})),
+        [x.clone(), y.clone()]
+    );
+    let not_a = json!({"field": "stores.key", "order": "asc", "language": "en",
+        "filter": {"not": [{"exact": {"field": "stores.key", "value": "a-store"}}]}});
+    assert_eq!(sort(not_a), [y.clone(), x.clone()]); // b-store before m-store
+    let reply = app.post(
+        SEARCH,
+        app.admin(),
+        &json!({"sort": [{"field": "stores.key", "order": "asc",
+            "filter": {"exact": {"field": "status", "value": "Active"}}}]}),
+    );
+    reply.assert_error(400, "InvalidInput");
+    let reply = app.post(
+        SEARCH,
+        app.admin(),
+        &json!({"query": {"fullText": {"field": "name", "value": t, "language": "x y"}}}),
+    );
+    reply.assert_error(400, "InvalidInput");
+    assert!(
+        reply.text.contains("query.fullText.language"),
+        "{}",
+        reply.text
+    );
 }
 
 fn each_expression_finds_the_expected_units(app: &App) {

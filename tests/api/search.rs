@@ -23,6 +23,7 @@ tests!(search;
     bad_input_is_a_400_naming_the_problem,
     fts5_syntax_in_values_is_searched_literally,
     custom_fields_are_searched_by_their_type,
+    sort_filters_and_languages_choose_the_values,
     search_needs_its_scopes,
     ; serial: an_index_no_search_used_for_thirty_days_is_switched_off,
 );
@@ -683,6 +684,96 @@ fn custom_fields_are_searched_by_their_type(app: &App) {
         &json!({"query": {"range": {"field": "custom.size", "fieldType": "number", "gt": "big"}}}),
     );
     reply.assert_error(400, "InvalidInput");
+}
+
+fn sort_filters_and_languages_choose_the_values(app: &App) {
+    app.ensure_type(
+        "search-localized",
+        &["customer"],
+        &[("motto", json!({"name": "LocalizedString"}))],
+    );
+    let t = tag();
+    let make = |cities: &[&str], motto: Value| {
+        let addresses: Vec<Value> = cities
+            .iter()
+            .map(|c| json!({"country": "DE", "city": c}))
+            .collect();
+        app.create_customer(&json!({"email": unique_email("sf"), "password": "secret123",
+            "companyName": t, "addresses": addresses,
+            "custom": {"type": {"key": "search-localized", "typeId": "type"}, "fields": {"motto": motto}}}))
+    };
+    let a = make(
+        &["Aachen", "Zwickau"],
+        json!({"en": "Hello", "de": "Hallo"}),
+    );
+    let b = make(
+        &["Berlin", "Munich"],
+        json!({"en": "Goodbye", "de": "Tschüss"}),
+    );
+    let (a, b) = (id_of(&a).to_string(), id_of(&b).to_string());
+    let sort = |s: Value| ids(&search(app, json!({"query": within(&t), "sort": [s]})));
+    // A set field sorts by its smallest value (ascending): Aachen, then Berlin.
+    let city = json!({"field": "addresses.city", "order": "asc"});
+    assert_eq!(sort(city.clone()), [a.clone(), b.clone()]);
+    // Only the cities the filter holds for count: Munich; Aachen and Zwickau do not (a has
+    // no value left and sorts last).
+    let mut only_m = city.clone();
+    only_m["filter"] = json!({"prefix": {"field": "addresses.city", "value": "M"}});
+    assert_eq!(sort(only_m), [b.clone(), a.clone()]);
+    // Not the A-cities: Berlin before Zwickau.
+    let mut not_a = city.clone();
+    not_a["filter"] = json!({"not": [{"prefix": {"field": "addresses.city", "value": "A"}}]});
+    assert_eq!(sort(not_a), [b.clone(), a.clone()]);
+    let mut either = city;
+    either["filter"] = json!({"or": [{"exact": {"field": "addresses.city", "value": "Zwickau"}},
+        {"exact": {"field": "addresses.city", "values": ["Munich"]}}]});
+    assert_eq!(sort(either), [b.clone(), a.clone()]);
+    // `language` picks the locale of a localized custom field, in expressions and sorts.
+    let f = |q: Value| found(app, &t, q);
+    let motto = |language: &str, value: &str| json!({"exact": {"field": "custom.motto", "fieldType": "ltext", "language": language, "value": value}});
+    assert_eq!(f(motto("de", "Hallo")), std::slice::from_ref(&a));
+    assert_eq!(f(motto("en", "Hallo")), Vec::<String>::new());
+    assert_eq!(f(motto("en", "Goodbye")), std::slice::from_ref(&b));
+    let by_motto = |language: &str| {
+        sort(
+            json!({"field": "custom.motto", "fieldType": "ltext", "language": language, "order": "asc"}),
+        )
+    };
+    assert_eq!(by_motto("de"), [a.clone(), b.clone()]); // Hallo < Tschüss
+    assert_eq!(by_motto("en"), [b.clone(), a.clone()]); // Goodbye < Hello
+                                                        // On fields that are not localized `language` changes nothing.
+    let plain = json!({"fullText": {"field": "all", "value": "Aachen", "language": "en"}});
+    assert_eq!(f(plain), std::slice::from_ref(&a));
+    // Bad input: a malformed language, a sort filter on another field or with full text, a
+    // filter on a sort by score.
+    let bad = |body: Value, needle: &str| {
+        let reply = app.post(SEARCH, app.admin(), &body);
+        reply.assert_error(400, "InvalidInput");
+        assert!(reply.text.contains(needle), "{needle}: {}", reply.text);
+    };
+    bad(
+        json!({"query": {"exact": {"field": "lastName", "value": "x", "language": "no such"}}}),
+        "query.exact.language",
+    );
+    bad(
+        json!({"sort": [{"field": "lastName", "order": "asc", "language": 7}]}),
+        "sort[0].language",
+    );
+    bad(
+        json!({"sort": [{"field": "addresses.city", "order": "asc",
+            "filter": {"exact": {"field": "addresses.country", "value": "DE"}}}]}),
+        "sort[0].filter",
+    );
+    bad(
+        json!({"sort": [{"field": "lastName", "order": "asc",
+            "filter": {"fullText": {"field": "lastName", "value": "x"}}}]}),
+        "sort[0].filter",
+    );
+    bad(
+        json!({"sort": [{"field": "score", "order": "desc",
+            "filter": {"exists": {"field": "lastName"}}}]}),
+        "sort[0].filter",
+    );
 }
 
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;

@@ -105,6 +105,10 @@ pub struct Sort {
     pub descending: bool,
     /// For set fields: `min`, `max`, `avg`, `sum` (default: min ascending, max descending).
     pub mode: Option<String>,
+    /// Only the field's values this query holds for count (`sort[].filter`): simple
+    /// expressions on the sort field itself (not full text) and compounds of them, each
+    /// tested against one value at a time.
+    pub filter: Option<Query>,
 }
 
 fn invalid(at: &str, problem: impl std::fmt::Display) -> ApiError {
@@ -218,6 +222,7 @@ impl Parser<'_> {
             .schema
             .field(&field_name, field_type.as_deref())
             .map_err(|problem| invalid(&format!("{at}.field"), problem))?;
+        let field = localized(field, field_type.as_deref(), language(obj, at)?);
         let boost = match obj.get("boost") {
             None => 1.0,
             Some(b) => b
@@ -229,7 +234,7 @@ impl Parser<'_> {
         Ok(Simple { field, boost, test })
     }
 
-    fn sorts(&self, value: &Value) -> Result<Vec<Sort>, ApiError> {
+    fn sorts(&mut self, value: &Value) -> Result<Vec<Sort>, ApiError> {
         let items = value
             .as_array()
             .ok_or_else(|| invalid("sort", "expected an array"))?;
@@ -240,7 +245,7 @@ impl Parser<'_> {
             .collect()
     }
 
-    fn sort(&self, value: &Value, at: &str) -> Result<Sort, ApiError> {
+    fn sort(&mut self, value: &Value, at: &str) -> Result<Sort, ApiError> {
         let obj = value
             .as_object()
             .ok_or_else(|| invalid(at, "expected an object"))?;
@@ -276,25 +281,110 @@ impl Parser<'_> {
             }
         };
         if name == "score" {
+            language(obj, at)?;
+            if obj.contains_key("filter") {
+                return Err(invalid(
+                    &format!("{at}.filter"),
+                    "a sort by score takes no filter",
+                ));
+            }
             return Ok(Sort {
                 field: None,
                 descending,
                 mode,
+                filter: None,
             });
         }
-        let field_type = obj.get("fieldType").and_then(Value::as_str);
+        let field_type = match obj.get("fieldType") {
+            None => None,
+            Some(v) => Some(string(Some(v), &format!("{at}.fieldType"))?),
+        };
         let field = self
             .schema
-            .field(&name, field_type)
+            .field(&name, field_type.as_deref())
             .map_err(|p| invalid(&format!("{at}.field"), p))?;
         if field.fts == Some("") {
             return Err(invalid(&format!("{at}.field"), "cannot sort by 'all'"));
         }
+        let field = localized(field, field_type.as_deref(), language(obj, at)?);
+        let filter = match obj.get("filter") {
+            None => None,
+            Some(q) => {
+                let at = format!("{at}.filter");
+                let filter = self.query(q, &at)?;
+                values_only(&filter, &field, &at)?;
+                Some(filter)
+            }
+        };
         Ok(Sort {
             field: Some(field),
             descending,
             mode,
+            filter,
         })
+    }
+}
+
+/// The `language` of an expression or sort, if given: a locale (`de`, `en-US`), else 400.
+fn language(obj: &Map<String, Value>, at: &str) -> Result<Option<String>, ApiError> {
+    let Some(value) = obj.get("language") else {
+        return Ok(None);
+    };
+    let at = format!("{at}.language");
+    let tag = string(Some(value), &at)?;
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or_default();
+    let primary_ok =
+        (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic());
+    let rest_ok =
+        parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    if !primary_ok || !rest_ok {
+        return Err(invalid(
+            &at,
+            format!("'{tag}' is not a locale such as 'de' or 'en-US'"),
+        ));
+    }
+    Ok(Some(tag))
+}
+
+/// The field an expression or sort with `language` reads: a localized custom field
+/// (`fieldType` `ltext`, `set_ltext`: `custom.{name}.{language}`; `lenum`, `set_lenum`: the
+/// label, `custom.{name}.label.{language}`). Customer and business-unit fields are not
+/// localized: for them (and without `language`) the field stays as it is.
+pub fn localized(field: Field, field_type: Option<&str>, language: Option<String>) -> Field {
+    let (Some(ty), Some(language)) = (field_type, language) else {
+        return field;
+    };
+    let name = match ty.strip_prefix("set_").unwrap_or(ty) {
+        "ltext" => format!("{}.{language}", field.name),
+        "lenum" => format!("{}.label.{language}", field.name),
+        _ => return field,
+    };
+    Field { name, ..field }
+}
+
+/// Checks a sort filter: only value tests on the sort field itself (its values are tested
+/// one at a time), and compounds of them.
+fn values_only(query: &Query, field: &Field, at: &str) -> Result<(), ApiError> {
+    match query {
+        Query::And(c) | Query::Or(c) | Query::Not(c) | Query::Filter(c) => {
+            c.iter().try_for_each(|q| values_only(q, field, at))
+        }
+        Query::Simple(s) if s.field.name != field.name => Err(invalid(
+            at,
+            format!(
+                "a sort filter may only test the sort field '{}' (its values one at a time), not '{}'",
+                field.name, s.field.name
+            ),
+        )),
+        Query::Simple(Simple {
+            test: Test::FullText { .. } | Test::Fuzzy { .. },
+            ..
+        }) => Err(invalid(
+            at,
+            "a sort filter takes exact, prefix, wildcard, range and exists expressions",
+        )),
+        Query::Simple(_) => Ok(()),
     }
 }
 

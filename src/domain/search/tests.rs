@@ -129,3 +129,37 @@ fn names_each_bad_input() {
         Err(ApiError::InvalidJsonInput { .. })
     ));
 }
+
+#[test]
+fn language_picks_the_locale_of_a_localized_custom_field() {
+    let field = |q: Value| match parsed(json!({ "query": q })).unwrap().query {
+        Some(Query::Simple(s)) => s.field.name,
+        other => panic!("{other:?}"),
+    };
+    let ltext = json!({"exact": {"field": "custom.motto", "fieldType": "ltext", "language": "de", "value": "x"}});
+    assert_eq!(field(ltext), "custom.motto.de");
+    let lenum = json!({"exact": {"field": "custom.fruit", "fieldType": "set_lenum", "language": "en-US", "value": "x"}});
+    assert_eq!(field(lenum), "custom.fruit.label.en-US");
+    let plain = json!({"exact": {"field": "lastName", "language": "de", "value": "x"}});
+    assert_eq!(field(plain), "lastName");
+    for bad in ["", "d", "deutsch", "de_DE", "de-", "12"] {
+        let q = json!({"query": {"exists": {"field": "email", "language": bad}}});
+        assert!(problem(q).contains("query.exists.language"), "{bad}");
+    }
+}
+
+#[test]
+fn a_sort_filter_tests_the_sort_field_only() {
+    let r = parsed(json!({"sort": [{"field": "addresses.city", "order": "asc",
+        "filter": {"not": [{"prefix": {"field": "addresses.city", "value": "A"}}]}}]}))
+    .unwrap();
+    assert!(matches!(r.sort[0].filter, Some(Query::Not(_))));
+    let other = json!({"sort": [{"field": "addresses.city", "order": "asc",
+        "filter": {"exact": {"field": "addresses.country", "value": "DE"}}}]});
+    assert!(problem(other).contains("sort[0].filter"));
+    let full_text = json!({"sort": [{"field": "lastName", "order": "asc",
+        "filter": {"fuzzy": {"field": "lastName", "value": "x", "level": 1}}}]});
+    assert!(problem(full_text).contains("exact, prefix"));
+    let score = json!({"sort": [{"field": "score", "order": "asc", "filter": {"exists": {"field": "email"}}}]});
+    assert!(problem(score).contains("sort[0].filter"));
+}

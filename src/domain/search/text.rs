@@ -58,6 +58,54 @@ pub fn pieces(term: &str, level: u8) -> Vec<(usize, String)> {
         .collect()
 }
 
+/// Which characters a term holds, as bits: `a`–`z` bits 0–25, `0`–`9` bits 26–35, any other
+/// character bit 36 + its code point mod 27. A term within `level` edits of `term` lacks at
+/// most `level` of the characters of `term` and holds at most `level` it lacks, so at most
+/// `level` bits of `char_mask(term) & !char_mask(candidate)` (and of the reverse) are set
+/// (several characters sharing a bit only lower the count). `search_terms.mask` holds it
+/// (migration 0018 computes it in SQL for the terms indexed before).
+pub fn char_mask(term: &str) -> i64 {
+    term.chars().fold(0i64, |mask, c| {
+        let bit = match c {
+            'a'..='z' => c as u32 - 'a' as u32,
+            '0'..='9' => 26 + (c as u32 - '0' as u32),
+            _ => 36 + (c as u32 % 27),
+        };
+        mask | (1i64 << bit)
+    })
+}
+
+/// Most characters of a term the fuzzy candidates' character filter counts (each costs two
+/// bound parameters; counting fewer only weakens the filter).
+pub const MAX_COUNTED_CHARS: usize = 30;
+
+/// The distinct characters of `term` with how often each occurs (at most
+/// [`MAX_COUNTED_CHARS`], in order of first occurrence). A term within `level` edits of
+/// `term` lacks at most `level` of these occurrences (only a deletion or a substitution
+/// removes one; a transposition moves two), which [`lacks_at_most`] tests and the fuzzy
+/// candidates' SQL filter computes with `replace`.
+pub fn char_counts(term: &str) -> Vec<(char, usize)> {
+    let mut counts: Vec<(char, usize)> = Vec::new();
+    for c in term.chars() {
+        match counts.iter_mut().find(|(k, _)| *k == c) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((c, 1)),
+        }
+    }
+    counts.truncate(MAX_COUNTED_CHARS);
+    counts
+}
+
+/// Whether `candidate` lacks at most `level` of the character occurrences of `term` (as
+/// [`char_counts`] counts them): a necessary condition of being within `level` edits.
+pub fn lacks_at_most(term: &str, candidate: &str, level: u8) -> bool {
+    let lacking: usize = char_counts(term)
+        .iter()
+        .map(|(c, n)| n.saturating_sub(candidate.chars().filter(|x| x == c).count()))
+        .sum();
+    lacking <= usize::from(level)
+}
+
 /// The optimal-string-alignment distance (insertions, deletions, substitutions and adjacent
 /// transpositions), or `None` if it exceeds `max`.
 pub fn distance_within(a: &str, b: &str, max: u8) -> Option<u8> {
@@ -132,6 +180,55 @@ mod tests {
         assert_eq!(distance_within("smith", "smythe", 2), Some(2));
         assert_eq!(distance_within("smith", "smith", 0), Some(0));
         assert_eq!(distance_within("abc", "abcdef", 2), None);
+    }
+
+    #[test]
+    fn counts_characters_lacking() {
+        assert_eq!(char_counts("anna"), [('a', 2), ('n', 2)]);
+        assert!(lacks_at_most("lsat1234", "last1234", 0));
+        assert!(lacks_at_most("lsat1234", "last1235", 1));
+        assert!(!lacks_at_most("lsat1234", "last1235", 0));
+        assert!(!lacks_at_most("lsat1234", "city10", 2));
+        assert_eq!(
+            char_counts(&"abcdefghijklmnopqrstuvwxyz0123456789".repeat(2)).len(),
+            30
+        );
+    }
+
+    #[test]
+    fn masks_characters() {
+        assert_eq!(char_mask("ab9"), 0b11 | 1 << 35);
+        assert_eq!(char_mask("aaa"), 1);
+        assert!(char_mask("ü") >= 1 << 36);
+        assert_eq!(char_mask(""), 0);
+    }
+
+    proptest::proptest! {
+        // At most `level` characters of a term are missing from a term within `level` edits.
+        #[test]
+        fn the_mask_filter_keeps_every_close_term(
+            a in "[abcü12]{0,9}", b in "[abcü12]{0,9}", level in 0u8..=2
+        ) {
+            if distance_within(&a, &b, level).is_some() {
+                let missing = (char_mask(&a) & !char_mask(&b)).count_ones();
+                let extra = (char_mask(&b) & !char_mask(&a)).count_ones();
+                proptest::prop_assert!(missing <= u32::from(level));
+                proptest::prop_assert!(extra <= u32::from(level));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        // The character filter never drops a term within the distance: it only narrows the
+        // candidates the distance is computed for.
+        #[test]
+        fn the_character_filter_keeps_every_close_term(
+            a in "[abc12]{0,9}", b in "[abc12]{0,9}", level in 0u8..=2
+        ) {
+            if distance_within(&a, &b, level).is_some() {
+                proptest::prop_assert!(lacks_at_most(&a, &b, level));
+            }
+        }
     }
 
     #[test]

@@ -12,7 +12,9 @@ use crate::domain::project::{
 };
 use crate::domain::references::Wanted;
 use crate::domain::refs::ResourceIdentifier;
-use crate::domain::search::{fields, parse as parse_search, Query, Scalar, Simple, Test};
+use crate::domain::search::{
+    fields, parse as parse_search, Query, Scalar, SearchRequest, Simple, Test,
+};
 use crate::domain::time::iso_millis;
 use crate::http::context::Call;
 use crate::http::respond;
@@ -80,24 +82,52 @@ async fn search(
     stores: Option<Vec<String>>,
 ) -> ApiResult<Response> {
     let db = call.db()?;
-    let state = search_store::state(&db, &call.project, index.resource)
-        .await?
-        .filter(IndexState::ready);
-    let Some(state) = state else {
-        let feature = if index.resource == "customer" {
-            "Customer Search"
-        } else {
-            "Business Unit Search"
-        };
-        return Err(not_ready(feature).into());
+    let feature = if index.resource == "customer" {
+        "Customer Search"
+    } else {
+        "Business Unit Search"
     };
-    if call.req.method() == Method::Head {
-        return Ok(respond::json(200, String::new()));
-    }
+    let ready = |state: Option<IndexState>| {
+        state
+            .filter(IndexState::ready)
+            .ok_or_else(|| not_ready(feature))
+    };
+    let sharded = index.resource == search_sql::CUSTOMERS.resource && Db::is_sharded(&call.env)?;
+    let parsed = match call.req.method() {
+        Method::Head => None,
+        _ => Some(parse_search(&call.body().await?, schema)),
+    };
+    // Not ready (409) before bad input (400); the search itself runs with the state's read.
+    let request = match parsed {
+        Some(Ok(request)) if !sharded => restricted(request, schema, stores)?,
+        parsed => {
+            let state = ready(search_store::state(&db, &call.project, index.resource).await?)?;
+            let Some(request) = parsed else {
+                return Ok(respond::json(200, String::new()));
+            };
+            let request = restricted(request?, schema, stores)?;
+            if project::use_to_record(state.last_used_at.as_deref(), call.now_ms) {
+                record_use_later(&call, index.resource);
+            }
+            let shards = call.session.customer_shards(&call.project)?;
+            let found = search_store::run_scattered(&shards, index, &call.project, &request);
+            return Ok(page(&request, found.await??));
+        }
+    };
+    let answer = search_store::run(&db, index, &call.project, &request).await?;
+    let state = ready(answer.state)?;
     if project::use_to_record(state.last_used_at.as_deref(), call.now_ms) {
         record_use_later(&call, index.resource);
     }
-    let mut request = parse_search(&call.body().await?, schema)?;
+    Ok(page(&request, answer.page?))
+}
+
+/// The request restricted to the resources of `stores`, if given (an unscored filter).
+fn restricted(
+    mut request: SearchRequest,
+    schema: &fields::Schema,
+    stores: Option<Vec<String>>,
+) -> ApiResult<SearchRequest> {
     if let Some(stores) = stores {
         let only = Query::Filter(vec![Query::Or(vec![
             in_stores(schema, "stores.key", &stores)?,
@@ -108,19 +138,17 @@ async fn search(
             Some(query) => Query::And(vec![only, query]),
         });
     }
-    let sharded = index.resource == search_sql::CUSTOMERS.resource && Db::is_sharded(&call.env)?;
-    let (hits, total) = if sharded {
-        let shards = call.session.customer_shards(&call.project)?;
-        search_store::run_scattered(&shards, index, &call.project, &request).await??
-    } else {
-        search_store::run(&db, index, &call.project, &request).await??
-    };
+    Ok(request)
+}
+
+/// The response of a search: `{total, limit, offset, results: [{id, relevance}]}`.
+fn page(request: &SearchRequest, (hits, total): (Vec<search_store::Hit>, u64)) -> Response {
     let results: Vec<_> = hits
         .iter()
         .map(|h| json!({"id": h.id, "relevance": h.relevance}))
         .collect();
     let body = json!({"total": total, "limit": request.limit, "offset": request.offset, "results": results});
-    Ok(respond::json(200, body.to_string()))
+    respond::json(200, body.to_string())
 }
 
 /// Records, once the response is on its way, that a search used the index (a `POST`; `HEAD`
