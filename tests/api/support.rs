@@ -353,6 +353,9 @@ impl Reply {
     }
 }
 
+/// How `wrangler dev`'s proxy answers when its connection to the Worker dropped.
+const PROXY_LOST_WORKER: &str = "Your worker restarted mid-request.";
+
 fn to_reply(response: ureq::Response) -> Reply {
     let status = response.status();
     let headers = response
@@ -507,8 +510,26 @@ impl App {
             .unwrap_or_else(|e| panic!("{method} {path} failed: {e}"))
     }
 
-    /// Sends a request; a transport failure (no HTTP answer at all) is an error.
+    /// Sends a request; a transport failure (no HTTP answer at all) is an error. An answer of
+    /// `wrangler dev`'s own proxy saying it lost its connection to the Worker (a known local
+    /// flake under load, cloudflare/workers-sdk#14641: the request never reached our code) is
+    /// sent once more, and said on stderr.
     pub fn try_send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Result<Reply, String> {
+        let reply = self.send_once(method, path, headers, body)?;
+        if reply.status == 503 && reply.text.starts_with(PROXY_LOST_WORKER) {
+            eprintln!("{method} {path}: wrangler dev's proxy lost the Worker; sent again");
+            return self.send_once(method, path, headers, body);
+        }
+        Ok(reply)
+    }
+
+    fn send_once(
         &self,
         method: &str,
         path: &str,
