@@ -11,36 +11,16 @@
 // unit but the movers has 10 associates (10 000 in all) among 1 000 customers (created without
 // passwords), all with inherited roles.
 // The figures are local workerd/D1 on this machine, not production latency.
-import { migrate, percentile, startWorker, stateDir, token } from './harness.mjs';
+import { caller, migrate, parallel, percentile, startWorker, stateDir, token } from './harness.mjs';
 
 const SAMPLES = 100;
-const PARALLEL = 8;
 const state = stateDir();
 migrate(state);
 const base = await startWorker(state);
 const headers = { Authorization: `Bearer ${await token(base)}`, 'Content-Type': 'application/json' };
 
-async function call(method, path, body, expected) {
-  const reply = await fetch(`${base}${path}`, { method, headers, body: body && JSON.stringify(body) });
-  const json = await reply.json();
-  if (reply.status !== expected) throw new Error(`${method} ${path}: ${reply.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const call = caller(base, headers);
 
-/** Runs `work(i)` for i in 0..n, PARALLEL at a time. */
-async function parallel(n, work) {
-  let next = 0;
-  const results = new Array(n);
-  await Promise.all(
-    Array.from({ length: PARALLEL }, async () => {
-      while (next < n) {
-        const i = next++;
-        results[i] = await work(i);
-      }
-    }),
-  );
-  return results;
-}
 
 let started = Date.now();
 await call('POST', '/demo/associate-roles', { key: 'bench-buyer', permissions: ['ViewMyCarts', 'CreateMyCarts'] }, 201);

@@ -14,10 +14,9 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { migrate, startWorker, stateDir, stopWorkers, token } from './harness.mjs';
+import { caller, migrate, parallel, startWorker, stateDir, stopWorkers, token } from './harness.mjs';
 
 const COUNT = Number(process.argv[2] ?? 1000);
-const PARALLEL = 8;
 const state = stateDir();
 migrate(state);
 const d1Dir = join(state, 'v3', 'd1', 'miniflare-D1DatabaseObject');
@@ -25,27 +24,9 @@ const d1Dir = join(state, 'v3', 'd1', 'miniflare-D1DatabaseObject');
 async function session() {
   const base = await startWorker(state);
   const headers = { Authorization: `Bearer ${await token(base)}`, 'Content-Type': 'application/json' };
-  return async (method, path, body, expected) => {
-    const reply = await fetch(`${base}${path}`, { method, headers, body: body && JSON.stringify(body) });
-    const json = await reply.json();
-    if (reply.status !== expected) throw new Error(`${method} ${path}: ${reply.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  return caller(base, headers);
 }
 
-async function parallel(n, work) {
-  let next = 0;
-  const results = new Array(n);
-  await Promise.all(
-    Array.from({ length: PARALLEL }, async () => {
-      while (next < n) {
-        const i = next++;
-        results[i] = await work(i);
-      }
-    }),
-  );
-  return results;
-}
 
 /** Bytes of every table and index of the local D1 (after VACUUM, on a copy). */
 function bytes() {

@@ -112,3 +112,28 @@ export async function token(base, client = 'demo-admin:demo-admin-secret', scope
 export function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
+
+/** A function sending JSON to `base` with `headers` and failing unless the status is `expected`. */
+export function caller(base, headers) {
+  return async (method, path, body, expected) => {
+    const reply = await fetch(`${base}${path}`, { method, headers, body: body && JSON.stringify(body) });
+    const json = await reply.json();
+    if (reply.status !== expected) throw new Error(`${method} ${path}: ${reply.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+}
+
+/** Runs `work(i)` for i in 0..n, `width` at a time; the results in order. */
+export async function parallel(n, work, width = 8) {
+  let next = 0;
+  const results = new Array(n);
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < n) {
+        const i = next++;
+        results[i] = await work(i);
+      }
+    }),
+  );
+  return results;
+}

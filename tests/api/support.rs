@@ -510,10 +510,10 @@ impl App {
             .unwrap_or_else(|e| panic!("{method} {path} failed: {e}"))
     }
 
-    /// Sends a request; a transport failure (no HTTP answer at all) is an error. An answer of
-    /// `wrangler dev`'s own proxy saying it lost its connection to the Worker (a known local
-    /// flake under load, cloudflare/workers-sdk#14641: the request never reached our code) is
-    /// sent once more, and said on stderr.
+    /// Sends a request; a transport failure (no HTTP answer at all) is an error. A request
+    /// answered by `wrangler dev`'s own proxy saying it lost its connection to the Worker (a
+    /// known local flake under load, cloudflare/workers-sdk#14641, where the request does not
+    /// reach our code) is sent once more, and said on stderr.
     pub fn try_send(
         &self,
         method: &str,
