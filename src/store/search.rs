@@ -604,6 +604,12 @@ impl SearchIndexer {
     }
 }
 
+/// The id of a resource the builder indexes next.
+#[derive(Deserialize)]
+struct Id {
+    id: String,
+}
+
 /// One builder step over the next `batch` resources; `true` once the index is Ready.
 async fn step(
     db: &Db,
@@ -612,10 +618,6 @@ async fn step(
     row: &StateRow,
     batch: u32,
 ) -> Result<bool, StoreError> {
-    #[derive(Deserialize)]
-    struct Id {
-        id: String,
-    }
     let ids: Vec<Id> = db
         .all(&search_index::next_ids(def, project, &row.cursor, batch))
         .await?;
@@ -655,10 +657,6 @@ async fn step_sharded(
     row: &StateRow,
     batch: u32,
 ) -> Result<bool, StoreError> {
-    #[derive(Deserialize)]
-    struct Id {
-        id: String,
-    }
     let (shard, after) = match row.cursor.split_once(':') {
         Some((n, id)) => (n.parse::<usize>().unwrap_or(usize::MAX), id),
         None => (0, ""),
