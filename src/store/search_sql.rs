@@ -69,6 +69,20 @@ fn number(n: f64) -> String {
     format!("{n:e}")
 }
 
+/// The `(doc, score)` rows the query matches (every document of the index without a query).
+fn matches(
+    index: Index,
+    request: &SearchRequest,
+    b: &mut Binder,
+    expansions: &Expansions,
+) -> String {
+    match &request.query {
+        Some(q) => node(index, q, b, expansions),
+        None => "SELECT doc, 1.0 AS score FROM search_docs WHERE project = ?1 AND resource = ?2"
+            .to_string(),
+    }
+}
+
 /// The page of a search: `(id, relevance, total)` rows.
 pub fn compile(
     index: Index,
@@ -77,11 +91,7 @@ pub fn compile(
     expansions: &Expansions,
 ) -> Result<Statement, ApiError> {
     let mut b = Binder(vec![Param::text(project), Param::text(index.resource)]);
-    let matches = match &request.query {
-        Some(q) => node(index, q, &mut b, expansions),
-        None => "SELECT doc, 1.0 AS score FROM search_docs WHERE project = ?1 AND resource = ?2"
-            .to_string(),
-    };
+    let matches = matches(index, request, &mut b, expansions);
     let order = order_by(&request.sort, &mut b);
     let sql = format!(
         "SELECT d.id AS id, m.score AS relevance, COUNT(*) OVER () AS total FROM ({matches}) m \
@@ -189,11 +199,7 @@ pub fn compile_scattered(
     expansions: &Expansions,
 ) -> Result<Scattered, ApiError> {
     let mut b = Binder(vec![Param::text(project), Param::text(index.resource)]);
-    let matches = match &request.query {
-        Some(q) => node(index, q, &mut b, expansions),
-        None => "SELECT doc, 1.0 AS score FROM search_docs WHERE project = ?1 AND resource = ?2"
-            .to_string(),
-    };
+    let matches = matches(index, request, &mut b, expansions);
     let parts = order_parts(&request.sort, &mut b);
     let keys: String = parts
         .iter()
