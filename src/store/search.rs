@@ -639,7 +639,7 @@ async fn step(
             let count = ids.len() as u64;
             let mut batch =
                 search_index::build_step(def, project, row.generation, range, count, &now);
-            batch.push(search_index::remember_terms(def, &terms));
+            batch.extend(search_index::remember_terms(def, &terms));
             db.batch(&batch).await?;
             Ok(false)
         }
@@ -685,7 +685,7 @@ async fn step_sharded(
     let range = (after, last.id.as_str());
     let terms = terms_between(db, def, project, range).await?;
     let mut rows = search_index::build_rows(def, project, row.generation, range);
-    rows.push(search_index::remember_terms(def, &terms));
+    rows.extend(search_index::remember_terms(def, &terms));
     db.batch(&rows).await?;
     let cursor = format!("{shard}:{}", last.id);
     let count = ids.len() as u64;

@@ -5,6 +5,7 @@
 //! `customer_search_values`, `business_unit_search_text`, `business_unit_search_values`), so
 //! the write path and the builder share one definition.
 
+use super::search_sql::term_kind;
 use super::sql::{Param, Statement};
 use crate::domain::business_unit::BusinessUnit;
 use crate::domain::customer::Customer;
@@ -148,18 +149,11 @@ impl Def {
             ];
         };
         let mut statements = self.reindex("{id} = ?2", &params, (&self.active(), &[]));
-        statements.push(Statement::new(
-            format!(
-                "INSERT OR IGNORE INTO search_terms (resource, len, term, mask) SELECT '{r}', length(json_extract(value, '$[0]')), json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?3) \
-                 WHERE EXISTS (SELECT 1 FROM search_docs WHERE project = ?1 AND resource = '{r}' AND id = ?2)",
-                r = self.resource
-            ),
-            vec![
-                Param::text(project),
-                Param::text(id),
-                Param::Text(with_masks(&terms)),
-            ],
-        ));
+        let guard = format!(
+            "EXISTS (SELECT 1 FROM search_docs WHERE project = ?1 AND resource = '{}' AND id = ?2)",
+            self.resource
+        );
+        statements.extend(keep_terms(*self, &terms, &params, &guard));
         statements
     }
 }
@@ -443,24 +437,57 @@ pub fn texts_between(def: Def, project: &str, (cursor, upto): (&str, &str)) -> S
     )
 }
 
-/// Terms as a JSON array of `[term, mask]` (`text::char_mask`), as `search_terms` keeps them.
-fn with_masks(terms: &[String]) -> String {
-    let pairs: Vec<(&str, i64)> = terms
+/// Most terms one statement keeps (the statement's JSON holds each term's deletion keys:
+/// about 0.5 KB a term, far below D1's 2 MB for a value).
+const TERMS_PER_STATEMENT: usize = 500;
+
+/// Terms as a JSON array of `[term, mask, [deletion keys]]` (`text::char_mask`,
+/// `text::index_keys`), as `search_terms` and `search_term_keys` keep them.
+fn with_keys(terms: &[String]) -> String {
+    let rows: Vec<(&str, i64, Vec<String>)> = terms
         .iter()
-        .map(|t| (t.as_str(), text::char_mask(t)))
+        .map(|t| (t.as_str(), text::char_mask(t), text::index_keys(t)))
         .collect();
-    serde_json::to_string(&pairs).unwrap_or_else(|_| "[]".into())
+    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
 }
 
-/// Keeps `terms` as candidates of fuzzy matching.
-pub fn remember_terms(def: Def, terms: &[String]) -> Statement {
-    Statement::new(
-        "INSERT OR IGNORE INTO search_terms (resource, len, term, mask) SELECT ?2, length(json_extract(value, '$[0]')), json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)",
-        vec![
-            Param::Text(with_masks(terms)),
-            Param::text(def.resource),
-        ],
-    )
+/// The statements keeping `terms` as candidates of fuzzy matching, when `guard` holds (a
+/// condition over `params`, which the terms follow as one more parameter): per chunk of
+/// [`TERMS_PER_STATEMENT`], the deletion keys of the terms not kept yet (a kept term has
+/// its keys: every writer writes them first, migration 0020 wrote those of the terms
+/// before it), then the terms.
+fn keep_terms(def: Def, terms: &[String], params: &[Param], guard: &str) -> Vec<Statement> {
+    let (r, kind, n) = (def.resource, term_kind(def.resource), params.len() + 1);
+    let term = "json_extract(t.value, '$[0]')";
+    terms
+        .chunks(TERMS_PER_STATEMENT)
+        .flat_map(|chunk| {
+            let mut bound = params.to_vec();
+            bound.push(Param::Text(with_keys(chunk)));
+            [
+                Statement::new(
+                    format!(
+                        "INSERT OR IGNORE INTO search_term_keys (kind, key, term) SELECT {kind}, k.value, {term} \
+                         FROM json_each(?{n}) t, json_each(t.value, '$[2]') k WHERE {guard} AND NOT EXISTS \
+                         (SELECT 1 FROM search_terms s WHERE s.resource = '{r}' AND s.len = length({term}) AND s.term = {term})"
+                    ),
+                    bound.clone(),
+                ),
+                Statement::new(
+                    format!(
+                        "INSERT OR IGNORE INTO search_terms (resource, len, term, mask) SELECT '{r}', length({term}), {term}, \
+                         json_extract(t.value, '$[1]') FROM json_each(?{n}) t WHERE {guard}"
+                    ),
+                    bound,
+                ),
+            ]
+        })
+        .collect()
+}
+
+/// Keeps `terms` as candidates of fuzzy matching (a builder step).
+pub fn remember_terms(def: Def, terms: &[String]) -> Vec<Statement> {
+    keep_terms(def, terms, &[], "1")
 }
 
 /// Activation: the index Scheduled for a new build (a new generation), every resource to do;
@@ -538,4 +565,51 @@ pub fn deactivate_unused(def: Def, project: &str, before: &str, now: &str) -> Ve
     ];
     batch.extend(deactivate(def, project, now));
     batch
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_kept_before_their_terms_in_chunks() {
+        let terms: Vec<String> = (0..1200).map(|i| format!("term{i}")).collect();
+        let s = remember_terms(CUSTOMERS, &terms);
+        assert_eq!(s.len(), 6);
+        for pair in s.chunks(2) {
+            assert!(pair[0]
+                .sql
+                .starts_with("INSERT OR IGNORE INTO search_term_keys"));
+            assert!(pair[0].sql.contains("SELECT 0, k.value"));
+            assert!(pair[0].sql.contains(
+                "NOT EXISTS (SELECT 1 FROM search_terms s WHERE s.resource = 'customer'"
+            ));
+            assert!(pair[1]
+                .sql
+                .starts_with("INSERT OR IGNORE INTO search_terms"));
+            assert_eq!(pair[0].params, pair[1].params);
+        }
+        let Param::Text(json) = &s[0].params[0] else {
+            panic!("the terms are one text parameter")
+        };
+        let rows: Vec<(String, i64, Vec<String>)> = serde_json::from_str(json).unwrap();
+        assert_eq!(rows.len(), 500);
+        assert_eq!(rows[0].0, "term0");
+        assert_eq!(rows[0].1, text::char_mask("term0"));
+        assert_eq!(rows[0].2, text::index_keys("term0"));
+    }
+
+    #[test]
+    fn a_write_keeps_the_keys_of_its_terms_where_the_index_is_on() {
+        let s = CUSTOMERS.write("p", "c1", Some(vec!["smith".into()]));
+        let keys = &s[s.len() - 2];
+        assert!(keys.sql.contains("INTO search_term_keys"));
+        assert!(keys.sql.contains("EXISTS (SELECT 1 FROM search_docs WHERE project = ?1 AND resource = 'customer' AND id = ?2)"));
+        assert!(keys.sql.contains("json_each(?3)"));
+        assert_eq!(keys.params.len(), 3);
+        let unit = BUSINESS_UNITS.write("p", "u1", Some(vec!["acme".into()]));
+        assert!(unit[unit.len() - 2].sql.contains("SELECT 1, k.value"));
+        let removed = CUSTOMERS.write("p", "c1", None);
+        assert!(removed.iter().all(|s| !s.sql.contains("search_term")));
+    }
 }

@@ -573,15 +573,27 @@ pub fn fuzzy_terms(query: Option<&Query>) -> Vec<(String, u8)> {
     found
 }
 
+/// `search_term_keys.kind` of a resource's terms (an integer: 0 and 1 take no bytes in a
+/// SQLite record, a resource name would on each of the table's many rows). Migration 0020
+/// maps `search_terms.resource` the same way.
+pub fn term_kind(resource: &str) -> i64 {
+    match resource {
+        "customer" => 0,
+        "business-unit" => 1,
+        _ => 2,
+    }
+}
+
 /// Indexed terms that may lie within `level` edits of `term` (a superset, for
 /// [`keep_within`] to check), as one row `terms` (separated by spaces, which no term holds:
-/// one string crosses into the Worker faster than thousands of rows), narrowed in the order
-/// of cost: a length within `level` (the key), at most `level` of the term's characters
-/// missing and at most `level` characters the term lacks (`search_terms.mask`, integer
-/// arithmetic: `text::char_mask`), some piece of the term at about its place (of
-/// `2 × level + 1` pieces one survives, as an edit touches at most two adjacent pieces), and
-/// at most `level` of its character occurrences lacking (`text::char_counts`, counted with
-/// `replace`), so that few terms reach the Worker.
+/// one string crosses into the Worker faster than many rows): the terms sharing a deletion
+/// key with it (`search_term_keys`, exact lookups of `text::query_keys`, which miss no term
+/// within the distance — the proof at `text::query_keys`), then, each looked up in
+/// `search_terms` by its key, those of a length within `level` with at most `level` of the
+/// term's characters missing and at most `level` characters the term lacks
+/// (`search_terms.mask`, integer arithmetic: `text::char_mask`). At most
+/// [`MAX_CANDIDATES`]. Binds at most `5 + 56` parameters (56 keys: `KEY_PREFIX` 10, two
+/// deletions).
 pub fn fuzzy_candidates(index: Index, term: &str, level: u8) -> Statement {
     let len = term.chars().count() as i64;
     let l = i64::from(level);
@@ -590,6 +602,7 @@ pub fn fuzzy_candidates(index: Index, term: &str, level: u8) -> Statement {
         Param::Int((len - l).max(1)),
         Param::Int(len + l),
         Param::Int(text::char_mask(term)),
+        Param::Int(term_kind(index.resource)),
     ];
     // `x & (x - 1)` clears the lowest set bit: zero after `level` clearings = at most
     // `level` bits set.
@@ -600,41 +613,25 @@ pub fn fuzzy_candidates(index: Index, term: &str, level: u8) -> Statement {
         }
         format!("{x} = 0")
     };
-    let (missing, extra) = (at_most_level("(?4 & ~mask)"), at_most_level("(mask & ~?4)"));
-    let mut tests = Vec::new();
-    for (offset, piece) in text::pieces(term, level) {
-        let start = (offset as i64 - l).max(0) + 1;
-        let span = piece.chars().count() as i64 + 2 * l + (offset as i64 - l).min(0);
-        params.push(Param::Text(piece));
-        params.push(Param::Int(start));
-        params.push(Param::Int(span));
-        let n = params.len();
-        tests.push(format!(
-            "instr(substr(term, ?{}, ?{}), ?{}) > 0",
-            n - 1,
-            n,
-            n - 2
-        ));
-    }
-    let mut lacking = Vec::new();
-    for (c, count) in text::char_counts(term) {
-        params.push(Param::Text(c.to_string()));
-        params.push(Param::Int(count as i64));
-        let n = params.len();
-        lacking.push(format!(
-            "max(0, ?{n} - (len - length(replace(term, ?{}, ''))))",
-            n - 1
-        ));
-    }
-    params.push(Param::Int(l));
+    let (missing, extra) = (
+        at_most_level("(?4 & ~s.mask)"),
+        at_most_level("(s.mask & ~?4)"),
+    );
+    let keys: Vec<String> = text::query_keys(term, level)
+        .into_iter()
+        .map(|key| {
+            params.push(Param::Text(key));
+            format!("?{}", params.len())
+        })
+        .collect();
     Statement::new(
         format!(
-            "SELECT group_concat(term, ' ') AS terms FROM (SELECT term FROM search_terms \
-             WHERE resource = ?1 AND len BETWEEN ?2 AND ?3 AND {missing} AND {extra} \
-             AND ({}) AND {} <= ?{} LIMIT {MAX_CANDIDATES})",
-            tests.join(" OR "),
-            lacking.join(" + "),
-            params.len()
+            "SELECT group_concat(term, ' ') AS terms FROM (SELECT s.term AS term FROM \
+             (SELECT DISTINCT term FROM search_term_keys WHERE kind = ?5 AND key IN ({}) \
+             AND length(term) BETWEEN ?2 AND ?3) c \
+             CROSS JOIN search_terms s ON s.resource = ?1 AND s.len = length(c.term) AND s.term = c.term \
+             WHERE {missing} AND {extra} LIMIT {MAX_CANDIDATES})",
+            keys.join(", ")
         ),
         params,
     )

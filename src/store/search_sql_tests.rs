@@ -96,8 +96,105 @@ fn fuzzy_expands_to_the_candidates_kept() {
         Param::text("{last_name} : ((\"smyth\" OR \"smith\"))")
     );
     let c = fuzzy_candidates(CUSTOMERS, "smyth", 1);
-    assert!(c.sql.contains("len BETWEEN ?2 AND ?3"));
+    assert!(c.sql.contains("length(term) BETWEEN ?2 AND ?3"));
+    assert!(c
+        .sql
+        .contains("kind = ?5 AND key IN (?6, ?7, ?8, ?9, ?10, ?11)"));
     assert_eq!(c.params[1..3], [Param::Int(4), Param::Int(6)]);
+    assert_eq!(c.params[4], Param::Int(0));
+    assert_eq!(c.params[5], Param::text("myth"));
+    assert_eq!(
+        fuzzy_candidates(BUSINESS_UNITS, "smyth", 1).params[4],
+        Param::Int(1)
+    );
+}
+
+#[test]
+fn fuzzy_candidates_bind_at_most_the_limit() {
+    let c = fuzzy_candidates(CUSTOMERS, "abcdefghijklmnop", 2);
+    assert_eq!(c.params.len(), 5 + 1 + 10 + 45);
+    assert!(c.params.len() <= MAX_PARAMS);
+    assert!(!c.sql.contains("abcde"));
+}
+
+/// What `fuzzy_candidates` selects, over an index of `terms` held in memory as its tables
+/// hold it: the terms sharing a deletion key, of a length within `level`, whose masks differ
+/// by at most `level` bits each way.
+fn model_candidates(terms: &[(String, Vec<String>)], term: &str, level: u8) -> Vec<String> {
+    let keys = text::query_keys(term, level);
+    let (len, mask) = (term.chars().count(), text::char_mask(term));
+    let mut found: Vec<String> = terms
+        .iter()
+        .filter(|(_, ks)| ks.iter().any(|k| keys.binary_search(k).is_ok()))
+        .map(|(t, _)| t)
+        .filter(|t| t.chars().count().abs_diff(len) <= usize::from(level))
+        .filter(|t| {
+            let m = text::char_mask(t);
+            (mask & !m).count_ones() <= u32::from(level)
+                && (m & !mask).count_ones() <= u32::from(level)
+        })
+        .cloned()
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+#[test]
+fn fuzzy_candidates_hold_every_term_within_the_distance() {
+    // Random term sets over a small alphabet (so that many terms are close), random queries
+    // and edits of indexed terms; brute force: every term within the distance is a candidate.
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let alphabet: Vec<char> = "abcü1".chars().collect();
+    let word = |next: &mut dyn FnMut(usize) -> usize| -> String {
+        let n = 1 + next(14);
+        (0..n).map(|_| alphabet[next(alphabet.len())]).collect()
+    };
+    let mut checked = 0;
+    for _ in 0..40 {
+        let terms: Vec<String> = (0..200).map(|_| word(&mut next)).collect();
+        let index: Vec<(String, Vec<String>)> = terms
+            .iter()
+            .map(|t| (t.clone(), text::index_keys(t)))
+            .collect();
+        for _ in 0..40 {
+            let query = match next(2) {
+                0 => word(&mut next),
+                _ => {
+                    let mut q: Vec<char> = terms[next(terms.len())].chars().collect();
+                    for _ in 0..next(3) {
+                        let at = next(q.len() + 1);
+                        match next(4) {
+                            0 if at < q.len() => q[at] = alphabet[next(alphabet.len())],
+                            1 => q.insert(at, alphabet[next(alphabet.len())]),
+                            2 if at < q.len() => {
+                                q.remove(at);
+                            }
+                            3 if at + 1 < q.len() => q.swap(at, at + 1),
+                            _ => {}
+                        }
+                    }
+                    q.into_iter().collect()
+                }
+            };
+            let level = text::effective_level(&query, 2);
+            let candidates = model_candidates(&index, &query, level);
+            for t in terms
+                .iter()
+                .filter(|t| text::distance_within(&query, t, level).is_some())
+            {
+                assert!(candidates.contains(t), "{query} / {t} at level {level}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 500, "{checked}");
 }
 
 #[test]

@@ -19,6 +19,7 @@ tests!(search;
     each_expression_finds_the_expected_customers,
     sorting_paging_and_boost_order_the_results,
     fuzzy_finds_one_typo_at_level_1_and_not_at_level_0,
+    fuzzy_finds_edits_anywhere_in_long_and_accented_terms,
     writes_are_visible_at_once,
     bad_input_is_a_400_naming_the_problem,
     fts5_syntax_in_values_is_searched_literally,
@@ -475,6 +476,51 @@ fn fuzzy_finds_one_typo_at_level_1_and_not_at_level_0(app: &App) {
         f(json!({"fuzzy": {"field": "all", "value": "jhon smiht", "level": 1}})),
         sorted(&[&a])
     );
+}
+
+/// Fuzzy candidates come from the deletion keys of a term's first 10 characters
+/// (`text::query_keys`): edits before, across and after that prefix, in a 16-letter name, and
+/// in accented terms, all find the customer; three edits do not.
+fn fuzzy_finds_edits_anywhere_in_long_and_accented_terms(app: &App) {
+    let t = tag();
+    let customer = app
+        .create_customer(&json!({"email": unique_email("f"), "password": "secret123",
+        "firstName": "Zoë-Ángela", "lastName": "Vanderbiltmorgan", "companyName": t}));
+    let f = |field: &str, value: &str, level: u8| {
+        found(
+            app,
+            &t,
+            json!({"fuzzy": {"field": field, "value": value, "level": level}}),
+        )
+    };
+    let one = sorted(&[&customer]);
+    for (value, level) in [
+        ("Vanderbiltmorgna", 1), // a transposition after the prefix
+        ("Vandrebiltmorgan", 1), // inside it
+        ("Vanderbilmtorgan", 1), // across its end
+        ("Vanderbiltmorgan", 0),
+        ("Vnderbiltmorgn", 2), // two deletions, one inside, one after
+        ("Vanderbiltmorganxx", 2),
+        ("Wanderbiltmorgam", 2), // a substitution at each end
+        ("anderbiltmorga", 2),
+    ] {
+        assert_eq!(f("lastName", value, level), one, "{value} at level {level}");
+    }
+    for (value, level) in [
+        ("Vxnderbiltmxrgxn", 2), // three edits
+        ("Vandrebiltmorgna", 1), // two
+        ("Vanderbiltmorgna", 0),
+    ] {
+        assert_eq!(
+            f("lastName", value, level),
+            sorted(&[]),
+            "{value} at level {level}"
+        );
+    }
+    assert_eq!(f("firstName", "angela", 1), one);
+    assert_eq!(f("firstName", "ángleä", 2), one);
+    assert_eq!(f("firstName", "zoa", 1), one);
+    assert_eq!(f("firstName", "zoa", 0), sorted(&[]));
 }
 
 fn writes_are_visible_at_once(app: &App) {

@@ -38,24 +38,80 @@ pub fn in_column(column: &str, query: &str) -> String {
 pub fn effective_level(term: &str, asked: u8) -> u8 {
     let cap = match term.chars().count() {
         0..=2 => 0,
-        3..=5 => 1,
+        n if n < LEVEL_2_FROM => 1,
         _ => 2,
     };
     asked.min(cap)
 }
 
-/// Pieces of `term` for finding candidates within `level` edits: `2 × level + 1` disjoint
-/// pieces (character offset, text), of which at least one survives unchanged in any term
-/// within `level` edits (an edit — a transposition too — touches at most two adjacent
-/// pieces), within `level` characters of its place.
-pub fn pieces(term: &str, level: u8) -> Vec<(usize, String)> {
-    let chars: Vec<char> = term.chars().collect();
-    let count = 2 * usize::from(level) + 1;
-    let bound = |i: usize| i * chars.len() / count;
-    (0..count)
-        .map(|i| (bound(i), chars[bound(i)..bound(i + 1)].iter().collect()))
-        .filter(|(_, piece): &(usize, String)| !piece.is_empty())
-        .collect()
+/// The shortest term that gets fuzzy level 2 (shorter: at most level 1).
+pub const LEVEL_2_FROM: usize = 6;
+
+/// How many leading characters of a term its deletion keys are taken from.
+pub const KEY_PREFIX: usize = 10;
+
+/// The deletion keys of an indexed term (symmetric-delete candidates, "SymSpell"): the
+/// distinct strings obtained from its first [`KEY_PREFIX`] characters by deleting at most
+/// one character, and those obtained by deleting two that are at least
+/// `LEVEL_2_FROM - 2` characters long (shorter ones match no query's keys, see
+/// [`query_keys`]). Sorted. Migration 0020 computes the same keys in SQL for the terms
+/// indexed before it.
+pub fn index_keys(term: &str) -> Vec<String> {
+    let mut keys = deletions(term, 2);
+    keys.retain(|(key, deleted)| *deleted < 2 || key.chars().count() >= LEVEL_2_FROM - 2);
+    keys.into_iter().map(|(k, _)| k).collect()
+}
+
+/// The deletion keys a fuzzy term of `level` looks up: the distinct strings obtained from
+/// its first [`KEY_PREFIX`] characters by deleting at most `level` characters. Sorted.
+///
+/// **No indexed term within `level` edits is missed** (every such term shares a key of
+/// [`index_keys`]), for `level ≤ 1`, or `level = 2` and a term of at least
+/// [`LEVEL_2_FROM`] characters (the levels [`effective_level`] grants). Proof: write
+/// `P = KEY_PREFIX`, `k = level`, `q` the query term, `t` an indexed term with
+/// `d(q, t) ≤ k` (optimal string alignment). Each edit of an alignment costs at most one
+/// deletion on each side (a substitution: the character on both sides; an insertion: on
+/// one side; a transposition of `xy` into `yx`: `y` on both sides, leaving `x`), so a
+/// common string `s` exists that `q` and `t` each become by deleting at most `k`
+/// characters. Take `w = s[..min(|s|, P − k)]` if `q` or `t` has at least `P` characters,
+/// else `w = s`. (1) `w` is a subsequence of `q[..P]`: its `i`-th character sits in `q` at
+/// most `k` places after `i`, so inside the first `P` when `|w| ≤ P − k`, and `q[..P] = q`
+/// otherwise. (2) It is `q[..P]` with at most `k` characters deleted: if `|q| ≥ P`, then
+/// `|s| ≥ |q| − k ≥ P − k`, so `|w| = P − k`; if `|q| < P`, then `|q| − |w| ≤ k` both when
+/// `w = s` and when `|w| = P − k > |q| − k`. The same holds for `t`. So `w` is among the
+/// query's keys and, deleting at most `k ≤ 2` characters, among `t`'s; the index drops only
+/// keys of two deletions shorter than `LEVEL_2_FROM − 2`, and a level-2 `w` is at least
+/// `min(|q|, P) − 2 ≥ LEVEL_2_FROM − 2` long. Keys only select candidates: the distance is
+/// then computed exactly.
+pub fn query_keys(term: &str, level: u8) -> Vec<String> {
+    deletions(term, level).into_iter().map(|(k, _)| k).collect()
+}
+
+/// The strings obtained from the first [`KEY_PREFIX`] characters of `term` by deleting at
+/// most `most` (≤ 2) characters, each with how many were deleted (the fewest), sorted.
+fn deletions(term: &str, most: u8) -> Vec<(String, u8)> {
+    let chars: Vec<char> = term.chars().take(KEY_PREFIX).collect();
+    let without = |skip: &[usize]| -> String {
+        chars
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !skip.contains(i))
+            .map(|(_, c)| *c)
+            .collect()
+    };
+    let mut found = std::collections::BTreeMap::new();
+    found.insert(without(&[]), 0u8);
+    for i in 0..chars.len() {
+        if most >= 1 {
+            found.entry(without(&[i])).or_insert(1);
+        }
+        for j in i + 1..chars.len() {
+            if most >= 2 {
+                found.entry(without(&[i, j])).or_insert(2);
+            }
+        }
+    }
+    found.into_iter().collect()
 }
 
 /// Which characters a term holds, as bits: `a`–`z` bits 0–25, `0`–`9` bits 26–35, any other
@@ -73,37 +129,6 @@ pub fn char_mask(term: &str) -> i64 {
         };
         mask | (1i64 << bit)
     })
-}
-
-/// Most characters of a term the fuzzy candidates' character filter counts (each costs two
-/// bound parameters; counting fewer only weakens the filter).
-pub const MAX_COUNTED_CHARS: usize = 30;
-
-/// The distinct characters of `term` with how often each occurs (at most
-/// [`MAX_COUNTED_CHARS`], in order of first occurrence). A term within `level` edits of
-/// `term` lacks at most `level` of these occurrences (only a deletion or a substitution
-/// removes one; a transposition moves two), which [`lacks_at_most`] tests and the fuzzy
-/// candidates' SQL filter computes with `replace`.
-pub fn char_counts(term: &str) -> Vec<(char, usize)> {
-    let mut counts: Vec<(char, usize)> = Vec::new();
-    for c in term.chars() {
-        match counts.iter_mut().find(|(k, _)| *k == c) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((c, 1)),
-        }
-    }
-    counts.truncate(MAX_COUNTED_CHARS);
-    counts
-}
-
-/// Whether `candidate` lacks at most `level` of the character occurrences of `term` (as
-/// [`char_counts`] counts them): a necessary condition of being within `level` edits.
-pub fn lacks_at_most(term: &str, candidate: &str, level: u8) -> bool {
-    let lacking: usize = char_counts(term)
-        .iter()
-        .map(|(c, n)| n.saturating_sub(candidate.chars().filter(|x| x == c).count()))
-        .sum();
-    lacking <= usize::from(level)
 }
 
 /// The optimal-string-alignment distance (insertions, deletions, substitutions and adjacent
@@ -183,19 +208,6 @@ mod tests {
     }
 
     #[test]
-    fn counts_characters_lacking() {
-        assert_eq!(char_counts("anna"), [('a', 2), ('n', 2)]);
-        assert!(lacks_at_most("lsat1234", "last1234", 0));
-        assert!(lacks_at_most("lsat1234", "last1235", 1));
-        assert!(!lacks_at_most("lsat1234", "last1235", 0));
-        assert!(!lacks_at_most("lsat1234", "city10", 2));
-        assert_eq!(
-            char_counts(&"abcdefghijklmnopqrstuvwxyz0123456789".repeat(2)).len(),
-            30
-        );
-    }
-
-    #[test]
     fn masks_characters() {
         assert_eq!(char_mask("ab9"), 0b11 | 1 << 35);
         assert_eq!(char_mask("aaa"), 1);
@@ -218,31 +230,60 @@ mod tests {
         }
     }
 
-    proptest::proptest! {
-        // The character filter never drops a term within the distance: it only narrows the
-        // candidates the distance is computed for.
-        #[test]
-        fn the_character_filter_keeps_every_close_term(
-            a in "[abc12]{0,9}", b in "[abc12]{0,9}", level in 0u8..=2
-        ) {
-            if distance_within(&a, &b, level).is_some() {
-                proptest::prop_assert!(lacks_at_most(&a, &b, level));
-            }
-        }
+    #[test]
+    fn deletion_keys() {
+        assert_eq!(query_keys("abc", 0), ["abc"]);
+        assert_eq!(query_keys("abc", 1), ["ab", "abc", "ac", "bc"]);
+        assert_eq!(query_keys("aab", 1), ["aa", "aab", "ab"]);
+        assert_eq!(query_keys("abc", 2).len(), 7);
+        // Two deletions are kept only when at least LEVEL_2_FROM - 2 characters remain.
+        assert_eq!(index_keys("abcd"), ["abc", "abcd", "abd", "acd", "bcd"]);
+        assert_eq!(index_keys("abcdef").len(), 1 + 6 + 15);
+        assert!(index_keys("abcdef").contains(&"cdef".to_string()));
+        // Only the first KEY_PREFIX characters count.
+        assert_eq!(index_keys("abcdefghijXYZ"), index_keys("abcdefghij"));
+        assert_eq!(query_keys("ñandú", 1).len(), 6);
+        assert_eq!(index_keys(""), [""]);
     }
 
-    #[test]
-    fn some_piece_survives_the_edits() {
-        let term = "johnson";
-        for level in 1..=2u8 {
-            let ps = pieces(term, level);
-            assert_eq!(ps.len(), 2 * usize::from(level) + 1);
-            assert_eq!(ps.iter().map(|(_, p)| p.as_str()).collect::<String>(), term);
+    /// `term` with the edits applied (operation, position, character): 0 substitutes,
+    /// 1 inserts, 2 deletes, 3 swaps two neighbours.
+    fn edited(term: &str, edits: &[(u8, usize, char)]) -> String {
+        let mut chars: Vec<char> = term.chars().collect();
+        for &(op, at, c) in edits {
+            let at = at % (chars.len() + 1);
+            match op {
+                0 if at < chars.len() => chars[at] = c,
+                1 => chars.insert(at, c),
+                2 if at < chars.len() => {
+                    chars.remove(at);
+                }
+                3 if at + 1 < chars.len() => chars.swap(at, at + 1),
+                _ => {}
+            }
         }
-        let owned = |v: &[(usize, &str)]| -> Vec<(usize, String)> {
-            v.iter().map(|(i, p)| (*i, p.to_string())).collect()
-        };
-        assert_eq!(pieces("jhon", 1), owned(&[(0, "j"), (1, "h"), (2, "on")]));
-        assert_eq!(pieces("abc", 1), owned(&[(0, "a"), (1, "b"), (2, "c")]));
+        chars.into_iter().collect()
+    }
+
+    proptest::proptest! {
+        // Every term within the distance shares a deletion key with the query (the proof at
+        // `query_keys`), whatever the lengths around KEY_PREFIX: terms made by random edits
+        // (up to two) of random terms, and unrelated random terms.
+        #[test]
+        fn a_close_term_shares_a_key(
+            q in "[abcü1]{0,14}",
+            edits in proptest::collection::vec((0u8..4, 0usize..16, proptest::sample::select(vec!['a', 'b', 'c', 'ü', '1', 'x'])), 0..3),
+            other in "[abc1]{0,13}",
+            asked in 0u8..=2
+        ) {
+            let level = effective_level(&q, asked);
+            let keys = query_keys(&q, level);
+            for t in [edited(&q, &edits), other] {
+                if distance_within(&q, &t, level).is_some() {
+                    let shared = index_keys(&t).iter().any(|k| keys.binary_search(k).is_ok());
+                    proptest::prop_assert!(shared, "{q} / {t} at level {level}");
+                }
+            }
+        }
     }
 }
