@@ -441,12 +441,21 @@ pub fn texts_between(def: Def, project: &str, (cursor, upto): (&str, &str)) -> S
 /// about 0.5 KB a term, far below D1's 2 MB for a value).
 const TERMS_PER_STATEMENT: usize = 500;
 
-/// Terms as a JSON array of `[term, mask, [deletion keys]]` (`text::char_mask`,
-/// `text::index_keys`), as `search_terms` and `search_term_keys` keep them.
-fn with_keys(terms: &[String]) -> String {
-    let rows: Vec<(&str, i64, Vec<String>)> = terms
+/// Terms as a JSON array of `[term, mask]` (`text::char_mask`), as `search_terms` keeps them.
+fn with_masks(terms: &[String]) -> String {
+    let rows: Vec<(&str, i64)> = terms
         .iter()
-        .map(|t| (t.as_str(), text::char_mask(t), text::index_keys(t)))
+        .map(|t| (t.as_str(), text::char_mask(t)))
+        .collect();
+    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
+}
+
+/// Terms as a JSON array of `[term, [deletion keys]]` (`text::index_keys`), as
+/// `search_term_keys` keeps them.
+fn with_keys(terms: &[String]) -> String {
+    let rows: Vec<(&str, Vec<String>)> = terms
+        .iter()
+        .map(|t| (t.as_str(), text::index_keys(t)))
         .collect();
     serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
 }
@@ -459,26 +468,29 @@ fn with_keys(terms: &[String]) -> String {
 fn keep_terms(def: Def, terms: &[String], params: &[Param], guard: &str) -> Vec<Statement> {
     let (r, kind, n) = (def.resource, term_kind(def.resource), params.len() + 1);
     let term = "json_extract(t.value, '$[0]')";
+    let bound = |json: String| {
+        let mut bound = params.to_vec();
+        bound.push(Param::Text(json));
+        bound
+    };
     terms
         .chunks(TERMS_PER_STATEMENT)
         .flat_map(|chunk| {
-            let mut bound = params.to_vec();
-            bound.push(Param::Text(with_keys(chunk)));
             [
                 Statement::new(
                     format!(
                         "INSERT OR IGNORE INTO search_term_keys (kind, key, term) SELECT {kind}, k.value, {term} \
-                         FROM json_each(?{n}) t, json_each(t.value, '$[2]') k WHERE {guard} AND NOT EXISTS \
+                         FROM json_each(?{n}) t, json_each(t.value, '$[1]') k WHERE {guard} AND NOT EXISTS \
                          (SELECT 1 FROM search_terms s WHERE s.resource = '{r}' AND s.len = length({term}) AND s.term = {term})"
                     ),
-                    bound.clone(),
+                    bound(with_keys(chunk)),
                 ),
                 Statement::new(
                     format!(
                         "INSERT OR IGNORE INTO search_terms (resource, len, term, mask) SELECT '{r}', length({term}), {term}, \
                          json_extract(t.value, '$[1]') FROM json_each(?{n}) t WHERE {guard}"
                     ),
-                    bound,
+                    bound(with_masks(chunk)),
                 ),
             ]
         })
@@ -587,16 +599,16 @@ mod tests {
             assert!(pair[1]
                 .sql
                 .starts_with("INSERT OR IGNORE INTO search_terms"));
-            assert_eq!(pair[0].params, pair[1].params);
         }
-        let Param::Text(json) = &s[0].params[0] else {
-            panic!("the terms are one text parameter")
+        let json = |s: &Statement| match &s.params[0] {
+            Param::Text(json) => json.clone(),
+            _ => panic!("the terms are one text parameter"),
         };
-        let rows: Vec<(String, i64, Vec<String>)> = serde_json::from_str(json).unwrap();
-        assert_eq!(rows.len(), 500);
-        assert_eq!(rows[0].0, "term0");
-        assert_eq!(rows[0].1, text::char_mask("term0"));
-        assert_eq!(rows[0].2, text::index_keys("term0"));
+        let keys: Vec<(String, Vec<String>)> = serde_json::from_str(&json(&s[0])).unwrap();
+        assert_eq!(keys.len(), 500);
+        assert_eq!(keys[0], ("term0".into(), text::index_keys("term0")));
+        let masks: Vec<(String, i64)> = serde_json::from_str(&json(&s[1])).unwrap();
+        assert_eq!(masks[0], ("term0".into(), text::char_mask("term0")));
     }
 
     #[test]
