@@ -594,8 +594,8 @@ pub fn term_kind(resource: &str) -> i64 {
 /// (`search_terms.mask`, integer arithmetic: `text::char_mask`). At most
 /// [`MAX_CANDIDATES`], those sharing the most keys first (closer terms share more: on
 /// 100 000 customer numbers `C000012345`, 7 228 candidates, every one within one edit among
-/// the first 250 for the three terms tried). Binds at most `5 + 56` parameters (56 keys: `KEY_PREFIX` 10, two
-/// deletions).
+/// the first 250 for the three terms tried). Binds at most `5 + 56` parameters (56 keys:
+/// `KEY_PREFIX` 10, two deletions).
 pub fn fuzzy_candidates(index: Index, term: &str, level: u8) -> Statement {
     let len = term.chars().count() as i64;
     let l = i64::from(level);
