@@ -695,7 +695,8 @@ async fn step_sharded(
     Ok(false)
 }
 
-/// The distinct terms of the resources with ids in the range (candidates of fuzzy matching).
+/// The distinct terms of the resources with ids in the range that are not kept as candidates
+/// of fuzzy matching yet.
 async fn terms_between(
     db: &Db,
     def: search_index::Def,
@@ -712,5 +713,6 @@ async fn terms_between(
     let mut terms: Vec<String> = texts.iter().flat_map(|t| text::terms(&t.text)).collect();
     terms.sort();
     terms.dedup();
-    Ok(terms)
+    let unkept: Vec<Terms> = db.all(&search_index::unkept_terms(def, &terms)).await?;
+    Ok(candidates(unkept))
 }

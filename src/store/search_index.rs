@@ -497,6 +497,20 @@ fn keep_terms(def: Def, terms: &[String], params: &[Param], guard: &str) -> Vec<
         .collect()
 }
 
+/// Of `terms`, those not kept as candidates of fuzzy matching yet, as one row `terms`
+/// (separated by spaces, which no term holds): a builder step writes only these, and so
+/// computes and sends the deletion keys of the terms it brings, not of every term again.
+pub fn unkept_terms(def: Def, terms: &[String]) -> Statement {
+    Statement::new(
+        "SELECT group_concat(value, ' ') AS terms FROM json_each(?1) WHERE NOT EXISTS \
+         (SELECT 1 FROM search_terms WHERE resource = ?2 AND len = length(value) AND term = value)",
+        vec![
+            Param::Text(serde_json::to_string(terms).unwrap_or_else(|_| "[]".into())),
+            Param::text(def.resource),
+        ],
+    )
+}
+
 /// Keeps `terms` as candidates of fuzzy matching (a builder step).
 pub fn remember_terms(def: Def, terms: &[String]) -> Vec<Statement> {
     keep_terms(def, terms, &[], "1")
@@ -609,6 +623,21 @@ mod tests {
         assert_eq!(keys[0], ("term0".into(), text::index_keys("term0")));
         let masks: Vec<(String, i64)> = serde_json::from_str(&json(&s[1])).unwrap();
         assert_eq!(masks[0], ("term0".into(), text::char_mask("term0")));
+    }
+
+    #[test]
+    fn a_step_asks_which_terms_are_new() {
+        let s = unkept_terms(BUSINESS_UNITS, &["acme".into(), "plumbing".into()]);
+        assert!(s
+            .sql
+            .contains("NOT EXISTS (SELECT 1 FROM search_terms WHERE resource = ?2"));
+        assert_eq!(
+            s.params,
+            [
+                Param::text(r#"["acme","plumbing"]"#),
+                Param::text("business-unit")
+            ]
+        );
     }
 
     #[test]
