@@ -246,6 +246,36 @@ mod tests {
         assert_eq!(index_keys(""), [""]);
     }
 
+    #[test]
+    fn keys_equal_those_migration_0020_computes_in_sql() {
+        // The keys migration 0020 wrote for these terms (its SQL run on them in SQLite, sorted
+        // by key): the terms indexed before it must have the keys the Worker looks up.
+        let sql: [(&str, &str); 6] = [
+            ("a", "|a"),
+            ("abcde", "abcd|abcde|abce|abde|acde|bcde"),
+            ("aaaaaa", "aaaa|aaaaa|aaaaaa"),
+            (
+                "ñandúes",
+                "adúes|andes|andúe|andúes|andús|anúes|ndúes|ñades|ñadúe|ñadúes|ñadús|ñande|\
+                 ñandes|ñands|ñandú|ñandúe|ñandúes|ñandús|ñanes|ñanúe|ñanúes|ñanús|ñaúes|\
+                 ñdúes|ñndes|ñndúe|ñndúes|ñndús|ñnúes",
+            ),
+            (
+                "c000012345",
+                "00001234|000012345|00001235|00001245|00001345|00002345|00012345|c0000123|\
+                 c00001234|c000012345|c00001235|c0000124|c00001245|c0000125|c0000134|\
+                 c00001345|c0000135|c0000145|c0000234|c00002345|c0000235|c0000245|c0000345|\
+                 c0001234|c00012345|c0001235|c0001245|c0001345|c0002345|c0012345",
+            ),
+            ("acme", "ace|acm|acme|ame|cme"),
+        ];
+        for (term, keys) in sql {
+            assert_eq!(index_keys(term).join("|"), keys, "{term}");
+        }
+        assert_eq!(index_keys("abcdef").len(), 22);
+        assert_eq!(index_keys("abcdefghijklm").len(), 56);
+    }
+
     /// `term` with the edits applied (operation, position, character): 0 substitutes,
     /// 1 inserts, 2 deletes, 3 swaps two neighbours.
     fn edited(term: &str, edits: &[(u8, usize, char)]) -> String {
