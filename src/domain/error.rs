@@ -102,6 +102,9 @@ pub enum ApiError {
     TooManyRequests { retry_after_seconds: u64 },
     /// 500: a bug or an infrastructure failure; the message is safe to show.
     General { message: String },
+    /// 503: the write cannot be carried out now (customer writes while the customer
+    /// databases are re-balanced); try again later.
+    ServiceUnavailable { message: String },
 }
 
 impl ApiError {
@@ -152,6 +155,7 @@ impl ApiError {
             PayloadTooLarge { .. } => 413,
             TooManyRequests { .. } => 429,
             General { .. } => 500,
+            ServiceUnavailable { .. } => 503,
         }
     }
 
@@ -192,6 +196,7 @@ impl ApiError {
             InvalidCustomerAccountCredentials => "invalid_customer_account_credentials",
             TooManyRequests { .. } => "TooManyRequests",
             General { .. } => "General",
+            ServiceUnavailable { .. } => "ServiceUnavailable",
         }
     }
 
@@ -227,6 +232,7 @@ impl ApiError {
             | InvalidScope { message }
             | InvalidRequest { message }
             | InvalidGrant { message }
+            | ServiceUnavailable { message }
             | General { message } => message.clone(),
             InvalidCustomerAccountCredentials => {
                 "Customer account with the given credentials not found.".into()

@@ -48,6 +48,10 @@ pub const CATALOG_TABLES: &[&str] = &[
 pub struct Layout {
     /// The customer shards (binding names); `[DB]` when unsharded.
     pub shards: Vec<String>,
+    /// While re-balancing (`CUSTOMER_DATABASES_NEXT` set): the shard list being moved to.
+    /// Customer writes are refused meanwhile; a customer whose bucket changes owner is read
+    /// from its old owner, else from its new one ([`Layout::places_of`]).
+    pub next: Option<Vec<String>>,
 }
 
 impl Layout {
@@ -62,6 +66,7 @@ impl Layout {
         if shards.is_empty() || shards == [CATALOG] {
             return Ok(Layout {
                 shards: vec![CATALOG.into()],
+                next: None,
             });
         }
         if shards.iter().any(|s| s == CATALOG) {
@@ -74,7 +79,79 @@ impl Layout {
                 return Err(format!("CUSTOMER_DATABASES lists '{s}' twice"));
             }
         }
-        Ok(Layout { shards })
+        Ok(Layout { shards, next: None })
+    }
+
+    /// The layout of `CUSTOMER_DATABASES` while `CUSTOMER_DATABASES_NEXT` (`next`; unset or
+    /// empty: no re-balancing) names the list being moved to. Both lists must name shards:
+    /// moving from or to the single database `DB` is not supported (there a customer's full
+    /// row and its catalog stub share the primary key, so they cannot sit in one database).
+    pub fn parse_with_next(list: Option<&str>, next: Option<&str>) -> Result<Layout, String> {
+        let mut layout = Layout::parse(list)?;
+        if next.unwrap_or_default().trim().is_empty() {
+            return Ok(layout);
+        }
+        let to = Layout::parse(next)
+            .map_err(|e| e.replace("CUSTOMER_DATABASES", "CUSTOMER_DATABASES_NEXT"))?;
+        if !layout.is_sharded() || !to.is_sharded() {
+            return Err(
+                "re-balancing needs shards in both CUSTOMER_DATABASES and CUSTOMER_DATABASES_NEXT: \
+                 moving from or to the single database DB is not supported"
+                    .into(),
+            );
+        }
+        layout.next = Some(to.shards);
+        Ok(layout)
+    }
+
+    /// Whether a re-balancing is under way (customer writes are refused).
+    pub fn is_rebalancing(&self) -> bool {
+        self.next.is_some()
+    }
+
+    /// The layout being moved to (itself when not re-balancing).
+    pub fn target(&self) -> Layout {
+        Layout {
+            shards: self.next.clone().unwrap_or_else(|| self.shards.clone()),
+            next: None,
+        }
+    }
+
+    /// Where customer `id` may be, in the order to read: its owner, and while re-balancing
+    /// moves its bucket, then its new owner. Read in this order a customer is never missed:
+    /// its bucket is copied to the new owner before it is deleted from the old one, so a
+    /// customer not found in the old owner is already in the new one.
+    pub fn places_of(&self, id: &str) -> Vec<&str> {
+        let mut places = vec![self.shard_of(id)];
+        if let Some(next) = &self.next {
+            let new = next[(bucket(id) % next.len() as u32) as usize].as_str();
+            if new != places[0] {
+                places.push(new);
+            }
+        }
+        places
+    }
+
+    /// Every shard that may hold customers: the current ones, then (re-balancing) the new
+    /// ones not among them.
+    pub fn all_shards(&self) -> Vec<&str> {
+        let mut all: Vec<&str> = self.shards.iter().map(String::as_str).collect();
+        for s in self.next.iter().flatten() {
+            if !all.contains(&s.as_str()) {
+                all.push(s);
+            }
+        }
+        all
+    }
+
+    /// The name of a re-balancing (`"C1 C2 -> C1 C2 C3 C4"`): its progress is kept under it,
+    /// so a later change of the list starts afresh.
+    pub fn plan(&self) -> String {
+        format!(
+            "{} -> {}",
+            self.shards.join(" "),
+            self.target().shards.join(" ")
+        )
     }
 
     /// Whether customers live outside the catalog (writes are split).
@@ -88,23 +165,18 @@ impl Layout {
         &self.shards[(bucket(id) % n) as usize]
     }
 
-    /// Every database, the catalog first, each once.
+    /// Every database, the catalog first, each once (re-balancing: the new shards too).
     pub fn every(&self) -> Vec<&str> {
         let mut all = vec![CATALOG];
-        all.extend(
-            self.shards
-                .iter()
-                .map(String::as_str)
-                .filter(|s| *s != CATALOG),
-        );
+        all.extend(self.all_shards().into_iter().filter(|s| *s != CATALOG));
         all
     }
 }
 
 /// The buckets a change of the shard list moves, `(bucket, from, to)` in bucket order: those
 /// whose owner (`bucket mod n`) differs between the two layouts. Growing 2 → 4 moves half of
-/// them, 4 → 8 half, 4 → 5 four fifths (the hash is kept, the modulus changes). The move itself
-/// is not built (docs/scale.md, "Not built yet").
+/// them, 4 → 8 half, 4 → 5 four fifths (the hash is kept, the modulus changes). The move is
+/// `store::rebalance` (docs/scale.md, **Re-balancing**).
 pub fn moves<'a>(from: &'a Layout, to: &'a Layout) -> Vec<(u32, &'a str, &'a str)> {
     (0..BUCKETS)
         .filter_map(|b| {
@@ -465,6 +537,12 @@ fn cmp_value(a: &serde_json::Value, b: &serde_json::Value) -> std::cmp::Ordering
 
 /// The rows of several shards (each already in query order) merged, the page
 /// `offset..offset + limit` kept. `descending[i]` is the direction of key `i` (the id last).
+///
+/// An id answered by two shards (while re-balancing, a bucket is in its old and its new
+/// owner between its copy and its delete) is kept once, at its first place. The page is still
+/// right: each shard answers its first `offset + limit` rows, and a row of the merged page has
+/// fewer than `offset + limit` distinct rows before it, so fewer than that before it in its own
+/// shard (whose ids are distinct): its shard answered it.
 pub fn merge(
     answers: Vec<Vec<Ranked>>,
     descending: &[bool],
@@ -486,6 +564,8 @@ pub fn merge(
         }
         std::cmp::Ordering::Equal
     });
+    let mut seen = std::collections::HashSet::new();
+    all.retain(|r| seen.insert(r.id.clone()));
     all.into_iter().skip(offset).take(limit).collect()
 }
 
