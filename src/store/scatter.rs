@@ -184,7 +184,7 @@ pub async fn objects(
         wanted.iter().cloned().partition(|(t, _)| t == "customer");
     let layout = layout(dbs.env())?;
     if layout.is_rebalancing() {
-        return rebalancing_objects(dbs, project, (&customers, &others)).await;
+        return rebalancing_objects(dbs, project, &customers, &others).await;
     }
     let mut by_shard: Vec<(String, Vec<(String, String)>)> = Vec::new();
     for (type_id, id) in customers {
@@ -208,7 +208,8 @@ pub async fn objects(
 async fn rebalancing_objects(
     dbs: &Sessions,
     project: &str,
-    (customers, others): (&[(String, String)], &[(String, String)]),
+    customers: &[(String, String)],
+    others: &[(String, String)],
 ) -> Result<Vec<(String, String, Value)>, StoreError> {
     let shards = dbs.customer_shards(project)?;
     let reads = shards
