@@ -639,6 +639,66 @@ mod tests {
         assert_eq!(ids, ["4", "2"]);
     }
 
+    /// Ids whose bucket is `residue` mod 4 (so 2 → 4 moves them when it is 2 or 3).
+    fn id_in(residue: u32, n: usize) -> Vec<String> {
+        (0..)
+            .map(|i| format!("{i:08x}-0000-4000-8000-000000000000"))
+            .filter(|id| bucket(id) % 4 == residue)
+            .take(n)
+            .collect()
+    }
+
+    #[test]
+    fn the_next_list_is_checked_and_tells_where_a_customer_is_read() {
+        assert!(Layout::parse_with_next(Some("C1 C2"), None)
+            .unwrap()
+            .next
+            .is_none());
+        assert!(Layout::parse_with_next(Some("C1 C2"), Some(" "))
+            .unwrap()
+            .next
+            .is_none());
+        // From or to the single database: refused; a bad list named as NEXT.
+        assert!(Layout::parse_with_next(None, Some("C1 C2")).is_err());
+        assert!(Layout::parse_with_next(Some("C1"), Some("DB")).is_err());
+        let twice = Layout::parse_with_next(Some("C1"), Some("C2 C2")).unwrap_err();
+        assert!(twice.contains("CUSTOMER_DATABASES_NEXT"), "{twice}");
+        let l = Layout::parse_with_next(Some("C1 C2"), Some("C1 C2 C3 C4")).unwrap();
+        assert!(l.is_rebalancing());
+        assert_eq!(l.plan(), "C1 C2 -> C1 C2 C3 C4");
+        assert_eq!(l.all_shards(), ["C1", "C2", "C3", "C4"]);
+        assert_eq!(l.every(), ["DB", "C1", "C2", "C3", "C4"]);
+        // A bucket that stays: one place; one that moves: the old owner first.
+        let stays = &id_in(1, 1)[0];
+        assert_eq!(l.places_of(stays), ["C2"]);
+        let moves_to_c3 = &id_in(2, 1)[0];
+        assert_eq!(l.places_of(moves_to_c3), ["C1", "C3"]);
+        let moves_to_c4 = &id_in(3, 1)[0];
+        assert_eq!(l.places_of(moves_to_c4), ["C2", "C4"]);
+        // Shrinking works the same way.
+        let shrink = Layout::parse_with_next(Some("C1 C2 C3 C4"), Some("C1 C2")).unwrap();
+        assert_eq!(shrink.places_of(moves_to_c3), ["C3", "C1"]);
+    }
+
+    #[test]
+    fn merge_keeps_an_id_answered_by_two_shards_once() {
+        // Re-balancing: "2" is in its old and its new shard between its copy and its delete.
+        let r = |shard: usize, id: &str| Ranked {
+            shard,
+            id: id.into(),
+            keys: vec![json!(id)],
+        };
+        let old = vec![r(0, "1"), r(0, "2"), r(0, "4")];
+        let new = vec![r(1, "2"), r(1, "3")];
+        let all = merge(vec![old.clone(), new.clone()], &[false], 0, 10);
+        let ids: Vec<&str> = all.iter().map(|x| x.id.as_str()).collect();
+        assert_eq!(ids, ["1", "2", "3", "4"]);
+        assert_eq!(all[1].shard, 0, "kept at its first place");
+        let page = merge(vec![old, new], &[false], 2, 2);
+        let ids: Vec<&str> = page.iter().map(|x| x.id.as_str()).collect();
+        assert_eq!(ids, ["3", "4"]);
+    }
+
     #[test]
     fn an_abandoned_write_is_repaired_from_its_shard() {
         let row = crate::domain::customer::testing::basic();
