@@ -471,6 +471,18 @@ mod tests {
     }
 
     #[test]
+    fn a_paused_write_is_503_in_the_usual_envelope() {
+        let body = Rejection::from(ApiError::ServiceUnavailable {
+            message: "paused".into(),
+        })
+        .to_json();
+        assert_eq!(body["statusCode"], 503);
+        assert_eq!(body["message"], "paused");
+        assert_eq!(body["errors"][0]["code"], "ServiceUnavailable");
+        assert_eq!(body["errors"][0]["message"], "paused");
+    }
+
+    #[test]
     fn reference_exists_names_the_referrer_when_known() {
         let known = Rejection::from(ApiError::ReferenceExists {
             type_id: "customer-group".into(),
