@@ -102,6 +102,9 @@ pub enum ApiError {
     TooManyRequests { retry_after_seconds: u64 },
     /// 500: a bug or an infrastructure failure; the message is safe to show.
     General { message: String },
+    /// 503: the write cannot be carried out now (customer writes while the customer
+    /// databases are re-balanced); try again later.
+    ServiceUnavailable { message: String },
 }
 
 impl ApiError {
@@ -152,6 +155,7 @@ impl ApiError {
             PayloadTooLarge { .. } => 413,
             TooManyRequests { .. } => 429,
             General { .. } => 500,
+            ServiceUnavailable { .. } => 503,
         }
     }
 
@@ -192,6 +196,7 @@ impl ApiError {
             InvalidCustomerAccountCredentials => "invalid_customer_account_credentials",
             TooManyRequests { .. } => "TooManyRequests",
             General { .. } => "General",
+            ServiceUnavailable { .. } => "ServiceUnavailable",
         }
     }
 
@@ -227,6 +232,7 @@ impl ApiError {
             | InvalidScope { message }
             | InvalidRequest { message }
             | InvalidGrant { message }
+            | ServiceUnavailable { message }
             | General { message } => message.clone(),
             InvalidCustomerAccountCredentials => {
                 "Customer account with the given credentials not found.".into()
@@ -462,6 +468,18 @@ mod tests {
         assert_eq!(body["errors"][0]["currentVersion"], 3);
         assert_eq!(body["message"], body["errors"][0]["message"]);
         assert!(body.get("error").is_none());
+    }
+
+    #[test]
+    fn a_paused_write_is_503_in_the_usual_envelope() {
+        let body = Rejection::from(ApiError::ServiceUnavailable {
+            message: "paused".into(),
+        })
+        .to_json();
+        assert_eq!(body["statusCode"], 503);
+        assert_eq!(body["message"], "paused");
+        assert_eq!(body["errors"][0]["code"], "ServiceUnavailable");
+        assert_eq!(body["errors"][0]["message"], "paused");
     }
 
     #[test]

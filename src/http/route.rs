@@ -155,6 +155,9 @@ pub enum Route {
     InUnitSignUp { project: String, unit: String },
     /// `/customer/{tenant}/…` and `/customerlogin/…`: the Emporix storefront dialect.
     Emporix(EmporixRoute),
+    /// `/_rebalance`: one call of the re-balancing step (deployment-wide, its own secret;
+    /// docs/scale.md).
+    Rebalance,
 }
 
 impl Route {
@@ -168,6 +171,7 @@ impl Route {
             | Route::CustomerToken { .. }
             | Route::AnonymousToken { .. }
             | Route::InUnitSignUp { .. }
+            | Route::Rebalance
             | Route::Mcp { .. } => &["POST"],
             Route::ProtectedResource { .. } | Route::AuthorizationServer => &["GET", "HEAD"],
             Route::ApiClients { .. } | Route::Project { .. } => &["GET", "HEAD", "POST"],
@@ -221,6 +225,7 @@ pub fn match_path(path: &str) -> Option<Route> {
     }
     match s.as_slice() {
         ["oauth", rest @ ..] => oauth(rest),
+        ["_rebalance"] => Some(Route::Rebalance),
         [project] if !project.is_empty() && !path.starts_with("//") => Some(Route::Project {
             project: project.to_string(),
         }),

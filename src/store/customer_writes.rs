@@ -96,6 +96,8 @@ async fn store(
     (project, now_ms): (&str, i64),
     outcome: Outcome,
 ) -> Result<(Reply, Option<StoredCustomer>), Attempt> {
+    // Re-balancing: every customer write is refused (503), before a token is stored.
+    Db::writable(object.env)?;
     let id = &current.customer.meta.id;
     let db = object.customer_db(project, id)?;
     match outcome {
@@ -205,7 +207,8 @@ pub type Change<'a> = (Option<&'a StoredCustomer>, Option<&'a StoredCustomer>);
 /// first, so a taken value fails before any customer row is written; then the shard part (the
 /// row with its version guard, messages, search rows); then the held values and the record
 /// are removed. If the shard part fails, the catalog part is undone and the error returned:
-/// no customer is left half-written. A Worker dying between the two leaves the record; the
+/// no customer is left half-written. While re-balancing, nothing is written:
+/// `StoreError::Rebalancing` (503). A Worker dying between the two leaves the record; the
 /// orphan sweep (`store::orphans`) repairs the catalog from the shard once the record is
 /// `shards::ORPHAN_AGE_MS` old.
 pub async fn write_batch(
@@ -215,6 +218,7 @@ pub async fn write_batch(
     batch: &[Statement],
     now_ms: i64,
 ) -> Result<(), StoreError> {
+    Db::writable(dbs.env())?;
     let catalog_db = dbs.for_project(project)?;
     if !dbs.is_sharded()? {
         return catalog_db.batch(batch).await.map(|_| ());

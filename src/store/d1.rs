@@ -1,6 +1,8 @@
 //! D1: the one place that chooses which database a statement goes to, and runs statements
 //! (built as plain data by `store::sql`, `store::table` and `store::query_sql`). Which
-//! database holds a customer is `store::shards`' rule over `CUSTOMER_DATABASES`.
+//! database holds a customer is `store::shards`' rule over `CUSTOMER_DATABASES` (and, while
+//! re-balancing, `CUSTOMER_DATABASES_NEXT`: a customer whose bucket moves is read from its old
+//! owner, else its new one, and writes are refused with [`StoreError::Rebalancing`]).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -19,17 +21,17 @@ pub fn layout(env: &Env) -> Result<Rc<Layout>, StoreError> {
     thread_local! {
         static PARSED: RefCell<Option<(String, Rc<Layout>)>> = const { RefCell::new(None) };
     }
-    let raw = env
-        .var("CUSTOMER_DATABASES")
-        .map(|v| v.to_string())
-        .unwrap_or_default();
+    let var = |name: &str| env.var(name).map(|v| v.to_string()).unwrap_or_default();
+    let (list, next) = (var("CUSTOMER_DATABASES"), var("CUSTOMER_DATABASES_NEXT"));
+    let raw = format!("{list}\n{next}");
     if let Some(layout) = PARSED.with_borrow(|p| match p {
         Some((text, layout)) if *text == raw => Some(Rc::clone(layout)),
         _ => None,
     }) {
         return Ok(layout);
     }
-    let layout = Rc::new(Layout::parse(Some(&raw)).map_err(StoreError::Other)?);
+    let layout =
+        Rc::new(Layout::parse_with_next(Some(&list), Some(&next)).map_err(StoreError::Other)?);
     PARSED.set(Some((raw, Rc::clone(&layout))));
     Ok(layout)
 }
@@ -42,6 +44,9 @@ pub struct Db(Rc<Conn>);
 enum Conn {
     Primary(D1Database),
     Session(D1DatabaseSession),
+    /// A customer whose bucket is being moved (re-balancing): read from the old owner, then,
+    /// if not found there, from the new one; never written (customer writes are refused).
+    Moving(Db, Db),
 }
 
 /// Where a request's session starts when the client sent no bookmark: any copy may answer.
@@ -63,7 +68,19 @@ impl Db {
         if !layout.is_sharded() {
             return Db::for_project(env, project);
         }
-        Ok(Db::primary(env.d1(layout.shard_of(id))?))
+        Db::in_places(&layout.places_of(id), |b| Ok(Db::primary(env.d1(b)?)))
+    }
+
+    /// The database of a customer found in `places` (one, or its old and new owner while
+    /// re-balancing moves it), each opened by `open`.
+    fn in_places(
+        places: &[&str],
+        open: impl Fn(&str) -> Result<Db, StoreError>,
+    ) -> Result<Db, StoreError> {
+        match places {
+            [old, new] => Ok(Db(Rc::new(Conn::Moving(open(old)?, open(new)?)))),
+            _ => open(places[0]),
+        }
     }
 
     /// Every database holding customers (the shards; unsharded, the project's database).
@@ -73,10 +90,29 @@ impl Db {
             return Ok(vec![Db::for_project(env, project)?]);
         }
         layout
-            .shards
-            .iter()
+            .all_shards()
+            .into_iter()
             .map(|b| Ok(Db::primary(env.d1(b)?)))
             .collect()
+    }
+
+    /// Whether a re-balancing is under way (`CUSTOMER_DATABASES_NEXT` set): customer writes
+    /// are refused with [`StoreError::Rebalancing`].
+    pub fn is_rebalancing(env: &Env) -> Result<bool, StoreError> {
+        Ok(layout(env)?.is_rebalancing())
+    }
+
+    /// `Err(StoreError::Rebalancing)` while a re-balancing is under way.
+    pub fn writable(env: &Env) -> Result<(), StoreError> {
+        match Db::is_rebalancing(env)? {
+            true => Err(StoreError::Rebalancing),
+            false => Ok(()),
+        }
+    }
+
+    /// The database of binding `name` (the re-balancing step names its shards).
+    pub fn named(env: &Env, name: &str) -> Result<Db, StoreError> {
+        Ok(Db::primary(env.d1(name)?))
     }
 
     /// Whether customers live in shards beside the catalog (writes to them are split).
@@ -106,7 +142,7 @@ impl Db {
     pub fn in_session(self, bookmark: &str) -> Result<Db, StoreError> {
         match &*self.0 {
             Conn::Primary(db) => Ok(Db(Rc::new(Conn::Session(db.with_session(Some(bookmark))?)))),
-            Conn::Session(_) => Ok(self),
+            Conn::Session(_) | Conn::Moving(..) => Ok(self),
         }
     }
 
@@ -119,7 +155,7 @@ impl Db {
     pub fn bookmark(&self) -> Option<String> {
         match &*self.0 {
             Conn::Session(session) => session.get_bookmark().ok().flatten(),
-            Conn::Primary(_) => None,
+            Conn::Primary(_) | Conn::Moving(..) => None,
         }
     }
 
@@ -128,23 +164,38 @@ impl Db {
         let prepared = match &*self.0 {
             Conn::Primary(db) => db.prepare(&statement.sql),
             Conn::Session(session) => session.prepare(&statement.sql),
+            Conn::Moving(..) => return Err(StoreError::Rebalancing),
         };
         Ok(prepared.bind(&values)?)
     }
 
-    /// The first row, if any.
+    /// The first row, if any (a moving customer: the old owner's, else the new one's).
     pub async fn first<T: DeserializeOwned>(
         &self,
         statement: &Statement,
     ) -> Result<Option<T>, StoreError> {
+        if let Conn::Moving(old, new) = &*self.0 {
+            if let Some(row) = Box::pin(old.first(statement)).await? {
+                return Ok(Some(row));
+            }
+            return Box::pin(new.first(statement)).await;
+        }
         Ok(self.prepare(statement)?.first(None).await?)
     }
 
-    /// Every row.
+    /// Every row (a moving customer: the old owner's rows, or, if it has none, the new
+    /// one's; a statement on one customer's rows).
     pub async fn all<T: DeserializeOwned>(
         &self,
         statement: &Statement,
     ) -> Result<Vec<T>, StoreError> {
+        if let Conn::Moving(old, new) = &*self.0 {
+            let rows = Box::pin(old.all(statement)).await?;
+            if !rows.is_empty() {
+                return Ok(rows);
+            }
+            return Box::pin(new.all(statement)).await;
+        }
         Ok(self.prepare(statement)?.all().await?.results()?)
     }
 
@@ -163,6 +214,7 @@ impl Db {
         Ok(match &*self.0 {
             Conn::Primary(db) => db.batch(prepared).await?,
             Conn::Session(session) => session.batch(prepared).await?,
+            Conn::Moving(..) => return Err(StoreError::Rebalancing),
         })
     }
 }
@@ -222,7 +274,7 @@ impl Sessions {
         if !layout.is_sharded() {
             return self.for_project(project);
         }
-        self.database(layout.shard_of(id))
+        Db::in_places(&layout.places_of(id), |b| self.database(b))
     }
 
     /// [`Db::customer_shards`], in this session.
@@ -231,7 +283,11 @@ impl Sessions {
         if !layout.is_sharded() {
             return Ok(vec![self.for_project(project)?]);
         }
-        layout.shards.iter().map(|b| self.database(b)).collect()
+        layout
+            .all_shards()
+            .into_iter()
+            .map(|b| self.database(b))
+            .collect()
     }
 
     /// [`Db::every`], in this session.

@@ -20,6 +20,9 @@ pub enum StoreError {
     /// SQLite refused the statement as too complex (D1 caps expression depth at 100): a
     /// deeply nested query predicate. The client's fault, answered with 400.
     TooComplex,
+    /// A customer write while the shards are being re-balanced (`CUSTOMER_DATABASES_NEXT`
+    /// set): answered with 503 `ServiceUnavailable`.
+    Rebalancing,
     /// Anything else: an infrastructure failure (answered with 500, details logged).
     Other(String),
 }
@@ -33,6 +36,7 @@ impl std::fmt::Display for StoreError {
             StoreError::ReferenceExists => f.write_str("the resource is referenced"),
             StoreError::LimitReached => f.write_str("limit reached"),
             StoreError::TooComplex => f.write_str("statement too complex"),
+            StoreError::Rebalancing => f.write_str("customer writes paused: re-balancing"),
             StoreError::Other(detail) => f.write_str(detail),
         }
     }
@@ -90,6 +94,10 @@ impl From<StoreError> for Rejection {
         match err {
             StoreError::TooComplex => ApiError::InvalidInput {
                 message: "The query predicate is nested too deeply to run (the store allows an expression depth of 100). Flatten nested custom-field conditions or combine them with 'and'.".into(),
+            }
+            .into(),
+            StoreError::Rebalancing => ApiError::ServiceUnavailable {
+                message: "Customer writes are paused while the customer databases are being re-balanced (CUSTOMER_DATABASES_NEXT is set). Reads keep working; try the write again once the re-balancing is finished.".into(),
             }
             .into(),
             other => internal(&other),

@@ -5,13 +5,14 @@
 //! database, as the `x-d1-bookmark` header carries them), [`table`] (the versioned shape's
 //! writes for any resource), [`query_sql`] (the predicate compiler), [`customer_table`] (how
 //! customers are laid out), [`message_table`] (how messages are read and expire), [`shards`]
-//! (which database holds a customer, how a write splits, how answers merge). The rest is
+//! (which database holds a customer, how a write splits, how answers merge), [`rebalance`]
+//! (the re-balancing step's rules). The rest is
 //! wasm32 only: [`d1`] (the one place that chooses a database, and runs statements),
 //! [`repository`] (reads for any resource), [`customers`] (customer lookups), [`writer`] and
 //! [`customer_writes`] (the writer Durable Object), [`email_lock`], [`throttle`] (Durable
 //! Objects), [`tokens`] (KV), [`api_clients`], [`passwords`] (WebCrypto), [`retention`] (the
 //! scheduled deletion of old messages), [`orphans`] (the scheduled repair of customer writes
-//! abandoned between their catalog and shard parts), [`scatter`] (reads over several databases), [`search`]
+//! abandoned between their catalog and shard parts), [`scatter`] (reads over several databases), [`rebalance_run`] (the re-balancing step), [`search`]
 //! (running searches, the index builder), [`config`], [`platform`], [`error`], [`emporix`] (the
 //! Emporix dialect's counter, pending email changes and configuration).
 
@@ -23,6 +24,7 @@ pub mod customer_table;
 pub mod kind;
 pub mod message_table;
 pub mod query_sql;
+pub mod rebalance;
 pub mod search_index;
 pub mod search_sql;
 pub mod shards;
@@ -52,6 +54,8 @@ pub mod orphans;
 pub mod passwords;
 #[cfg(target_arch = "wasm32")]
 pub mod platform;
+#[cfg(target_arch = "wasm32")]
+pub mod rebalance_run;
 #[cfg(target_arch = "wasm32")]
 pub mod references;
 #[cfg(target_arch = "wasm32")]

@@ -3,6 +3,8 @@
 //! rows (offset ≤ 10 000, limit ≤ 500, so at most 10 500 narrow rows each), merges them, and
 //! reads the page's documents from the databases holding them; `withTotal` adds the
 //! databases' capped counts. HEAD, a message by id and expansion ask every database too.
+//! While re-balancing the shards asked are the old and the new ones; a customer found in two
+//! (between its copy and its delete) is kept once (`shards::merge`).
 
 use futures_util::future::try_join_all;
 use serde::Deserialize;
@@ -127,7 +129,25 @@ async fn documents(
             db.all::<Row>(&statement).await
         }
     });
-    let found: Vec<Row> = try_join_all(reads).await?.into_iter().flatten().collect();
+    let mut found: Vec<Row> = try_join_all(reads).await?.into_iter().flatten().collect();
+    // Re-balancing: a row ranked in its old owner may have been moved meanwhile (copied
+    // before it was deleted): looked up in every database.
+    let missing: Vec<&str> = page
+        .iter()
+        .filter(|r| !found.iter().any(|f| f.id == r.id))
+        .map(|r| r.id.as_str())
+        .collect();
+    if !missing.is_empty() && dbs.len() > 1 {
+        let statement = Statement::new(
+            format!("SELECT id, doc FROM {table} WHERE project = ?1 AND id IN (SELECT value FROM json_each(?2))"),
+            vec![
+                Param::text(project),
+                Param::Text(serde_json::to_string(&missing).unwrap_or_default()),
+            ],
+        );
+        let again = try_join_all(dbs.iter().map(|db| db.all::<Row>(&statement))).await?;
+        found.extend(again.into_iter().flatten());
+    }
     Ok(page
         .iter()
         .filter_map(|r| found.iter().find(|f| f.id == r.id).map(|f| f.doc.clone()))
@@ -163,6 +183,9 @@ pub async fn objects(
     let (customers, others): (Vec<_>, Vec<_>) =
         wanted.iter().cloned().partition(|(t, _)| t == "customer");
     let layout = layout(dbs.env())?;
+    if layout.is_rebalancing() {
+        return rebalancing_objects(dbs, project, &customers, &others).await;
+    }
     let mut by_shard: Vec<(String, Vec<(String, String)>)> = Vec::new();
     for (type_id, id) in customers {
         let shard = layout.shard_of(&id).to_string();
@@ -177,5 +200,26 @@ pub async fn objects(
     });
     let mut found = repository::objects(&catalog, project, &others).await?;
     found.extend(try_join_all(reads).await?.into_iter().flatten());
+    Ok(found)
+}
+
+/// [`objects`] while re-balancing: customers asked of every shard (old and new), each
+/// found kept once.
+async fn rebalancing_objects(
+    dbs: &Sessions,
+    project: &str,
+    customers: &[(String, String)],
+    others: &[(String, String)],
+) -> Result<Vec<(String, String, Value)>, StoreError> {
+    let shards = dbs.customer_shards(project)?;
+    let reads = shards
+        .iter()
+        .map(|db| repository::objects(db, project, customers));
+    let mut found = repository::objects(&dbs.for_project(project)?, project, others).await?;
+    for (type_id, id, value) in try_join_all(reads).await?.into_iter().flatten() {
+        if !found.iter().any(|(t, i, _)| *t == type_id && *i == id) {
+            found.push((type_id, id, value));
+        }
+    }
     Ok(found)
 }

@@ -164,6 +164,47 @@ pub fn customer_write(project: &str, id: &str, after: Option<&Customer>) -> Vec<
     CUSTOMERS.write(project, id, after.map(customer_terms))
 }
 
+/// Re-balancing: the index rows of customers `ids` (a JSON array) just copied into this
+/// shard, derived from their rows here if the project's index is on in this shard (its copy
+/// of the state, [`mirror`]), and their `terms` kept for fuzzy matching, as a write would.
+pub fn customers_moved_in(project: &str, ids: &str, terms: &[String]) -> Vec<Statement> {
+    let def = CUSTOMERS;
+    let params = [Param::text(project), Param::text(ids)];
+    let rows = "{id} IN (SELECT value FROM json_each(?2))";
+    let mut statements = def.reindex(rows, &params, (&def.active(), &[]));
+    statements.push(Statement::new(
+        format!(
+            "INSERT OR IGNORE INTO search_terms (resource, len, term, mask) SELECT '{r}', length(json_extract(value, '$[0]')), json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?2) WHERE {active}",
+            r = def.resource,
+            active = def.active()
+        ),
+        vec![Param::text(project), Param::Text(with_masks(terms))],
+    ));
+    statements
+}
+
+/// Re-balancing: the index rows of customers `ids` (a JSON array) removed from the shard
+/// they left (its fuzzy terms stay: a superset only costs a candidate that matches nothing).
+pub fn customers_moved_out(project: &str, ids: &str) -> Vec<Statement> {
+    let def = CUSTOMERS;
+    let params = || vec![Param::text(project), Param::text(ids)];
+    let docs = def.docs_of("{id} IN (SELECT value FROM json_each(?2))");
+    vec![
+        Statement::new(
+            format!("DELETE FROM {} WHERE rowid IN ({docs})", def.fts),
+            params(),
+        ),
+        Statement::new(
+            format!("DELETE FROM search_values WHERE doc IN ({docs})"),
+            params(),
+        ),
+        Statement::new(
+            format!("DELETE FROM search_docs WHERE doc IN ({docs})"),
+            params(),
+        ),
+    ]
+}
+
 /// What a write to a business unit does to the index (after the unit's row and, for a move,
 /// its subtree's rows are written, in the same batch): the unit's rows re-derived (or
 /// removed with it) and, when `subtree` (its top-level unit, stores, store mode or parent
@@ -198,9 +239,13 @@ pub fn business_unit_terms(unit: &BusinessUnit) -> Vec<String> {
 
 /// The terms of a customer's text (as `customer_search_text` holds it), for fuzzy matching.
 pub fn customer_terms(c: &Customer) -> Vec<String> {
-    let doc = serde_json::to_value(c).unwrap_or_default();
+    customer_doc_terms(&serde_json::to_value(c).unwrap_or_default())
+}
+
+/// [`customer_terms`] of a customer's stored representation (its `doc` column, parsed).
+pub fn customer_doc_terms(doc: &serde_json::Value) -> Vec<String> {
     terms_of(
-        &doc,
+        doc,
         &[
             "email",
             "firstName",

@@ -248,7 +248,8 @@ pub struct ScatteredHit {
 
 /// The page of a search over several databases: their rows ordered as one database would
 /// (each key in its direction, null keys last, then id), `offset … offset + limit` kept as
-/// `(id, relevance)`, and the total (the sum of the databases' counts).
+/// `(id, relevance)`, and the total (the sum of the databases' counts; while re-balancing, a
+/// customer between its copy and its delete is counted twice).
 pub fn merge(
     answers: Vec<Vec<ScatteredHit>>,
     descending: &[bool],
@@ -294,6 +295,10 @@ pub fn merge(
         }
         a.id.cmp(&b.id)
     });
+    // Re-balancing: a customer in two shards (between its copy and its delete) counts once,
+    // at its best place (why the page is still right: `shards::merge`).
+    let mut seen = std::collections::HashSet::new();
+    all.retain(|h| seen.insert(h.id.clone()));
     let page = all
         .into_iter()
         .skip(offset as usize)

@@ -289,6 +289,28 @@ fn merging_orders_as_one_database_nulls_last_then_id() {
 }
 
 #[test]
+fn a_customer_in_two_shards_is_found_once_at_its_best_place() {
+    // Re-balancing: "m" is in its old and its new shard (between its copy and its delete),
+    // scored differently (per-shard statistics); the page keeps its better copy, and the
+    // page after it is still full.
+    let hit = |id: &str, score: f64| ScatteredHit {
+        id: id.into(),
+        relevance: score,
+        total: 2,
+        keys: vec![json!(score)],
+    };
+    let old = vec![hit("m", 9.0), hit("a", 5.0)];
+    let new = vec![hit("b", 8.0), hit("m", 4.0)];
+    let (page, total) = merge(vec![old.clone(), new.clone()], &[true], (0, 10));
+    let ids: Vec<&str> = page.iter().map(|p| p.0.as_str()).collect();
+    assert_eq!((ids, page[0].1), (vec!["m", "b", "a"], 9.0));
+    assert_eq!(total, 4, "the total may count it twice (documented)");
+    let (page, _) = merge(vec![old, new], &[true], (1, 2));
+    let ids: Vec<&str> = page.iter().map(|p| p.0.as_str()).collect();
+    assert_eq!(ids, vec!["b", "a"]);
+}
+
+#[test]
 fn a_sort_filter_restricts_the_values_sorted_by() {
     let body = json!({"sort": [{"field": "addresses.city", "order": "asc",
         "filter": {"or": [{"exact": {"field": "addresses.city", "value": "Berlin"}},

@@ -48,6 +48,10 @@ pub const CATALOG_TABLES: &[&str] = &[
 pub struct Layout {
     /// The customer shards (binding names); `[DB]` when unsharded.
     pub shards: Vec<String>,
+    /// While re-balancing (`CUSTOMER_DATABASES_NEXT` set): the shard list being moved to.
+    /// Customer writes are refused meanwhile; a customer whose bucket changes owner is read
+    /// from its old owner, else from its new one ([`Layout::places_of`]).
+    pub next: Option<Vec<String>>,
 }
 
 impl Layout {
@@ -62,6 +66,7 @@ impl Layout {
         if shards.is_empty() || shards == [CATALOG] {
             return Ok(Layout {
                 shards: vec![CATALOG.into()],
+                next: None,
             });
         }
         if shards.iter().any(|s| s == CATALOG) {
@@ -74,7 +79,79 @@ impl Layout {
                 return Err(format!("CUSTOMER_DATABASES lists '{s}' twice"));
             }
         }
-        Ok(Layout { shards })
+        Ok(Layout { shards, next: None })
+    }
+
+    /// The layout of `CUSTOMER_DATABASES` while `CUSTOMER_DATABASES_NEXT` (`next`; unset or
+    /// empty: no re-balancing) names the list being moved to. Both lists must name shards:
+    /// moving from or to the single database `DB` is not supported (there a customer's full
+    /// row and its catalog stub share the primary key, so they cannot sit in one database).
+    pub fn parse_with_next(list: Option<&str>, next: Option<&str>) -> Result<Layout, String> {
+        let mut layout = Layout::parse(list)?;
+        if next.unwrap_or_default().trim().is_empty() {
+            return Ok(layout);
+        }
+        let to = Layout::parse(next)
+            .map_err(|e| e.replace("CUSTOMER_DATABASES", "CUSTOMER_DATABASES_NEXT"))?;
+        if !layout.is_sharded() || !to.is_sharded() {
+            return Err(
+                "re-balancing needs shards in both CUSTOMER_DATABASES and CUSTOMER_DATABASES_NEXT: \
+                 moving from or to the single database DB is not supported"
+                    .into(),
+            );
+        }
+        layout.next = Some(to.shards);
+        Ok(layout)
+    }
+
+    /// Whether a re-balancing is under way (customer writes are refused).
+    pub fn is_rebalancing(&self) -> bool {
+        self.next.is_some()
+    }
+
+    /// The layout being moved to (itself when not re-balancing).
+    pub fn target(&self) -> Layout {
+        Layout {
+            shards: self.next.clone().unwrap_or_else(|| self.shards.clone()),
+            next: None,
+        }
+    }
+
+    /// Where customer `id` may be, in the order to read: its owner, and while re-balancing
+    /// moves its bucket, then its new owner. Read in this order a customer is never missed:
+    /// its bucket is copied to the new owner before it is deleted from the old one, so a
+    /// customer not found in the old owner is already in the new one.
+    pub fn places_of(&self, id: &str) -> Vec<&str> {
+        let mut places = vec![self.shard_of(id)];
+        if let Some(next) = &self.next {
+            let new = next[(bucket(id) % next.len() as u32) as usize].as_str();
+            if new != places[0] {
+                places.push(new);
+            }
+        }
+        places
+    }
+
+    /// Every shard that may hold customers: the current ones, then (re-balancing) the new
+    /// ones not among them.
+    pub fn all_shards(&self) -> Vec<&str> {
+        let mut all: Vec<&str> = self.shards.iter().map(String::as_str).collect();
+        for s in self.next.iter().flatten() {
+            if !all.contains(&s.as_str()) {
+                all.push(s);
+            }
+        }
+        all
+    }
+
+    /// The name of a re-balancing (`"C1 C2 -> C1 C2 C3 C4"`): its progress is kept under it,
+    /// so a later change of the list starts afresh.
+    pub fn plan(&self) -> String {
+        format!(
+            "{} -> {}",
+            self.shards.join(" "),
+            self.target().shards.join(" ")
+        )
     }
 
     /// Whether customers live outside the catalog (writes are split).
@@ -88,23 +165,18 @@ impl Layout {
         &self.shards[(bucket(id) % n) as usize]
     }
 
-    /// Every database, the catalog first, each once.
+    /// Every database, the catalog first, each once (re-balancing: the new shards too).
     pub fn every(&self) -> Vec<&str> {
         let mut all = vec![CATALOG];
-        all.extend(
-            self.shards
-                .iter()
-                .map(String::as_str)
-                .filter(|s| *s != CATALOG),
-        );
+        all.extend(self.all_shards().into_iter().filter(|s| *s != CATALOG));
         all
     }
 }
 
 /// The buckets a change of the shard list moves, `(bucket, from, to)` in bucket order: those
 /// whose owner (`bucket mod n`) differs between the two layouts. Growing 2 → 4 moves half of
-/// them, 4 → 8 half, 4 → 5 four fifths (the hash is kept, the modulus changes). The move itself
-/// is not built (docs/scale.md, "Not built yet").
+/// them, 4 → 8 half, 4 → 5 four fifths (the hash is kept, the modulus changes). The move is
+/// `store::rebalance` (docs/scale.md, **Re-balancing**).
 pub fn moves<'a>(from: &'a Layout, to: &'a Layout) -> Vec<(u32, &'a str, &'a str)> {
     (0..BUCKETS)
         .filter_map(|b| {
@@ -465,6 +537,12 @@ fn cmp_value(a: &serde_json::Value, b: &serde_json::Value) -> std::cmp::Ordering
 
 /// The rows of several shards (each already in query order) merged, the page
 /// `offset..offset + limit` kept. `descending[i]` is the direction of key `i` (the id last).
+///
+/// An id answered by two shards (while re-balancing, a bucket is in its old and its new
+/// owner between its copy and its delete) is kept once, at its first place. The page is still
+/// right: each shard answers its first `offset + limit` rows, and a row of the merged page has
+/// fewer than `offset + limit` distinct rows before it, so fewer than that before it in its own
+/// shard (whose ids are distinct): its shard answered it.
 pub fn merge(
     answers: Vec<Vec<Ranked>>,
     descending: &[bool],
@@ -486,6 +564,8 @@ pub fn merge(
         }
         std::cmp::Ordering::Equal
     });
+    let mut seen = std::collections::HashSet::new();
+    all.retain(|r| seen.insert(r.id.clone()));
     all.into_iter().skip(offset).take(limit).collect()
 }
 
@@ -557,6 +637,66 @@ mod tests {
         let desc = merge(vec![a, b], &[true, true], 1, 2);
         let ids: Vec<&str> = desc.iter().map(|x| x.id.as_str()).collect();
         assert_eq!(ids, ["4", "2"]);
+    }
+
+    /// Ids whose bucket is `residue` mod 4 (so 2 → 4 moves them when it is 2 or 3).
+    fn id_in(residue: u32, n: usize) -> Vec<String> {
+        (0..)
+            .map(|i| format!("{i:08x}-0000-4000-8000-000000000000"))
+            .filter(|id| bucket(id) % 4 == residue)
+            .take(n)
+            .collect()
+    }
+
+    #[test]
+    fn the_next_list_is_checked_and_tells_where_a_customer_is_read() {
+        assert!(Layout::parse_with_next(Some("C1 C2"), None)
+            .unwrap()
+            .next
+            .is_none());
+        assert!(Layout::parse_with_next(Some("C1 C2"), Some(" "))
+            .unwrap()
+            .next
+            .is_none());
+        // From or to the single database: refused; a bad list named as NEXT.
+        assert!(Layout::parse_with_next(None, Some("C1 C2")).is_err());
+        assert!(Layout::parse_with_next(Some("C1"), Some("DB")).is_err());
+        let twice = Layout::parse_with_next(Some("C1"), Some("C2 C2")).unwrap_err();
+        assert!(twice.contains("CUSTOMER_DATABASES_NEXT"), "{twice}");
+        let l = Layout::parse_with_next(Some("C1 C2"), Some("C1 C2 C3 C4")).unwrap();
+        assert!(l.is_rebalancing());
+        assert_eq!(l.plan(), "C1 C2 -> C1 C2 C3 C4");
+        assert_eq!(l.all_shards(), ["C1", "C2", "C3", "C4"]);
+        assert_eq!(l.every(), ["DB", "C1", "C2", "C3", "C4"]);
+        // A bucket that stays: one place; one that moves: the old owner first.
+        let stays = &id_in(1, 1)[0];
+        assert_eq!(l.places_of(stays), ["C2"]);
+        let moves_to_c3 = &id_in(2, 1)[0];
+        assert_eq!(l.places_of(moves_to_c3), ["C1", "C3"]);
+        let moves_to_c4 = &id_in(3, 1)[0];
+        assert_eq!(l.places_of(moves_to_c4), ["C2", "C4"]);
+        // Shrinking works the same way.
+        let shrink = Layout::parse_with_next(Some("C1 C2 C3 C4"), Some("C1 C2")).unwrap();
+        assert_eq!(shrink.places_of(moves_to_c3), ["C3", "C1"]);
+    }
+
+    #[test]
+    fn merge_keeps_an_id_answered_by_two_shards_once() {
+        // Re-balancing: "2" is in its old and its new shard between its copy and its delete.
+        let r = |shard: usize, id: &str| Ranked {
+            shard,
+            id: id.into(),
+            keys: vec![json!(id)],
+        };
+        let old = vec![r(0, "1"), r(0, "2"), r(0, "4")];
+        let new = vec![r(1, "2"), r(1, "3")];
+        let all = merge(vec![old.clone(), new.clone()], &[false], 0, 10);
+        let ids: Vec<&str> = all.iter().map(|x| x.id.as_str()).collect();
+        assert_eq!(ids, ["1", "2", "3", "4"]);
+        assert_eq!(all[1].shard, 0, "kept at its first place");
+        let page = merge(vec![old, new], &[false], 2, 2);
+        let ids: Vec<&str> = page.iter().map(|x| x.id.as_str()).collect();
+        assert_eq!(ids, ["3", "4"]);
     }
 
     #[test]

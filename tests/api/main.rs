@@ -48,6 +48,7 @@ mod me;
 mod messages;
 mod oauth;
 mod queries;
+mod rebalance;
 mod sdk;
 mod search;
 mod shards;
@@ -79,6 +80,7 @@ fn main() {
         messages::tests(),
         search::tests(),
         shards::tests(),
+        rebalance::tests(),
         import::tests(),
         emporix::tests(),
     ]

@@ -29,9 +29,9 @@ pub fn sharded() -> bool {
     std::env::var("API_TEST_CONFIG").is_ok_and(|v| v == "sharded")
 }
 
-/// The D1 bindings of the configuration, the catalog first.
-fn databases() -> &'static [&'static str] {
-    if sharded() {
+/// The D1 bindings of the default (`false`) or the 4-shard configuration, the catalog first.
+fn databases_of(sharded: bool) -> &'static [&'static str] {
+    if sharded {
         &[
             "DB",
             "CUSTOMERS_1",
@@ -44,10 +44,10 @@ fn databases() -> &'static [&'static str] {
     }
 }
 
-/// The `wrangler` arguments choosing the configuration (written once per run).
-fn config_args() -> Vec<&'static str> {
+/// The `wrangler` arguments of the default (`false`) or the 4-shard configuration.
+fn config_args_of(sharded: bool) -> Vec<&'static str> {
     static WRITTEN: OnceLock<()> = OnceLock::new();
-    if !sharded() {
+    if !sharded {
         return Vec::new();
     }
     WRITTEN.get_or_init(|| {
@@ -78,6 +78,10 @@ kill -KILL -- -$$
 pub struct Server {
     pub base_url: String,
     pub state_dir: PathBuf,
+    /// Whether it runs the 4-shard configuration.
+    pub sharded: bool,
+    /// Whether dropping it keeps the state directory (a restart).
+    keep_state: bool,
     child: Child,
     watchdog_pipe: Option<ChildStdin>,
     log: Arc<Mutex<Vec<String>>>,
@@ -103,7 +107,7 @@ fn remove_abandoned_state_dirs() {
 }
 
 /// Applies the migrations to one local D1 database of the configuration.
-fn migrate(state_dir: &Path, database: &str) {
+fn migrate(state_dir: &Path, database: &str, sharded: bool) {
     let migrate = Command::new("node")
         .args([
             "node_modules/wrangler/bin/wrangler.js",
@@ -113,7 +117,7 @@ fn migrate(state_dir: &Path, database: &str) {
             database,
             "--local",
         ])
-        .args(config_args())
+        .args(config_args_of(sharded))
         .arg("--persist-to")
         .arg(state_dir)
         .current_dir(project_root())
@@ -174,6 +178,30 @@ impl Server {
 
     /// A server with these extra `wrangler dev` arguments.
     pub fn start_with(extra_args: &[&str]) -> Server {
+        Server::start_in(sharded(), extra_args)
+    }
+
+    /// A server of the 4-shard configuration (whatever `API_TEST_CONFIG` says), with these
+    /// extra `wrangler dev` arguments (none of the default server's test markers).
+    pub fn start_sharded_with(extra_args: &[&str]) -> Server {
+        Server::start_in(true, extra_args)
+    }
+
+    /// The same Worker started again on the same state (D1, KV, Durable Objects), with
+    /// these `wrangler dev` arguments instead (a redeploy with other vars).
+    pub fn restart_with(mut self, extra_args: &[&str]) -> Server {
+        self.keep_state = true;
+        let (state_dir, sharded) = (self.state_dir.clone(), self.sharded);
+        drop(self);
+        let markers = if sharded && self::sharded() {
+            sharded_args()
+        } else {
+            Vec::new()
+        };
+        Server::spawn(state_dir, sharded, &markers, extra_args)
+    }
+
+    fn start_in(sharded: bool, extra_args: &[&str]) -> Server {
         remove_abandoned_state_dirs();
         let state_dir = std::env::temp_dir().join(format!(
             "{STATE_DIR_PREFIX}{}-{}",
@@ -184,15 +212,24 @@ impl Server {
                 .as_nanos()
         ));
         std::fs::create_dir_all(&state_dir).expect("create the state directory");
-        for database in databases() {
-            migrate(&state_dir, database);
+        for database in databases_of(sharded) {
+            migrate(&state_dir, database, sharded);
         }
+        let markers = if sharded == self::sharded() {
+            sharded_args()
+        } else {
+            Vec::new()
+        };
+        Server::spawn(state_dir, sharded, &markers, extra_args)
+    }
 
+    /// `wrangler dev` on a migrated state directory.
+    fn spawn(state_dir: PathBuf, sharded: bool, markers: &[String], extra_args: &[&str]) -> Server {
         let mut child = Command::new("bash")
             .args(["-c", WATCHDOG, "watchdog"])
             .arg(&state_dir)
-            .args(config_args())
-            .args(sharded_args())
+            .args(config_args_of(sharded))
+            .args(markers)
             .args(extra_args)
             .current_dir(project_root())
             .env("CI", "1")
@@ -223,6 +260,8 @@ impl Server {
         let mut server = Server {
             base_url: String::new(),
             state_dir,
+            sharded,
+            keep_state: false,
             child,
             watchdog_pipe,
             log,
@@ -296,7 +335,9 @@ impl Drop for Server {
             .stderr(Stdio::null())
             .status();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.state_dir);
+        if !self.keep_state {
+            let _ = std::fs::remove_dir_all(&self.state_dir);
+        }
     }
 }
 
@@ -404,6 +445,8 @@ impl StoredMessage {
 pub struct App {
     pub base_url: String,
     state_dir: Option<PathBuf>,
+    /// Whether the server runs the 4-shard configuration.
+    sharded: bool,
     admin_token: OnceLock<String>,
 }
 
@@ -412,7 +455,16 @@ impl App {
         App {
             base_url,
             state_dir,
+            sharded: sharded(),
             admin_token: OnceLock::new(),
+        }
+    }
+
+    /// A client of `server` (its configuration, whatever `API_TEST_CONFIG` says).
+    pub fn of(server: &Server) -> App {
+        App {
+            sharded: server.sharded,
+            ..App::new(server.base_url.clone(), Some(server.state_dir.clone()))
         }
     }
 
@@ -422,7 +474,7 @@ impl App {
     pub fn d1_query(&self, sql: &str) -> Vec<Value> {
         // With shards, the shards answer first: a customer's full row comes before the
         // catalog's stub row of it.
-        databases()
+        databases_of(self.sharded)
             .iter()
             .rev()
             .flat_map(|database| self.d1_query_in(database, sql))
@@ -443,7 +495,7 @@ impl App {
                     "--local",
                     "--json",
                 ])
-                .args(config_args())
+                .args(config_args_of(self.sharded))
                 .arg("--persist-to")
                 .arg(self.state_dir.as_ref().expect("a running server"))
                 .args(["--command", sql])

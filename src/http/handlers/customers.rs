@@ -20,6 +20,7 @@ use crate::http::respond;
 use crate::http::route::Target;
 use crate::store::customer_table::{self, Customers, QUERY_TABLE};
 use crate::store::customer_writes::{self, duplicate_or_failure, CustomerWrites};
+use crate::store::d1::Db;
 use crate::store::platform::CryptoRandom;
 use crate::store::repository::{self, Lookup};
 use crate::store::{config, customers, email_lock, passwords, references, table};
@@ -131,6 +132,8 @@ async fn new_customer(
 
 /// Inserts a new customer holding its email's lock (released once the answer is on its way).
 async fn insert_locked(call: &Call, created: &Created) -> ApiResult<()> {
+    // Re-balancing: refused (503) before anything is claimed.
+    Db::writable(&call.env)?;
     let customer = &created.stored.customer;
     let email = customer.lowercase_email().to_string();
     let owner = customer.meta.id.clone();

@@ -12,6 +12,7 @@ mod mcp;
 mod me;
 mod messages;
 mod oauth;
+mod rebalance;
 mod resources;
 mod search;
 
@@ -136,6 +137,9 @@ async fn dispatch(req: Request, platform: (Env, Rc<Context>, Rc<Sessions>)) -> A
         }
         .into());
     }
+    if matches!(route, Route::Rebalance) {
+        return rebalance::step(&req, &platform.0).await;
+    }
     let call = |project: String, store: Option<String>| Call::new(req, platform, project, store);
     match route {
         Route::Token => oauth::token(call(String::new(), None)?).await,
@@ -222,6 +226,6 @@ async fn dispatch(req: Request, platform: (Env, Rc<Context>, Rc<Sessions>)) -> A
             Ok(answer) => answer,
             Err(call) => unknown_path(call, url.path()).await,
         },
-        Route::Emporix(_) => unreachable!("answered above"),
+        Route::Emporix(_) | Route::Rebalance => unreachable!("answered above"),
     }
 }
