@@ -431,9 +431,10 @@ mod tests {
         assert!(batch
             .iter()
             .any(|s| s.sql.contains("INSERT INTO customer_fts")));
-        let terms = batch.last().unwrap();
-        assert!(terms.sql.contains("search_terms"));
-        assert!(matches!(&terms.params[1], Param::Text(t) if t.contains("\"ann\"")));
+        let (keys, terms) = (&batch[batch.len() - 2], batch.last().unwrap());
+        assert!(keys.sql.contains("INTO search_term_keys"));
+        assert!(terms.sql.contains("INTO search_terms"));
+        assert!(matches!(&terms.params[2], Param::Text(t) if t.contains("\"ann\"")));
         let out = delete_out(&[group]);
         assert!(out
             .iter()

@@ -172,14 +172,7 @@ pub fn customers_moved_in(project: &str, ids: &str, terms: &[String]) -> Vec<Sta
     let params = [Param::text(project), Param::text(ids)];
     let rows = "{id} IN (SELECT value FROM json_each(?2))";
     let mut statements = def.reindex(rows, &params, (&def.active(), &[]));
-    statements.push(Statement::new(
-        format!(
-            "INSERT OR IGNORE INTO search_terms (resource, len, term, mask) SELECT '{r}', length(json_extract(value, '$[0]')), json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?2) WHERE {active}",
-            r = def.resource,
-            active = def.active()
-        ),
-        vec![Param::text(project), Param::Text(with_masks(terms))],
-    ));
+    statements.extend(keep_terms(def, terms, &params, &def.active()));
     statements
 }
 
