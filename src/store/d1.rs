@@ -73,13 +73,13 @@ impl Db {
             return Db::for_project(env, project);
         }
         Db::in_places(&layout.places_of(id), |b| {
-            Ok(Db::primary(env.d1(b)?).as_place(&layout, b))
+            Ok(Db::primary(env.d1(b)?).placed_as(&layout, b))
         })
     }
 
     /// This database (binding `binding`) as a place of customers: the catalog holding stubs
     /// beside full rows (moving out of the single database) reads past its stubs.
-    fn as_place(self, layout: &Layout, binding: &str) -> Db {
+    fn placed_as(self, layout: &Layout, binding: &str) -> Db {
         match layout.holds_stubs(binding) {
             true => Db(Rc::new(Conn::Stubbed(self))),
             false => self,
@@ -107,7 +107,7 @@ impl Db {
         layout
             .all_shards()
             .into_iter()
-            .map(|b| Ok(Db::primary(env.d1(b)?).as_place(&layout, b)))
+            .map(|b| Ok(Db::primary(env.d1(b)?).placed_as(&layout, b)))
             .collect()
     }
 
@@ -308,7 +308,7 @@ impl Sessions {
             return self.for_project(project);
         }
         Db::in_places(&layout.places_of(id), |b| {
-            Ok(self.database(b)?.as_place(&layout, b))
+            Ok(self.database(b)?.placed_as(&layout, b))
         })
     }
 
@@ -321,7 +321,7 @@ impl Sessions {
         layout
             .all_shards()
             .into_iter()
-            .map(|b| Ok(self.database(b)?.as_place(&layout, b)))
+            .map(|b| Ok(self.database(b)?.placed_as(&layout, b)))
             .collect()
     }
 
