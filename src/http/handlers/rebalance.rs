@@ -8,6 +8,7 @@
 use worker::{Date, Env, Request, Response};
 
 use crate::domain::error::{ApiError, ApiResult};
+use crate::domain::ids::constant_time_eq;
 use crate::http::respond;
 use crate::store::d1::Db;
 use crate::store::rebalance::{PAGES_DEFAULT, PAGES_MAX, PAGE_DEFAULT, PAGE_MAX};
@@ -22,7 +23,7 @@ pub async fn step(req: &Request, env: &Env) -> ApiResult<Response> {
         .into());
     };
     let given = req.headers().get("Authorization")?.unwrap_or_default();
-    if !same(given.as_bytes(), format!("Bearer {secret}").as_bytes()) {
+    if !constant_time_eq(&given, &format!("Bearer {secret}")) {
         return Err(ApiError::InvalidToken {
             message:
                 "The re-balancing step needs the deployment's REBALANCE_SECRET as its bearer token."
@@ -60,9 +61,4 @@ fn bounded(req: &Request, name: &str, default: u32, max: u32) -> ApiResult<u32> 
         }
         .into()),
     }
-}
-
-/// Compares in time independent of where the texts differ.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
