@@ -10,6 +10,7 @@
 
 use std::collections::HashSet;
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use edge_customer_api::store::shards::bucket;
@@ -463,11 +464,29 @@ fn all_readable(app: &App, tag: &str, made: &[Made]) {
         let distinct: HashSet<&str> = found.iter().copied().collect();
         assert_eq!((found.len(), distinct.len()), (count, count), "{query}");
     }
+    signs_in(app, &made[..3]);
     // Messages of an updated customer are where it is.
     let c = &made[0];
     let mine = format!("resource(id%20%3D%20%22{}%22)", c.id);
     let messages = app.get(&format!("/demo/messages?where={mine}"), app.admin());
     assert_eq!(messages.json["count"], 2, "{}", messages.text);
+}
+
+/// Customers sign in wherever they are (the sign-in reads the email claim in the catalog, then
+/// the customer where it lives), from a client address of their own (throttling).
+fn signs_in(app: &App, made: &[Made]) {
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    for c in made {
+        let address = format!("198.51.100.{}", CALLS.fetch_add(1, Ordering::Relaxed) % 250);
+        let reply = app.sign_in("/demo/login", &c.email, "secret-1", &address);
+        assert_eq!(reply.status, 200, "{}: {}", c.id, reply.text);
+        assert_eq!(
+            reply.json["customer"]["id"],
+            c.id.as_str(),
+            "{}",
+            reply.text
+        );
+    }
 }
 
 /// The ids a `where` query on the tag finds (every page of 500), each checked once.
