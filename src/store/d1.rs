@@ -12,7 +12,7 @@ use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1DatabaseSession, D1PreparedStatement, D1Result, Env};
 
 use super::bookmarks::Bookmarks;
-use super::shards::{Layout, CATALOG as BINDING};
+use super::shards::{self, Layout, CATALOG as BINDING};
 use super::sql::{Param, Statement};
 use super::StoreError;
 
@@ -47,6 +47,10 @@ enum Conn {
     /// A customer whose bucket is being moved (re-balancing): read from the old owner, then,
     /// if not found there, from the new one; never written (customer writes are refused).
     Moving(Db, Db),
+    /// The catalog read as a place of customers while they are moved out of it (re-balancing
+    /// from the single database): it holds stub rows beside full ones, and every read of
+    /// `customers` skips the stubs (`shards::without_stubs`), so a stub is "no customer here".
+    Stubbed(Db),
 }
 
 /// Where a request's session starts when the client sent no bookmark: any copy may answer.
@@ -68,7 +72,18 @@ impl Db {
         if !layout.is_sharded() {
             return Db::for_project(env, project);
         }
-        Db::in_places(&layout.places_of(id), |b| Ok(Db::primary(env.d1(b)?)))
+        Db::in_places(&layout.places_of(id), |b| {
+            Ok(Db::primary(env.d1(b)?).placed_as(&layout, b))
+        })
+    }
+
+    /// This database (binding `binding`) as a place of customers: the catalog holding stubs
+    /// beside full rows (moving out of the single database) reads past its stubs.
+    fn placed_as(self, layout: &Layout, binding: &str) -> Db {
+        match layout.holds_stubs(binding) {
+            true => Db(Rc::new(Conn::Stubbed(self))),
+            false => self,
+        }
     }
 
     /// The database of a customer found in `places` (one, or its old and new owner while
@@ -92,6 +107,17 @@ impl Db {
         layout
             .all_shards()
             .into_iter()
+            .map(|b| Ok(Db::primary(env.d1(b)?).placed_as(&layout, b)))
+            .collect()
+    }
+
+    /// The customer shards other than the catalog (what receives copies of the catalog's
+    /// state; while moving out of the single database the catalog is also read as a shard).
+    pub fn shards_beside_catalog(env: &Env) -> Result<Vec<Db>, StoreError> {
+        layout(env)?
+            .all_shards()
+            .into_iter()
+            .filter(|b| *b != BINDING)
             .map(|b| Ok(Db::primary(env.d1(b)?)))
             .collect()
     }
@@ -142,6 +168,7 @@ impl Db {
     pub fn in_session(self, bookmark: &str) -> Result<Db, StoreError> {
         match &*self.0 {
             Conn::Primary(db) => Ok(Db(Rc::new(Conn::Session(db.with_session(Some(bookmark))?)))),
+            Conn::Stubbed(db) => Ok(Db(Rc::new(Conn::Stubbed(db.clone().in_session(bookmark)?)))),
             Conn::Session(_) | Conn::Moving(..) => Ok(self),
         }
     }
@@ -155,6 +182,7 @@ impl Db {
     pub fn bookmark(&self) -> Option<String> {
         match &*self.0 {
             Conn::Session(session) => session.get_bookmark().ok().flatten(),
+            Conn::Stubbed(db) => db.bookmark(),
             Conn::Primary(_) | Conn::Moving(..) => None,
         }
     }
@@ -164,6 +192,7 @@ impl Db {
         let prepared = match &*self.0 {
             Conn::Primary(db) => db.prepare(&statement.sql),
             Conn::Session(session) => session.prepare(&statement.sql),
+            Conn::Stubbed(db) => return db.prepare(&shards::without_stubs(statement)),
             Conn::Moving(..) => return Err(StoreError::Rebalancing),
         };
         Ok(prepared.bind(&values)?)
@@ -207,6 +236,10 @@ impl Db {
 
     /// The statements as one transaction: all of them, or none.
     pub async fn batch(&self, statements: &[Statement]) -> Result<Vec<D1Result>, StoreError> {
+        if let Conn::Stubbed(db) = &*self.0 {
+            let read: Vec<Statement> = statements.iter().map(shards::without_stubs).collect();
+            return Box::pin(db.batch(&read)).await;
+        }
         let prepared = statements
             .iter()
             .map(|s| self.prepare(s))
@@ -214,7 +247,7 @@ impl Db {
         Ok(match &*self.0 {
             Conn::Primary(db) => db.batch(prepared).await?,
             Conn::Session(session) => session.batch(prepared).await?,
-            Conn::Moving(..) => return Err(StoreError::Rebalancing),
+            Conn::Stubbed(..) | Conn::Moving(..) => return Err(StoreError::Rebalancing),
         })
     }
 }
@@ -274,7 +307,9 @@ impl Sessions {
         if !layout.is_sharded() {
             return self.for_project(project);
         }
-        Db::in_places(&layout.places_of(id), |b| self.database(b))
+        Db::in_places(&layout.places_of(id), |b| {
+            Ok(self.database(b)?.placed_as(&layout, b))
+        })
     }
 
     /// [`Db::customer_shards`], in this session.
@@ -286,7 +321,7 @@ impl Sessions {
         layout
             .all_shards()
             .into_iter()
-            .map(|b| self.database(b))
+            .map(|b| Ok(self.database(b)?.placed_as(&layout, b)))
             .collect()
     }
 

@@ -14,11 +14,21 @@
 //! redoes a page recorded `copied` (copy again, delete again: both idempotent), and skips
 //! sources that are `done`. Customer writes are refused meanwhile, so a page cannot change
 //! between its copy and its delete.
+//!
+//! **Out of the single database.** A deployment that started with one database (`DB`, the
+//! default) grows to shards the same way: the catalog is then the one source, and every
+//! customer moves. Its "delete" keeps what the catalog keeps in a sharded layout: the full
+//! row is **replaced by its stub** (`shards::stub_statements`' row: the unique values, version
+//! 0, an empty `doc`), its customer messages and search rows are deleted, and its email
+//! claims, anonymous ids and reference rows stay. Only customer messages move (those whose
+//! resource is the customer, `resource_type_id = 'customer'`): messages of the catalog's other
+//! resources (groups, units, …) stay. Pages skip stubs (`doc <> ''`), so a redone page never
+//! copies a stub over a moved customer.
 
 use serde_json::{Map, Value};
 
 use super::search_index;
-use super::shards::{moves, Layout};
+use super::shards::{moves, Layout, CATALOG, STUB_COLUMNS, STUB_DOC};
 use super::sql::{Param, Statement};
 
 /// Customers read from a source per page, at most (and by default).
@@ -30,6 +40,9 @@ pub const PAGES_MAX: u32 = 20;
 pub const PAGES_DEFAULT: u32 = 5;
 /// The largest JSON text one copy statement binds (D1 takes a value up to 1 MB).
 pub const CHUNK_BYTES: usize = 400_000;
+/// The most bound bytes one copy batch carries (a page's customers with many messages are
+/// copied in several batches, each idempotent): two full chunks.
+pub const BATCH_BYTES: usize = 2 * CHUNK_BYTES;
 
 /// Where a source's walk is: after customer `(project, id)` (empty: at the start).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -92,9 +105,10 @@ pub fn next_source(sources: &[String], progress: &[Progress]) -> Option<(String,
 }
 
 /// The next page of a source: whole customer rows after `cursor`, in `(project, id)` order.
+/// Stub rows (the catalog's, moving out of the single database) are not customers to move.
 pub fn page(cursor: &Cursor, size: u32) -> Statement {
     Statement::new(
-        "SELECT * FROM customers WHERE project > ?1 OR (project = ?1 AND id > ?2) \
+        "SELECT * FROM customers WHERE doc <> '' AND (project > ?1 OR (project = ?1 AND id > ?2)) \
          ORDER BY project, id LIMIT ?3",
         vec![
             Param::text(&cursor.project),
@@ -158,10 +172,21 @@ pub fn end_of(rows: &[Map<String, Value>]) -> Option<Cursor> {
     })
 }
 
-/// The messages of a group's customers, whole rows.
-pub fn messages_of(group: &Group) -> Statement {
+/// Which messages of a source move with its customers: in a shard, every message of the
+/// customer (a shard holds nothing else); in the catalog (moving out of the single database),
+/// only those whose resource is the customer (other resources' messages stay there).
+fn moving_messages(source: &str) -> &'static str {
+    if source == CATALOG {
+        "messages WHERE project = ?1 AND resource_type_id = 'customer' AND customer_id IN (SELECT value FROM json_each(?2))"
+    } else {
+        "messages WHERE project = ?1 AND customer_id IN (SELECT value FROM json_each(?2))"
+    }
+}
+
+/// The messages of a group's customers read from `source`, whole rows.
+pub fn messages_of(source: &str, group: &Group) -> Statement {
     Statement::new(
-        "SELECT * FROM messages WHERE project = ?1 AND customer_id IN (SELECT value FROM json_each(?2))",
+        format!("SELECT * FROM {}", moving_messages(source)),
         vec![Param::text(&group.project), Param::Text(group.ids())],
     )
 }
@@ -214,8 +239,9 @@ pub fn chunks(rows: &[Map<String, Value>], max: usize) -> Vec<String> {
     out
 }
 
-/// What a group's new owner gets, in one batch: the customers, their messages, their search
-/// rows (re-derived there if the project's index is on) and their fuzzy terms.
+/// What a group's new owner gets, in order: the customers, their search rows (re-derived
+/// there if the project's index is on), their fuzzy terms, then their messages. Every
+/// statement is idempotent; [`batches`] cuts them into D1 batches.
 pub fn copy_in(group: &Group, messages: &[Map<String, Value>]) -> Vec<Statement> {
     let mut terms: Vec<String> = group
         .rows
@@ -226,33 +252,108 @@ pub fn copy_in(group: &Group, messages: &[Map<String, Value>]) -> Vec<Statement>
     terms.sort();
     terms.dedup();
     let mut batch = copy("customers", &group.rows);
-    batch.extend(copy("messages", messages));
     batch.extend(search_index::customers_moved_in(
         &group.project,
         &group.ids(),
         &terms,
     ));
+    batch.extend(copy("messages", messages));
     batch
 }
 
-/// What the source loses once the groups are copied, in one batch: their search rows,
-/// messages and customers.
-pub fn delete_out(groups: &[Group]) -> Vec<Statement> {
+/// Statements cut, in order, into batches binding at most `max` bytes of text each (a
+/// statement binding more goes alone): a copy is several round trips when its customers and
+/// messages are many, never one unbounded batch. Each statement stands on its own (its
+/// rows are written whole, `INSERT OR REPLACE`), so a batch done twice, or a copy stopped
+/// between batches and redone, is the same copy.
+pub fn batches(statements: Vec<Statement>, max: usize) -> Vec<Vec<Statement>> {
+    let bound = |s: &Statement| -> usize {
+        s.params
+            .iter()
+            .map(|p| match p {
+                Param::Text(t) => t.len(),
+                _ => 8,
+            })
+            .sum()
+    };
+    let mut out: Vec<Vec<Statement>> = Vec::new();
+    let mut size = 0;
+    for statement in statements {
+        let bytes = bound(&statement);
+        match out.last_mut() {
+            Some(batch) if size + bytes <= max => {
+                size += bytes;
+                batch.push(statement);
+            }
+            _ => {
+                size = bytes;
+                out.push(vec![statement]);
+            }
+        }
+    }
+    out
+}
+
+/// What `source` loses once the groups are copied, in one batch: their search rows, their
+/// messages, and their rows — deleted from a shard; in the catalog (moving out of the single
+/// database) replaced by their stubs ([`to_stubs`]).
+pub fn delete_out(source: &str, groups: &[Group]) -> Vec<Statement> {
     groups
         .iter()
         .flat_map(|g| {
             let (project, ids) = (g.project.as_str(), g.ids());
+            let params = || vec![Param::text(project), Param::Text(ids.clone())];
             let mut batch = search_index::customers_moved_out(project, &ids);
-            for (table, column) in [("messages", "customer_id"), ("customers", "id")] {
+            batch.push(Statement::new(
+                format!("DELETE FROM {}", moving_messages(source)),
+                params(),
+            ));
+            if source == CATALOG {
+                batch.extend(to_stubs(&g.rows));
+            } else {
                 batch.push(Statement::new(
-                    format!(
-                        "DELETE FROM {table} WHERE project = ?1 AND {column} IN (SELECT value FROM json_each(?2))"
-                    ),
-                    vec![Param::text(project), Param::Text(ids.clone())],
+                    "DELETE FROM customers WHERE project = ?1 AND id IN (SELECT value FROM json_each(?2))",
+                    params(),
                 ));
             }
             batch
         })
+        .collect()
+}
+
+/// Full customer rows (whole, as read) replaced by their stubs, the row the catalog keeps per
+/// customer in a sharded layout (`shards::stub_statements`: `project`, `id`, the
+/// [`STUB_COLUMNS`] with version 0 and `last_modified_at` = `created_at`, an empty `doc`).
+/// `INSERT OR REPLACE` on the primary key: the full row goes, every other column is back to
+/// its default, and doing it twice is the same.
+pub fn to_stubs(rows: &[Map<String, Value>]) -> Vec<Statement> {
+    let stubs: Vec<Map<String, Value>> = rows
+        .iter()
+        .map(|row| {
+            ["project", "id"]
+                .iter()
+                .chain(STUB_COLUMNS)
+                .filter_map(|c| row.get(*c).map(|v| (c.to_string(), v.clone())))
+                .collect()
+        })
+        .collect();
+    let values: Vec<String> = STUB_COLUMNS
+        .iter()
+        .map(|c| match *c {
+            "version" => "0".to_string(),
+            "last_modified_at" => "json_extract(value, '$.created_at')".to_string(),
+            c => format!("json_extract(value, '$.{c}')"),
+        })
+        .collect();
+    let sql = format!(
+        "INSERT OR REPLACE INTO customers (project, id, {}, doc) \
+         SELECT json_extract(value, '$.project'), json_extract(value, '$.id'), {}, ?2 FROM json_each(?1)",
+        STUB_COLUMNS.join(", "),
+        values.join(", ")
+    );
+    chunks(&stubs, CHUNK_BYTES)
+        .into_iter()
+        .map(|json| Statement::new(sql.clone(), vec![Param::Text(json), Param::text(STUB_DOC)]))
         .collect()
 }
 
@@ -435,7 +536,7 @@ mod tests {
         assert!(keys.sql.contains("INTO search_term_keys"));
         assert!(terms.sql.contains("INTO search_terms"));
         assert!(matches!(&terms.params[2], Param::Text(t) if t.contains("\"ann\"")));
-        let out = delete_out(&[group]);
+        let out = delete_out("C1", &[group]);
         assert!(out
             .iter()
             .any(|s| s.sql.starts_with("DELETE FROM customer_fts")));
@@ -456,5 +557,100 @@ mod tests {
         assert_eq!(moved.params[5], Param::Int(10));
         let walking = record_moved("A -> B", "C1", (&at, false), (10, 4), 6);
         assert_eq!(walking.params[2], Param::text("walking"));
+    }
+
+    #[test]
+    fn out_of_the_single_database_every_customer_moves_and_leaves_its_stub() {
+        let l = Layout::parse_with_next(None, Some("C1 C2 C3 C4")).unwrap();
+        assert_eq!(sources(&l), ["DB"]);
+        assert_eq!(new_shards(&l), ["C1", "C2", "C3", "C4"]);
+        let mut full = row("p", &id_in(1, 1)[0]);
+        full.insert("customer_number".into(), json!("n-1"));
+        full.insert("lowercase_email".into(), json!("ann@x.com"));
+        full.insert("stores".into(), json!("[\"s1\"]"));
+        full.insert("created_at".into(), json!("2026-01-01T00:00:00.000Z"));
+        full.insert("first_name".into(), json!("Ann"));
+        let rows = vec![full.clone(), row("p", &id_in(2, 1)[0])];
+        let groups = moving(&l, "DB", &rows);
+        assert_eq!(groups.iter().map(|g| g.rows.len()).sum::<usize>(), 2);
+        assert!(groups.iter().all(|g| g.target != "DB"));
+        // Only customer messages move out of the catalog; a shard's all do.
+        let from_db = messages_of("DB", &groups[0]);
+        assert!(from_db.sql.contains("resource_type_id = 'customer'"));
+        assert!(!messages_of("C1", &groups[0])
+            .sql
+            .contains("resource_type_id"));
+        // The catalog keeps a stub per customer instead of deleting it.
+        let out = delete_out("DB", &groups);
+        assert!(!out
+            .iter()
+            .any(|s| s.sql.starts_with("DELETE FROM customers")));
+        assert!(out
+            .iter()
+            .any(|s| s.sql.starts_with("DELETE FROM messages") && s.sql.contains("'customer'")));
+        let stub = to_stubs(&[full]).remove(0);
+        assert_eq!(
+            stub.sql,
+            "INSERT OR REPLACE INTO customers (project, id, version, key, customer_number, email, lowercase_email, stores, created_at, last_modified_at, doc) \
+             SELECT json_extract(value, '$.project'), json_extract(value, '$.id'), 0, json_extract(value, '$.key'), json_extract(value, '$.customer_number'), \
+             json_extract(value, '$.email'), json_extract(value, '$.lowercase_email'), json_extract(value, '$.stores'), json_extract(value, '$.created_at'), \
+             json_extract(value, '$.created_at'), ?2 FROM json_each(?1)"
+        );
+        assert_eq!(stub.params[1], Param::text(STUB_DOC));
+        let Param::Text(bound) = &stub.params[0] else {
+            panic!("rows bound as JSON text")
+        };
+        let bound: Vec<Map<String, Value>> = serde_json::from_str(bound).unwrap();
+        // The stub's values only: no document, no other column.
+        assert_eq!(bound[0]["customer_number"], json!("n-1"));
+        assert_eq!(bound[0]["stores"], json!("[\"s1\"]"));
+        assert!(!bound[0].contains_key("doc") && !bound[0].contains_key("first_name"));
+        // A page never reads a stub (a redone page must not copy one over a moved customer).
+        assert!(page(&Cursor::default(), 10).sql.contains("doc <> ''"));
+    }
+
+    #[test]
+    fn a_copy_is_cut_into_bounded_batches_in_order() {
+        let rows: Vec<_> = id_in(2, 3).iter().map(|id| row("p", id)).collect();
+        let group = moving(&layout(), "C1", &rows).remove(0);
+        // 3 customers with 3 000 messages of about 1 KB each: about 3 MB of messages.
+        let messages: Vec<Map<String, Value>> = (0..3000)
+            .map(|i| {
+                json!({"project": "p", "id": format!("m{i}"), "customer_id": group.rows[i % 3]["id"], "doc": "x".repeat(1000)})
+                    .as_object()
+                    .unwrap()
+                    .clone()
+            })
+            .collect();
+        let statements = copy_in(&group, &messages);
+        let all = statements.len();
+        let cut = batches(statements.clone(), BATCH_BYTES);
+        assert!(cut.len() >= 4, "{} batches", cut.len());
+        let bytes = |b: &Vec<Statement>| -> usize {
+            b.iter()
+                .flat_map(|s| &s.params)
+                .map(|p| match p {
+                    Param::Text(t) => t.len(),
+                    _ => 8,
+                })
+                .sum()
+        };
+        assert!(cut.iter().all(|b| bytes(b) <= BATCH_BYTES));
+        // Every statement once, in order: the customers first, the messages after.
+        let flat: Vec<Statement> = cut.into_iter().flatten().collect();
+        assert_eq!(flat.len(), all);
+        assert_eq!(flat, statements);
+        assert!(flat[0].sql.starts_with("INSERT OR REPLACE INTO customers"));
+        assert!(flat
+            .last()
+            .unwrap()
+            .sql
+            .starts_with("INSERT OR REPLACE INTO messages"));
+        // A statement larger than the bound goes alone; nothing is empty.
+        let big = Statement::new("x", vec![Param::Text("y".repeat(10))]);
+        let small = Statement::new("z", vec![Param::Text("w".into())]);
+        let cut = batches(vec![small.clone(), big.clone(), small.clone()], 5);
+        assert_eq!(cut, vec![vec![small.clone()], vec![big], vec![small]]);
+        assert!(batches(Vec::new(), 5).is_empty());
     }
 }

@@ -1,6 +1,7 @@
 //! The re-balancing step, run (the rules are `store::rebalance`'s): up to `pages` pages of
-//! the sources' walks per call, each page copied into the new owners, recorded `copied`,
-//! deleted from its source, recorded moved. Called by `POST /_rebalance`
+//! the sources' walks per call, each page copied into the new owners (in batches of bounded
+//! size), recorded `copied`, deleted from its source (from the catalog, when moving out of the
+//! single database: replaced by stubs), recorded moved. Called by `POST /_rebalance`
 //! (`http::handlers::rebalance`); docs/scale.md, **Re-balancing**.
 
 use serde::{Deserialize, Serialize};
@@ -126,9 +127,13 @@ async fn move_page(
     let rows: Vec<Map<String, Value>> = from.all(&rebalance::page(cursor, limits.size)).await?;
     let groups = rebalance::moving(layout, source, &rows);
     for group in &groups {
-        let messages: Vec<Map<String, Value>> = from.all(&rebalance::messages_of(group)).await?;
+        let messages: Vec<Map<String, Value>> =
+            from.all(&rebalance::messages_of(source, group)).await?;
         let to = Db::named(env, &group.target)?;
-        to.batch(&rebalance::copy_in(group, &messages)).await?;
+        let copy = rebalance::copy_in(group, &messages);
+        for batch in rebalance::batches(copy, rebalance::BATCH_BYTES) {
+            to.batch(&batch).await?;
+        }
     }
     if !groups.is_empty() {
         catalog
@@ -137,7 +142,7 @@ async fn move_page(
         if limits.stop_after_copy {
             return Ok((rows.len(), 0));
         }
-        from.batch(&rebalance::delete_out(&groups)).await?;
+        from.batch(&rebalance::delete_out(source, &groups)).await?;
     }
     let moved = groups.iter().map(|g| g.rows.len()).sum();
     let finished = rows.len() < limits.size as usize;

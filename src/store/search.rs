@@ -435,7 +435,8 @@ pub async fn run_scattered(
 
 /// Copies the catalog's state of the project's customer index into every customer shard
 /// (`search_index::mirror`), after an activation or deactivation and when the builder
-/// starts a slice; unsharded, or for another resource, nothing.
+/// starts a slice; unsharded, or for another resource, nothing. The catalog itself (a place
+/// of customers while they are moved out of it) keeps its own state.
 pub async fn mirror(env: &Env, project: &str, resource: &str) -> Result<(), StoreError> {
     if resource != search_index::CUSTOMERS.resource || !Db::is_sharded(env)? {
         return Ok(());
@@ -451,7 +452,7 @@ pub async fn mirror(env: &Env, project: &str, resource: &str) -> Result<(), Stor
         (row.activated == 1, row.generation),
         &now,
     );
-    let shards = Db::customer_shards(env, project)?;
+    let shards = Db::shards_beside_catalog(env)?;
     futures_util::future::try_join_all(shards.iter().map(|db| db.batch(&statements))).await?;
     Ok(())
 }

@@ -83,9 +83,9 @@ impl Layout {
     }
 
     /// The layout of `CUSTOMER_DATABASES` while `CUSTOMER_DATABASES_NEXT` (`next`; unset or
-    /// empty: no re-balancing) names the list being moved to. Both lists must name shards:
-    /// moving from or to the single database `DB` is not supported (there a customer's full
-    /// row and its catalog stub share the primary key, so they cannot sit in one database).
+    /// empty: no re-balancing) names the list being moved to. `next` must name shards: moving
+    /// from shards to shards, or out of the single database `DB` into shards, is supported;
+    /// moving back into `DB` (shrinking to one database) is not.
     pub fn parse_with_next(list: Option<&str>, next: Option<&str>) -> Result<Layout, String> {
         let mut layout = Layout::parse(list)?;
         if next.unwrap_or_default().trim().is_empty() {
@@ -93,10 +93,10 @@ impl Layout {
         }
         let to = Layout::parse(next)
             .map_err(|e| e.replace("CUSTOMER_DATABASES", "CUSTOMER_DATABASES_NEXT"))?;
-        if !layout.is_sharded() || !to.is_sharded() {
+        if !to.is_sharded() {
             return Err(
-                "re-balancing needs shards in both CUSTOMER_DATABASES and CUSTOMER_DATABASES_NEXT: \
-                 moving from or to the single database DB is not supported"
+                "CUSTOMER_DATABASES_NEXT must list shards: moving customers back into the \
+                 single database DB is not supported"
                     .into(),
             );
         }
@@ -154,9 +154,19 @@ impl Layout {
         )
     }
 
-    /// Whether customers live outside the catalog (writes are split).
+    /// Whether customers live outside the catalog (writes are split, reads go to the shards),
+    /// or are being moved out of it (re-balancing from the single database: the catalog is
+    /// then read as one shard among the others, its stub rows not counted as customers, see
+    /// [`holds_stubs`](Layout::holds_stubs)).
     pub fn is_sharded(&self) -> bool {
-        self.shards != [CATALOG]
+        self.shards != [CATALOG] || self.next.is_some()
+    }
+
+    /// Whether database `binding`, read as a place of customers, holds stub rows beside full
+    /// ones: the catalog while customers are moved out of it (re-balancing from `DB`). Its
+    /// reads of customers then skip the stubs ([`without_stubs`]).
+    pub fn holds_stubs(&self, binding: &str) -> bool {
+        binding == CATALOG && self.shards == [CATALOG] && self.next.is_some()
     }
 
     /// The binding of the shard holding customer `id`.
@@ -308,6 +318,28 @@ pub fn stub_statements(
         )],
         (None, None) => Vec::new(),
     }
+}
+
+/// A stub row's `doc`: empty (a full row's is its JSON document).
+pub const STUB_DOC: &str = "";
+
+/// `statement` as read from a database holding stub rows beside full customer rows (the
+/// catalog while customers are moved out of it): every read of `customers` reads only the
+/// full rows (`doc <> ''`), so a stub answers as "no customer here". The table is replaced by
+/// a subquery under its own name (qualified columns keep working, no parameter is added);
+/// statements that delete or update customers are left as they are.
+pub fn without_stubs(statement: &Statement) -> Statement {
+    let sql = statement.sql.trim_start();
+    if sql.starts_with("DELETE") || sql.starts_with("UPDATE") {
+        return statement.clone();
+    }
+    Statement::new(
+        statement.sql.replace(
+            "FROM customers WHERE ",
+            "FROM (SELECT * FROM customers WHERE doc <> '') AS customers WHERE ",
+        ),
+        statement.params.clone(),
+    )
 }
 
 /// The id under which a write holds the unique values it releases (see [`hold`]).
@@ -658,9 +690,9 @@ mod tests {
             .unwrap()
             .next
             .is_none());
-        // From or to the single database: refused; a bad list named as NEXT.
-        assert!(Layout::parse_with_next(None, Some("C1 C2")).is_err());
+        // Back into the single database: refused; a bad list named as NEXT.
         assert!(Layout::parse_with_next(Some("C1"), Some("DB")).is_err());
+        assert!(Layout::parse_with_next(Some("C1 C2"), Some("DB")).is_err());
         let twice = Layout::parse_with_next(Some("C1"), Some("C2 C2")).unwrap_err();
         assert!(twice.contains("CUSTOMER_DATABASES_NEXT"), "{twice}");
         let l = Layout::parse_with_next(Some("C1 C2"), Some("C1 C2 C3 C4")).unwrap();
@@ -792,5 +824,51 @@ mod tests {
         assert!(is_catalog(&claim) && is_catalog(&guard) && !is_catalog(&row));
         let undone = undo(vec![claim.clone(), guard]);
         assert_eq!(undone, vec![claim]);
+    }
+
+    #[test]
+    fn moving_out_of_the_single_database_reads_the_catalog_as_one_shard() {
+        for list in [None, Some("DB")] {
+            let l = Layout::parse_with_next(list, Some("C1 C2 C3 C4")).unwrap();
+            assert!(l.is_rebalancing() && l.is_sharded());
+            assert_eq!(l.plan(), "DB -> C1 C2 C3 C4");
+            assert_eq!(l.all_shards(), ["DB", "C1", "C2", "C3", "C4"]);
+            assert_eq!(l.every(), ["DB", "C1", "C2", "C3", "C4"]);
+            // Every customer moves: read from the catalog first, then its new owner.
+            let id = &id_in(2, 1)[0];
+            assert_eq!(l.places_of(id), ["DB", "C3"]);
+            assert_eq!(moves(&l, &l.target()).len(), BUCKETS as usize);
+            assert!(l.holds_stubs("DB") && !l.holds_stubs("C1"));
+        }
+        // Not re-balancing: the catalog is never read as a place of customers with stubs.
+        assert!(!Layout::parse(None).unwrap().holds_stubs("DB"));
+        let sharded = Layout::parse_with_next(Some("C1 C2"), Some("C1 C2 C3 C4")).unwrap();
+        assert!(!sharded.holds_stubs("DB"));
+    }
+
+    #[test]
+    fn reads_of_a_catalog_with_stubs_skip_the_stubs() {
+        let by_id = crate::store::table::select_by("customers", "doc", "id", "p", "x");
+        let read = without_stubs(&by_id);
+        assert_eq!(
+            read.sql,
+            "SELECT doc FROM (SELECT * FROM customers WHERE doc <> '') AS customers WHERE project = ?1 AND id = ?2"
+        );
+        assert_eq!(read.params, by_id.params);
+        let count = Statement::new(
+            "SELECT COUNT(*) AS total FROM (SELECT 1 FROM customers WHERE customers.project = ? LIMIT ?)",
+            vec![Param::text("p"), Param::Int(5)],
+        );
+        assert!(without_stubs(&count)
+            .sql
+            .contains("FROM (SELECT 1 FROM (SELECT * FROM customers WHERE doc <> '') AS customers WHERE customers.project = ?"));
+        // Other tables, and writes, unchanged.
+        let messages = Statement::new("SELECT * FROM messages WHERE project = ?1", vec![]);
+        assert_eq!(without_stubs(&messages), messages);
+        let delete = Statement::new(
+            "DELETE FROM customers WHERE project = ?1 AND id = ?2",
+            vec![],
+        );
+        assert_eq!(without_stubs(&delete), delete);
     }
 }
