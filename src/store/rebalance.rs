@@ -419,7 +419,8 @@ pub fn search_states() -> Statement {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::shards::{bucket, BUCKETS};
+    use crate::store::shards::tests::id_in;
+    use crate::store::shards::BUCKETS;
     use serde_json::json;
 
     fn layout() -> Layout {
@@ -431,15 +432,6 @@ mod tests {
             .as_object()
             .unwrap()
             .clone()
-    }
-
-    /// Ids whose bucket is `b` mod 4 (so 2 → 4 moves them when `b` is 2 or 3).
-    fn id_in(residue: u32, n: usize) -> Vec<String> {
-        (0..)
-            .map(|i| format!("{i:08x}-0000-4000-8000-000000000000"))
-            .filter(|id| bucket(id) % 4 == residue)
-            .take(n)
-            .collect()
     }
 
     #[test]

@@ -602,7 +602,7 @@ pub fn merge(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
@@ -672,7 +672,7 @@ mod tests {
     }
 
     /// Ids whose bucket is `residue` mod 4 (so 2 → 4 moves them when it is 2 or 3).
-    fn id_in(residue: u32, n: usize) -> Vec<String> {
+    pub(crate) fn id_in(residue: u32, n: usize) -> Vec<String> {
         (0..)
             .map(|i| format!("{i:08x}-0000-4000-8000-000000000000"))
             .filter(|id| bucket(id) % 4 == residue)

@@ -92,24 +92,7 @@ fn customers_move_from_two_shards_to_four(_shared: &App) {
         assert_eq!(report["done"], false, "{report}");
         assert_eq!(query_ids(&app, &tag).len(), made.len());
     }
-    let script = Command::new("node")
-        .args([
-            "scripts/rebalance.mjs",
-            "--url",
-            &app.base_url,
-            "--secret",
-            SECRET,
-        ])
-        .args(["--pages", "2", "--size", "10"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run scripts/rebalance.mjs");
-    let out = String::from_utf8_lossy(&script.stdout);
-    assert!(
-        script.status.success(),
-        "{out}{}",
-        String::from_utf8_lossy(&script.stderr)
-    );
+    let out = run_script(&app);
     assert!(out.lines().count() >= 2 && out.contains("done:"), "{out}");
     eprintln!(
         "rebalance: {COUNT} customers, resumed to done in {} ms\n{out}",
@@ -188,24 +171,7 @@ fn customers_move_from_one_database_to_four(_shared: &App) {
     assert_eq!((full_rows_in(&app, "DB"), in_shards(&app)), (FEW - 10, 10));
     all_readable(&app, &tag, &made);
     listed_once(&app, FEW, 0);
-    let script = Command::new("node")
-        .args([
-            "scripts/rebalance.mjs",
-            "--url",
-            &app.base_url,
-            "--secret",
-            SECRET,
-        ])
-        .args(["--pages", "2", "--size", "10"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run scripts/rebalance.mjs");
-    let out = String::from_utf8_lossy(&script.stdout);
-    assert!(
-        script.status.success(),
-        "{out}{}",
-        String::from_utf8_lossy(&script.stderr)
-    );
+    let out = run_script(&app);
     assert!(out.contains("done:"), "{out}");
     eprintln!("rebalance: {FEW} customers out of DB\n{out}");
     let again = step(&app, "pages=1");
@@ -230,6 +196,29 @@ fn customers_move_from_one_database_to_four(_shared: &App) {
         .expect("a customer");
     a_new_key_updates_the_stub(&app, other);
     drop(server);
+}
+
+/// The operator's `scripts/rebalance.mjs` run to the end (pages of 10, 2 per call): its output.
+fn run_script(app: &App) -> String {
+    let script = Command::new("node")
+        .args([
+            "scripts/rebalance.mjs",
+            "--url",
+            &app.base_url,
+            "--secret",
+            SECRET,
+        ])
+        .args(["--pages", "2", "--size", "10"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run scripts/rebalance.mjs");
+    let out = String::from_utf8_lossy(&script.stdout).to_string();
+    assert!(
+        script.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&script.stderr)
+    );
+    out
 }
 
 /// Full customer rows (not stubs) of the test in one database.
