@@ -40,15 +40,9 @@ struct Made {
 }
 
 fn customers_move_from_two_shards_to_four(_shared: &App) {
-    if sharded() {
-        eprintln!("rebalance: runs in the default pass only (it starts its own 4-binding servers)");
+    let Some((server, app, tag, made)) = start_populated(TWO, "rebal", COUNT) else {
         return;
-    }
-    let tag = unique("rebal");
-    let server = Server::start_sharded_with(&["--var", TWO, "--var", WITH_SECRET]);
-    let app = App::of(&server);
-    activate_demo(&app, &CUSTOMERS);
-    let made = populate(&app, &tag, COUNT);
+    };
     assert_eq!(
         rows_in(&app, "CUSTOMERS_3") + rows_in(&app, "CUSTOMERS_4"),
         0
@@ -56,16 +50,7 @@ fn customers_move_from_two_shards_to_four(_shared: &App) {
     bad_calls_before_next(&app);
 
     // Maintenance: the same state, NEXT set, the step stopping after its first copy.
-    let server = server.restart_with(&[
-        "--var",
-        TWO,
-        "--var",
-        NEXT,
-        "--var",
-        WITH_SECRET,
-        "--var",
-        "TEST_REBALANCE_STOP_AFTER_COPY:yes",
-    ]);
+    let server = stopping_after_a_copy(server, TWO);
     let app = App::of(&server);
     writes_are_refused(&app, &made);
     all_readable(&app, &tag, &made);
@@ -120,32 +105,17 @@ fn customers_move_from_two_shards_to_four(_shared: &App) {
 const SHARDS: [&str; 4] = ["CUSTOMERS_1", "CUSTOMERS_2", "CUSTOMERS_3", "CUSTOMERS_4"];
 
 fn customers_move_from_one_database_to_four(_shared: &App) {
-    if sharded() {
-        eprintln!("rebalance: runs in the default pass only (it starts its own 4-binding servers)");
-        return;
-    }
     // One database (the 4 shard bindings present, unused), search on, a business unit (a
     // catalog resource with its own message).
-    let tag = unique("rebal1");
-    let server = Server::start_sharded_with(&["--var", ONE, "--var", WITH_SECRET]);
-    let app = App::of(&server);
-    activate_demo(&app, &CUSTOMERS);
-    let made = populate(&app, &tag, FEW);
+    let Some((server, app, tag, made)) = start_populated(ONE, "rebal1", FEW) else {
+        return;
+    };
     crate::business_units::company(&app, "rebal1");
     assert_eq!(full_rows_in(&app, "DB"), FEW);
     assert_eq!(in_shards(&app), 0);
 
     // Maintenance, the step stopping after its first copy: 10 customers in two places.
-    let server = server.restart_with(&[
-        "--var",
-        ONE,
-        "--var",
-        NEXT,
-        "--var",
-        WITH_SECRET,
-        "--var",
-        "TEST_REBALANCE_STOP_AFTER_COPY:yes",
-    ]);
+    let server = stopping_after_a_copy(server, ONE);
     let app = App::of(&server);
     writes_are_refused(&app, &made);
     all_readable(&app, &tag, &made);
@@ -196,6 +166,41 @@ fn customers_move_from_one_database_to_four(_shared: &App) {
         .expect("a customer");
     a_new_key_updates_the_stub(&app, other);
     drop(server);
+}
+
+/// A server of the 4-binding configuration with `list` as `CUSTOMER_DATABASES`, the customer
+/// index on and `count` customers made, tagged; `None` in the sharded pass (these tests start
+/// their own servers, so they run once, in the default pass).
+fn start_populated(
+    list: &str,
+    tag: &str,
+    count: usize,
+) -> Option<(Server, App, String, Vec<Made>)> {
+    if sharded() {
+        eprintln!("rebalance: runs in the default pass only (it starts its own 4-binding servers)");
+        return None;
+    }
+    let tag = unique(tag);
+    let server = Server::start_sharded_with(&["--var", list, "--var", WITH_SECRET]);
+    let app = App::of(&server);
+    activate_demo(&app, &CUSTOMERS);
+    let made = populate(&app, &tag, count);
+    Some((server, app, tag, made))
+}
+
+/// The same state restarted in maintenance (`list` and the next list), the step stopping after
+/// its first copy (as a Worker dying there would).
+fn stopping_after_a_copy(server: Server, list: &str) -> Server {
+    server.restart_with(&[
+        "--var",
+        list,
+        "--var",
+        NEXT,
+        "--var",
+        WITH_SECRET,
+        "--var",
+        "TEST_REBALANCE_STOP_AFTER_COPY:yes",
+    ])
 }
 
 /// The operator's `scripts/rebalance.mjs` run to the end (pages of 10, 2 per call): its output.
